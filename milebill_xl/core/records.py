@@ -1,0 +1,156 @@
+"""Plain immutable records: what the sheets hold, once read and checked.
+
+Every record keeps ``row``, its 0-based position among the data rows of its
+table, so a rule that finds a problem can point back at the sheet cell
+without knowing anything about sheets. Money is ``Decimal``; dates are
+``datetime.date``; text is ``str`` ("" for blank).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+# Words the contract names (WORKBOOK.md). Never rename these.
+PERCENT, FIXED = "Percent", "Fixed"
+PLANNED, IN_PROGRESS, COMPLETE, CANCELLED = "Planned", "In Progress", "Complete", "Cancelled"
+PENDING, APPROVED, REJECTED = "Pending", "Approved", "Rejected"
+INVOICE, CREDIT_NOTE = "Invoice", "Credit Note"
+OPEN, PARTIALLY_PAID, PAID, VOID = "Open", "Partially Paid", "Paid", "Void"
+
+BASES = (PERCENT, FIXED)
+STATUSES = (PLANNED, IN_PROGRESS, COMPLETE, CANCELLED)
+APPROVALS = (PENDING, APPROVED, REJECTED)
+INVOICE_TYPES = (INVOICE, CREDIT_NOTE)
+INVOICE_STATUSES = (OPEN, PARTIALLY_PAID, PAID, VOID)
+
+
+@dataclass(frozen=True)
+class Settings:
+    company: str = ""
+    company_address: str = ""
+    company_tax_id: str = ""
+    company_email: str = ""
+    bank_details: str = ""
+    invoice_number_format: str = "INV-{year}-{seq:04d}"
+    next_invoice_seq: int = 1
+    credit_note_number_format: str = "CN-{year}-{seq:04d}"
+    next_credit_note_seq: int = 1
+    default_payment_terms: str = "Net 30"
+    default_currency: str = "USD"
+    default_tax_rate: Decimal = Decimal(0)
+    due_soon_days: int = 7
+    approval_sla_days: int = 5
+    invoice_folder: str = "invoices"
+    as_of_date: date | None = None
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project with the Settings defaults already applied."""
+
+    project_id: str
+    name: str = ""
+    client: str = ""
+    client_email: str = ""
+    client_address: str = ""
+    po_number: str = ""
+    contract_value: Decimal = Decimal(0)
+    currency: str = "USD"
+    tax_rate: Decimal = Decimal(0)
+    payment_terms: str = "Net 30"
+    retainage_pct: Decimal = Decimal(0)
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class Milestone:
+    milestone_id: str
+    project_id: str
+    name: str = ""
+    deliverable: str = ""
+    planned_date: date | None = None
+    basis: str = PERCENT
+    percent: Decimal = Decimal(0)
+    fixed_amount: Decimal = Decimal(0)
+    status: str = PLANNED
+    completed_date: date | None = None
+    approval: str = PENDING
+    approved_by: str = ""
+    approval_date: date | None = None
+    approval_notes: str = ""
+    # Written by the tool when the milestone is invoiced.
+    invoice_no: str = ""
+    invoice_date: date | None = None
+    due_date: date | None = None
+    row: int = 0
+
+    @property
+    def issued(self) -> bool:
+        return bool(self.invoice_no)
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """One issued document, invoice or credit note. Credit notes carry
+    negative Net, Tax and Total and name the invoice they correct in
+    ``related_invoice``."""
+
+    invoice_no: str
+    type: str = INVOICE
+    issue_date: date | None = None
+    due_date: date | None = None
+    project_id: str = ""
+    milestone_id: str = ""
+    client: str = ""
+    currency: str = "USD"
+    net: Decimal = Decimal(0)
+    tax: Decimal = Decimal(0)
+    total: Decimal = Decimal(0)
+    status: str = OPEN
+    document: str = ""
+    related_invoice: str = ""
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class Payment:
+    payment_date: date | None
+    invoice_no: str
+    amount: Decimal
+    reference: str = ""
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    timestamp: str
+    user: str
+    action: str
+    reference: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with the book, located by table, data row and column.
+
+    The workbook layer turns (table, row, column) into ``Sheet!A1``.
+    ``row`` is None for a problem with a whole table or column."""
+
+    table: str
+    row: int | None
+    column: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class BookData:
+    """Everything the rules need from one workbook."""
+
+    settings: Settings
+    projects: tuple[Project, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    invoices: tuple[Invoice, ...] = ()
+    payments: tuple[Payment, ...] = ()
+    problems: tuple[Problem, ...] = field(default=())
