@@ -1,0 +1,313 @@
+"""Build ``workbook_templates/invoice.docx``: the invoice layout, editable in Word.
+
+Run ``python -m milebill_xl.documents.template [PATH]`` to (re)build it. The
+build is reproducible: fixed document properties and fixed zip timestamps,
+so rebuilding gives the same parts (and, with the same zlib, the same bytes).
+
+How the template works, for whoever edits it in Word:
+
+- Placeholders are plain, visible tokens such as ``{{invoice_no}}``. Move
+  them, restyle them, delete the ones you do not want; the full list is
+  ``TOKENS`` below. Each is typed in one run here; if Word later splits one
+  over several runs (spell-check, a font change in the middle), the filler
+  joins the runs of that paragraph again before filling.
+- A paragraph whose placeholders all come out empty (no PO number, no
+  early-payment discount, an invoice that is not a credit note) is left out
+  of the document, so optional lines disappear instead of leaving a label
+  with nothing after it.
+- Placeholders also work in headers, footers, tables and text boxes.
+- Unknown placeholders make rendering fail (rather than send a client an
+  invoice that says ``{{nmae}}``).
+"""
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.shared import Cm, Pt, RGBColor
+
+DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "workbook_templates" / "invoice.docx"
+
+# The placeholder vocabulary: token name -> what it holds. The filler knows
+# exactly these names (documents/invoice.py, InvoiceDocument.fields()).
+TOKENS: dict[str, str] = {
+    "title": "INVOICE or CREDIT NOTE",
+    "number_label": "'Invoice number' or 'Credit note number'",
+    "invoice_no": "the document's number",
+    "reference_note": "credit notes: 'Credit note for invoice INV-... dated ...'",
+    "related_invoice": "credit notes: the invoice it corrects",
+    "related_invoice_date": "credit notes: that invoice's issue date",
+    "issue_date": "issue date, YYYY-MM-DD",
+    "due_date": "due date, YYYY-MM-DD",
+    "payment_terms": "payment terms as written on the project, e.g. 2/10 Net 30",
+    "discount_note": "early-payment discount in words, when the terms have one",
+    "seller_name": "Settings: Company",
+    "seller_address": "Settings: Company Address (several lines)",
+    "seller_tax_id": "Settings: Company Tax ID",
+    "seller_email": "Settings: Company Email",
+    "client_name": "Projects: Client",
+    "client_address": "Projects: Client Address (several lines)",
+    "client_email": "Projects: Client Email",
+    "po_number": "Projects: PO Number",
+    "project_id": "Projects: Project ID",
+    "project_name": "Projects: Project",
+    "milestone_id": "Milestones: Milestone ID",
+    "milestone_name": "Milestones: Milestone",
+    "deliverable": "Milestones: Deliverable",
+    "line_description": "the invoice line's description",
+    "currency": "ISO currency code",
+    "net": "net amount, formatted in the currency",
+    "tax_rate": "tax rate as a percentage",
+    "tax": "tax amount, formatted",
+    "total": "total amount, formatted",
+    "payment_instructions": "what to pay, by when, with which reference",
+    "bank_details": "Settings: Bank Details (several lines)",
+    "retainage_note": "the project's retainage, when it has one",
+    "notes": "free notes passed by the issuing action",
+}
+
+_FIXED_TIME = datetime(2026, 1, 1, tzinfo=timezone.utc)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
+_GREY = RGBColor(0x59, 0x59, 0x59)
+
+
+def _t(name: str) -> str:
+    if name not in TOKENS:
+        raise KeyError(name)
+    return "{{" + name + "}}"
+
+
+def _para(container, text: str = "", *, bold: bool = False, italic: bool = False,
+          size: float | None = None, color: RGBColor | None = None,
+          align=None, style: str | None = None, space_after: float | None = None):
+    """A paragraph with its text in one run (so each token sits in a single run)."""
+    p = container.add_paragraph(style=style)
+    if text:
+        run = p.add_run(text)
+        run.bold = bold or None
+        run.italic = italic or None
+        if size:
+            run.font.size = Pt(size)
+        if color is not None:
+            run.font.color.rgb = color
+    if align is not None:
+        p.alignment = align
+    if space_after is not None:
+        p.paragraph_format.space_after = Pt(space_after)
+    return p
+
+
+def _label_value(container, label: str, token: str, *, bold_value: bool = False):
+    """'Label: {{token}}' as a label run and a token run."""
+    p = container.add_paragraph()
+    p.paragraph_format.space_after = Pt(0)
+    lab = p.add_run(label)
+    lab.font.color.rgb = _GREY
+    val = p.add_run(_t(token))
+    val.bold = bold_value or None
+    return p
+
+
+def _first_paragraph(cell, text: str, **kw):
+    """Write into a cell's existing first paragraph."""
+    p = cell.paragraphs[0]
+    run = p.add_run(text)
+    run.bold = kw.get("bold") or None
+    if kw.get("color") is not None:
+        run.font.color.rgb = kw["color"]
+    if kw.get("align") is not None:
+        p.alignment = kw["align"]
+    p.paragraph_format.space_after = Pt(kw.get("space_after", 0))
+    return p
+
+
+def _set_widths(table, widths_cm: list[float]) -> None:
+    table.autofit = False
+    for col, w in zip(table.columns, widths_cm):
+        col.width = Cm(w)
+    for row in table.rows:
+        for cell, w in zip(row.cells, widths_cm):
+            cell.width = Cm(w)
+
+
+def build_document():
+    """The invoice layout as a python-docx Document (not yet saved)."""
+    doc = Document()
+
+    # Page and base font: A4, 2 cm margins, 10 pt.
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(sec, side, Cm(2))
+    normal = doc.styles["Normal"]
+    normal.font.name = "Calibri"
+    normal.font.size = Pt(10)
+    normal.paragraph_format.space_after = Pt(2)
+
+    # Footer: seller identity on every page.
+    fp = sec.footer.paragraphs[0]
+    fp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    fr = fp.add_run(f"{_t('seller_name')} · Tax ID {_t('seller_tax_id')} · {_t('invoice_no')}")
+    fr.font.size = Pt(8)
+    fr.font.color.rgb = _GREY
+
+    # Title and, for credit notes, what it corrects.
+    _para(doc, _t("title"), style="Title")
+    _para(doc, _t("reference_note"), bold=True, space_after=8)
+
+    # Seller and client side by side (borderless table).
+    parties = doc.add_table(rows=1, cols=2)
+    parties.alignment = WD_TABLE_ALIGNMENT.CENTER
+    seller, client = parties.rows[0].cells
+    _first_paragraph(seller, "From", bold=True, color=_ACCENT)
+    _para(seller, _t("seller_name"), bold=True, space_after=0)
+    _para(seller, _t("seller_address"), space_after=0)
+    _label_value(seller, "Tax ID: ", "seller_tax_id")
+    _label_value(seller, "Email: ", "seller_email")
+    _first_paragraph(client, "Bill to", bold=True, color=_ACCENT)
+    _para(client, _t("client_name"), bold=True, space_after=0)
+    _para(client, _t("client_address"), space_after=0)
+    _label_value(client, "PO number: ", "po_number")
+    _set_widths(parties, [8.5, 8.5])
+
+    # Invoice details.
+    _para(doc, "Details", style="Heading 2")
+    details_rows = [
+        (None, "number_label", "invoice_no"),
+        ("Issue date", None, "issue_date"),
+        ("Due date", None, "due_date"),
+        ("Payment terms", None, "payment_terms"),
+        ("Project", None, "project_name"),
+        ("Project ID", None, "project_id"),
+        ("Milestone", None, "milestone_name"),
+        ("Milestone ID", None, "milestone_id"),
+        ("Currency", None, "currency"),
+    ]
+    details = doc.add_table(rows=0, cols=2)
+    details.style = doc.styles["Table Grid"]
+    for label, label_token, token in details_rows:
+        cells = details.add_row().cells
+        _first_paragraph(cells[0], _t(label_token) if label_token else label, bold=True)
+        _first_paragraph(cells[1], _t(token))
+    _set_widths(details, [5.0, 12.0])
+
+    # The line.
+    _para(doc, "Description", style="Heading 2")
+    lines = doc.add_table(rows=2, cols=2)
+    lines.style = doc.styles["Table Grid"]
+    head, row = lines.rows
+    _first_paragraph(head.cells[0], "Description", bold=True)
+    _first_paragraph(head.cells[1], "Amount", bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _first_paragraph(row.cells[0], _t("line_description"))
+    dp = row.cells[0].add_paragraph()
+    dp.paragraph_format.space_after = Pt(0)
+    lab = dp.add_run("Deliverable: ")
+    lab.italic = True
+    lab.font.color.rgb = _GREY
+    val = dp.add_run(_t("deliverable"))
+    val.italic = True
+    _first_paragraph(row.cells[1], _t("net"), align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _set_widths(lines, [12.5, 4.5])
+
+    # Totals, right-aligned under the amount column.
+    _para(doc, "", space_after=4)
+    totals = doc.add_table(rows=3, cols=2)
+    totals.alignment = WD_TABLE_ALIGNMENT.RIGHT
+    totals.style = doc.styles["Table Grid"]
+    net_row, tax_row, total_row = totals.rows
+    _first_paragraph(net_row.cells[0], "Net")
+    _first_paragraph(net_row.cells[1], _t("net"), align=WD_ALIGN_PARAGRAPH.RIGHT)
+    tp = tax_row.cells[0].paragraphs[0]
+    tp.add_run("Tax (")
+    tp.add_run(_t("tax_rate"))
+    tp.add_run(")")
+    tp.paragraph_format.space_after = Pt(0)
+    _first_paragraph(tax_row.cells[1], _t("tax"), align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _first_paragraph(total_row.cells[0], "Total", bold=True)
+    _first_paragraph(total_row.cells[1], _t("total"), bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _set_widths(totals, [4.0, 4.5])
+
+    # Payment instructions.
+    _para(doc, "Payment instructions", style="Heading 2")
+    _para(doc, _t("payment_instructions"))
+    _para(doc, _t("discount_note"), bold=True)
+    _para(doc, _t("bank_details"))
+
+    # Notes.
+    _para(doc, "Notes", style="Heading 2")
+    _para(doc, _t("retainage_note"))
+    _para(doc, _t("notes"))
+    _para(doc, "Thank you for your business.", italic=True, color=_GREY)
+
+    # Fixed properties: the build is reproducible.
+    cp = doc.core_properties
+    cp.title = "Invoice"
+    cp.subject = "Invoice and credit note layout"
+    cp.author = "milebill_xl"
+    cp.last_modified_by = "milebill_xl"
+    cp.comments = ("Placeholders such as {{invoice_no}} are filled by milebill_xl. "
+                   "Edit layout, fonts and wording freely.")
+    cp.keywords = "invoice template"
+    cp.category = ""
+    cp.revision = 1
+    cp.created = _FIXED_TIME
+    cp.modified = _FIXED_TIME
+    cp.last_printed = _FIXED_TIME
+
+    # The default package ships a thumbnail of an empty page: drop it.
+    pkg = doc.part.package
+    for rid, rel in list(pkg.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            del pkg.rels[rid]
+    return doc
+
+
+def _normalized_zip(data: bytes) -> bytes:
+    """Same parts, fixed timestamps and order, so a rebuild is byte-stable."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o644 << 16
+            dst.writestr(zi, src.read(info.filename))
+    return out.getvalue()
+
+
+def build_bytes() -> bytes:
+    buf = io.BytesIO()
+    build_document().save(buf)
+    return _normalized_zip(buf.getvalue())
+
+
+def build_template(path: Path | str = DEFAULT_TEMPLATE) -> Path:
+    """Write the template to ``path`` (atomically) and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(build_bytes())
+    tmp.replace(path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) > 1 or (argv and argv[0] in ("-h", "--help")):
+        print("usage: python -m milebill_xl.documents.template [PATH]")
+        return 2
+    path = build_template(argv[0] if argv else DEFAULT_TEMPLATE)
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
