@@ -1,0 +1,144 @@
+"""Milestone amounts of one project (contract rules 1 and 10) and the
+schedule check (rule 2), exactly as DESIGN.md pins them.
+
+Per project, milestones in sheet order:
+
+- ``Cancelled``: 0, whatever else the row says.
+- issued (in ``issued``, the Net of its tblInvoices row): that Net, kept.
+- ``Fixed``, unissued: ``round(Fixed Amount)``.
+- ``Percent``, unissued, nothing issued in the project (rule 1):
+  ``round(V*P_k) - round(V*P_{k-1})`` with ``P_k`` the cumulative percent of
+  the unissued percent milestones up to and including the k-th.
+- ``Percent``, unissued, something issued (rule 10): with
+  ``R = V - issued Nets - unissued fixed amounts`` and ``S`` the sum of the
+  unissued percents, ``round(R*P_k/S) - round(R*P_{k-1}/S)``; 0 when S = 0.
+
+Cumulative rounding makes the amounts add up exactly to the rounded total
+while each stays within one minor unit of its exact share: the k-th amount
+is the difference of two roundings, each off by at most half a unit.
+
+Percents are fractions, as Excel stores a cell formatted ``30%`` (0.3).
+Any basis other than ``Fixed`` counts as ``Percent``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable, Mapping
+
+from .money import arithmetic, format_amount, round_money
+from .records import CANCELLED, FIXED, Milestone
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The amounts of one project's milestones and its schedule check.
+
+    ``amounts`` pairs milestone ids with amounts in sheet order (cancelled
+    ones included, at 0). ``allocated`` is the sum of the non-cancelled
+    amounts; ``difference = allocated - contract_value`` (positive: over-
+    allocated). ``passes`` is rule 2: allocated equals the contract value
+    and no amount is negative."""
+
+    contract_value: Decimal
+    currency: str
+    amounts: tuple[tuple[str, Decimal], ...]
+    allocated: Decimal
+    difference: Decimal
+    passes: bool
+
+    def amount(self, milestone_id: str) -> Decimal:
+        for mid, amount in self.amounts:
+            if mid == milestone_id:
+                return amount
+        raise KeyError(milestone_id)
+
+    def as_dict(self) -> dict[str, Decimal]:
+        return dict(self.amounts)
+
+
+def cumulative_split(total: Decimal, weights: Iterable[Decimal], weight_sum: Decimal,
+                     currency: str) -> list[Decimal]:
+    """Split ``total * sum(weights) / weight_sum`` into one amount per weight
+    by cumulative rounding: the k-th is ``round(total*W_k/weight_sum) -
+    round(total*W_{k-1}/weight_sum)`` with ``W_k`` the running weight sum.
+
+    With ``weight_sum = 1`` this is rule 1 (weights are the percents); with
+    the remainder and the sum of unissued percents it is rule 10."""
+    amounts = []
+    running = Decimal(0)
+    previous = round_money(0, currency)
+    with arithmetic():
+        for weight in weights:
+            running += weight
+            current = round_money(total * running / weight_sum, currency)
+            amounts.append(current - previous)
+            previous = current
+    return amounts
+
+
+def allocate(contract_value: Decimal, currency: str, milestones: Iterable[Milestone],
+             issued: Mapping[str, Decimal]) -> Allocation:
+    """Amounts for one project's ``milestones`` (its rows, in sheet order).
+
+    ``issued`` maps the ids of milestones that count as issued to the Net of
+    their tblInvoices row; a milestone absent from it is unissued whatever
+    its Invoice No cell says (the engine reports a dangling Invoice No as a
+    problem and leaves the amount as planned). Raises ValueError for an
+    unknown currency."""
+    rows = list(milestones)
+    live = [m for m in rows if m.status != CANCELLED]
+    issued_ids = {m.milestone_id for m in live if m.milestone_id in issued}
+    amount: dict[int, Decimal] = {}
+    percent_rows: list[int] = []
+    with arithmetic():
+        for i, m in enumerate(rows):
+            if m.status == CANCELLED:
+                amount[i] = round_money(0, currency)
+            elif m.milestone_id in issued_ids:
+                amount[i] = issued[m.milestone_id]
+            elif m.basis == FIXED:
+                amount[i] = round_money(m.fixed_amount, currency)
+            else:
+                percent_rows.append(i)
+        percents = [rows[i].percent for i in percent_rows]
+        if not issued_ids:
+            split = cumulative_split(contract_value, percents, Decimal(1), currency)
+        else:
+            remainder = contract_value - sum(amount[i] for i in amount
+                                             if rows[i].status != CANCELLED)
+            weight_sum = sum(percents, Decimal(0))
+            if weight_sum == 0:
+                split = [round_money(0, currency)] * len(percents)
+            else:
+                split = cumulative_split(remainder, percents, weight_sum, currency)
+        amount.update(zip(percent_rows, split))
+        allocated = sum((amount[i] for i, m in enumerate(rows) if m.status != CANCELLED),
+                        round_money(0, currency))
+        difference = allocated - contract_value
+    passes = difference == 0 and all(a >= 0 for a in amount.values())
+    return Allocation(
+        contract_value=contract_value,
+        currency=currency,
+        amounts=tuple((m.milestone_id, amount[i]) for i, m in enumerate(rows)),
+        allocated=allocated,
+        difference=difference,
+        passes=passes,
+    )
+
+
+def schedule_message(project_id: str, allocation: Allocation) -> str:
+    """The rule 2 message for a failing schedule, e.g.
+    ``Project P1 allocates 9,000.00 of 10,000.00 (under by 1,000.00)``."""
+    cur = allocation.currency
+    allocated = format_amount(allocation.allocated, cur)
+    value = format_amount(allocation.contract_value, cur)
+    diff = allocation.difference
+    if diff > 0:
+        tail = f"over by {format_amount(diff, cur)}"
+    elif diff < 0:
+        tail = f"under by {format_amount(-diff, cur)}"
+    else:
+        negative = [mid for mid, a in allocation.amounts if a < 0]
+        tail = f"negative amount for {', '.join(negative)}"
+    return f"Project {project_id} allocates {allocated} of {value} ({tail})"

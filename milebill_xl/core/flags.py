@@ -1,0 +1,91 @@
+"""Milestone state words: billable (rule 3), days overdue (rule 6) and the
+flag (rule 7, with our added ``Blocked``), as DESIGN.md pins them.
+
+The flag is the first word that applies, in this order:
+
+``Cancelled``; ``Paid`` (invoiced, balance <= 0); ``Overdue`` (invoiced,
+days overdue > 0); ``Due Soon`` (invoiced, balance > 0, due 0 to Due Soon
+Days days after the as-of date); ``Invoiced``; ``Ready to Invoice``
+(billable); ``Blocked`` (Complete and Approved, not invoiced, yet not
+billable: amount 0 or the project cannot bill); ``Rejected`` (Complete,
+Rejected); ``Approval Overdue`` (Complete, Pending, Completed Date more than
+Approval SLA Days before the as-of date); ``Awaiting Approval`` (Complete,
+Pending); ``Behind Schedule`` (Planned or In Progress, Planned Date before
+the as-of date); ``Scheduled``.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from .records import (APPROVED, CANCELLED, COMPLETE, IN_PROGRESS, PENDING, PLANNED, REJECTED,
+                      Milestone)
+
+# Flag words: the contract's (WORKBOOK.md rule 7) plus our BLOCKED. Never rename.
+FLAG_CANCELLED = CANCELLED
+FLAG_PAID = "Paid"
+OVERDUE = "Overdue"
+DUE_SOON = "Due Soon"
+INVOICED = "Invoiced"
+READY_TO_INVOICE = "Ready to Invoice"
+BLOCKED = "Blocked"
+FLAG_REJECTED = REJECTED
+APPROVAL_OVERDUE = "Approval Overdue"
+AWAITING_APPROVAL = "Awaiting Approval"
+BEHIND_SCHEDULE = "Behind Schedule"
+SCHEDULED = "Scheduled"
+
+# In precedence order.
+FLAGS = (FLAG_CANCELLED, FLAG_PAID, OVERDUE, DUE_SOON, INVOICED, READY_TO_INVOICE,
+         BLOCKED, FLAG_REJECTED, APPROVAL_OVERDUE, AWAITING_APPROVAL,
+         BEHIND_SCHEDULE, SCHEDULED)
+
+
+def is_billable(milestone: Milestone, amount: Decimal, project_can_bill: bool) -> bool:
+    """Rule 3: Complete, Approved, Invoice No blank, Amount > 0, and the
+    project can bill (its schedule passes the check; the engine also needs
+    its currency and payment terms understood)."""
+    return (milestone.status == COMPLETE and milestone.approval == APPROVED
+            and not milestone.issued and amount > 0 and project_can_bill)
+
+
+def days_overdue(due: date | None, balance: Decimal, as_of: date, invoiced: bool = True) -> int:
+    """Rule 6: days from ``due`` to ``as_of`` when invoiced with a balance
+    above zero and that count is positive; else 0. A due date of today is
+    not overdue (0 days)."""
+    if not invoiced or due is None or balance <= 0:
+        return 0
+    return max(0, (as_of - due).days)
+
+
+def flag(milestone: Milestone, *, as_of: date, billable: bool, balance: Decimal,
+         due: date | None, overdue_days: int, due_soon_days: int,
+         approval_sla_days: int) -> str:
+    """The rule 7 flag of ``milestone``. ``balance``, ``due`` and
+    ``overdue_days`` describe its current invoice (ignored when it has
+    none); ``billable`` is ``is_billable``'s answer."""
+    m = milestone
+    if m.status == CANCELLED:
+        return FLAG_CANCELLED
+    if m.issued:
+        if balance <= 0:
+            return FLAG_PAID
+        if overdue_days > 0:
+            return OVERDUE
+        if due is not None and 0 <= (due - as_of).days <= due_soon_days:
+            return DUE_SOON
+        return INVOICED
+    if billable:
+        return READY_TO_INVOICE
+    if m.status == COMPLETE:
+        if m.approval == APPROVED:
+            return BLOCKED
+        if m.approval == REJECTED:
+            return FLAG_REJECTED
+        if m.approval == PENDING:
+            if m.completed_date is not None and (as_of - m.completed_date).days > approval_sla_days:
+                return APPROVAL_OVERDUE
+            return AWAITING_APPROVAL
+    if m.status in (PLANNED, IN_PROGRESS) and m.planned_date is not None and m.planned_date < as_of:
+        return BEHIND_SCHEDULE
+    return SCHEDULED

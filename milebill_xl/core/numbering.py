@@ -1,0 +1,66 @@
+"""Invoice and credit-note numbers from the Settings format text.
+
+``Invoice Number Format`` (default ``INV-{year}-{seq:04d}``) is a Python
+format string with exactly two allowed fields: ``{year}``, the issue year,
+and ``{seq}``, the sequence number, each with an optional format spec
+(``{seq:04d}``, ``{year:04d}``). ``{seq}`` is required, or every number
+would be the same. Anything else (other names, positional ``{}``,
+attribute or index access, ``!r`` conversions, nested fields, unbalanced
+braces) is refused with ``NumberFormatError``, before a single number is
+issued.
+"""
+from __future__ import annotations
+
+from string import Formatter
+
+ALLOWED_FIELDS = ("year", "seq")
+
+
+class NumberFormatError(ValueError):
+    """A number format text that cannot make invoice numbers."""
+
+
+def validate_number_format(fmt: str) -> None:
+    """Raise ``NumberFormatError`` unless ``fmt`` uses only ``{year}`` and
+    ``{seq}`` (with format specs), contains ``{seq}`` and formats a sample
+    number to non-blank text."""
+    if not isinstance(fmt, str) or not fmt.strip():
+        raise NumberFormatError("the number format is blank; use for example INV-{year}-{seq:04d}")
+    try:
+        parts = list(Formatter().parse(fmt))
+    except ValueError as exc:
+        raise NumberFormatError(f"number format {fmt!r} is not valid ({exc}); "
+                                "write literal braces as {{ and }}") from None
+    seen = set()
+    for _literal, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in ALLOWED_FIELDS:
+            shown = "{" + name + "}" if name else "{}"
+            raise NumberFormatError(f"number format {fmt!r} uses {shown}; only {{year}} and {{seq}} are allowed")
+        if conversion is not None:
+            raise NumberFormatError(f"number format {fmt!r} uses a conversion (!{conversion}) on {{{name}}}; "
+                                    "only a format spec such as {seq:04d} is allowed")
+        if spec and ("{" in spec or "}" in spec):
+            raise NumberFormatError(f"number format {fmt!r} nests a field inside {{{name}}}")
+        seen.add(name)
+    if "seq" not in seen:
+        raise NumberFormatError(f"number format {fmt!r} has no {{seq}}, so every number would be the same")
+    try:
+        sample = fmt.format(year=2000, seq=1)
+    except (ValueError, TypeError) as exc:
+        raise NumberFormatError(f"number format {fmt!r} cannot format a number ({exc})") from None
+    if not sample.strip():
+        raise NumberFormatError(f"number format {fmt!r} makes blank numbers")
+    probes = (1, 2, 9, 10, 11, 99, 100, 101, 999, 1000, 1001, 12345)
+    if len({fmt.format(year=2000, seq=n) for n in probes}) != len(probes):
+        raise NumberFormatError(f"number format {fmt!r} gives different sequence numbers the same text "
+                                "(check the spec after seq:)")
+
+
+def format_number(fmt: str, year: int, seq: int) -> str:
+    """The document number for sequence ``seq`` issued in ``year``:
+    ``format_number("INV-{year}-{seq:04d}", 2025, 7) == "INV-2025-0007"``.
+    Validates ``fmt`` first."""
+    validate_number_format(fmt)
+    return fmt.format(year=year, seq=seq)
