@@ -113,3 +113,31 @@ TABLES_BY_NAME = {t.name: t for t in TABLES}
 DASHBOARD_SHEET = "Dashboard"
 # Currency -> minor-unit digits, built from Babel, for formulas (ROUND digits).
 CURRENCIES = TableSpec("tblCurrencies", "Lists", ("Currency", "Digits"))
+
+# Helper columns the template adds after the contract's columns (computed by
+# formulas, see workbook/formulas.py). Readers may ignore them; never rely on
+# their position, only on their header.
+PROJECT_EXTRA: tuple[str, ...] = (
+    "Eff Currency", "Digits", "Issued Net", "Unissued Fixed", "Unissued Percent",
+    "Has Issued", "Remainder", "Schedule")
+MILESTONE_EXTRA: tuple[str, ...] = (
+    "Project Row", "Invoice Row", "Project Currency", "Digits", "Issued Net",
+    "Fixed Part", "Weight", "Cum Weight", "Billable")
+INVOICE_EXTRA: tuple[str, ...] = ("Digits", "Credited")
+SETTINGS_EXTRA: tuple[str, ...] = ("Notes",)
+EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
+    SETTINGS.name: SETTINGS_EXTRA,
+    PROJECTS.name: PROJECT_EXTRA,
+    MILESTONES.name: MILESTONE_EXTRA,
+    INVOICES.name: INVOICE_EXTRA,
+}
+# Small lists on the Lists sheet feeding the dropdowns: table -> (header, values).
+LIST_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "tblBasis": ("Basis", ("Percent", "Fixed")),
+    "tblStatus": ("Status", ("Planned", "In Progress", "Complete", "Cancelled")),
+    "tblApproval": ("Approval", ("Pending", "Approved", "Rejected")),
+    "tblInvoiceType": ("Type", ("Invoice", "Credit Note")),
+    "tblFlags": ("Flag", ("Cancelled", "Paid", "Overdue", "Due Soon", "Invoiced",
+                          "Ready to Invoice", "Blocked", "Rejected", "Approval Overdue",
+                          "Awaiting Approval", "Behind Schedule", "Scheduled")),
+}
