@@ -58,16 +58,20 @@ def days_overdue(due: date | None, balance: Decimal, as_of: date, invoiced: bool
     return max(0, (as_of - due).days)
 
 
-def flag(milestone: Milestone, *, as_of: date, billable: bool, balance: Decimal,
+def flag(milestone: Milestone, *, as_of: date, billable: bool, balance: Decimal | None,
          due: date | None, overdue_days: int, due_soon_days: int,
          approval_sla_days: int) -> str:
     """The rule 7 flag of ``milestone``. ``balance``, ``due`` and
     ``overdue_days`` describe its current invoice (ignored when it has
-    none); ``billable`` is ``is_billable``'s answer."""
+    none); ``balance`` None means its Invoice No names no known invoice, so
+    nothing can be said beyond ``Invoiced``. ``billable`` is
+    ``is_billable``'s answer."""
     m = milestone
     if m.status == CANCELLED:
         return FLAG_CANCELLED
     if m.issued:
+        if balance is None:
+            return INVOICED
         if balance <= 0:
             return FLAG_PAID
         if overdue_days > 0:

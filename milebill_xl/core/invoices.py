@@ -1,0 +1,69 @@
+"""Paid, Balance and Status of the documents in tblInvoices (DESIGN.md).
+
+- ``Paid`` = sum of tblPayments Amount with that Invoice No.
+- An invoice's ``Balance`` = Total - Paid + the Totals (negative) of the
+  credit notes whose Related Invoice is it. So voiding an open invoice
+  leaves 0, and voiding a partly paid one for its open amount leaves 0 too.
+- ``Status``: a credit note is ``Applied`` (our added word), with Paid 0 and
+  Balance 0; an invoice with any related credit note is ``Void``; else
+  ``Paid`` when Balance <= 0, ``Partially Paid`` when Paid > 0, else
+  ``Open``.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable
+
+from .money import arithmetic
+from .records import CREDIT_NOTE, OPEN, PAID, PARTIALLY_PAID, VOID, Invoice, Payment
+
+# Our added status word for a credit note (WORKBOOK.md lists the others).
+APPLIED = "Applied"
+
+
+@dataclass(frozen=True)
+class InvoiceFigures:
+    paid: Decimal
+    balance: Decimal
+    status: str
+
+
+def payments_by_invoice(payments: Iterable[Payment]) -> dict[str, Decimal]:
+    """Sum of payment amounts per Invoice No."""
+    totals: dict[str, Decimal] = defaultdict(lambda: Decimal(0))
+    with arithmetic():
+        for p in payments:
+            totals[p.invoice_no] += p.amount
+    return dict(totals)
+
+
+def credits_by_invoice(invoices: Iterable[Invoice]) -> dict[str, Decimal]:
+    """Sum of credit-note Totals (negative) per Related Invoice."""
+    totals: dict[str, Decimal] = defaultdict(lambda: Decimal(0))
+    with arithmetic():
+        for inv in invoices:
+            if inv.type == CREDIT_NOTE and inv.related_invoice:
+                totals[inv.related_invoice] += inv.total
+    return dict(totals)
+
+
+def invoice_figures(invoice: Invoice, paid: Decimal, credited: Decimal | None) -> InvoiceFigures:
+    """Paid, Balance and Status of one document. ``paid`` is the sum of its
+    payments; ``credited`` the sum of the Totals of credit notes related to
+    it, None when there is none (a credit note of 0 still voids)."""
+    zero = invoice.total * 0
+    if invoice.type == CREDIT_NOTE:
+        return InvoiceFigures(zero, zero, APPLIED)
+    with arithmetic():
+        balance = invoice.total - paid + (credited or 0)
+    if credited is not None:
+        status = VOID
+    elif balance <= 0:
+        status = PAID
+    elif paid > 0:
+        status = PARTIALLY_PAID
+    else:
+        status = OPEN
+    return InvoiceFigures(paid, balance, status)
