@@ -1,0 +1,305 @@
+"""Splice cell changes into one worksheet part without reserializing it.
+
+``SheetDoc`` scans the raw bytes once: the ``<sheetData>`` span, each
+``<row>``'s span and number, ``<dimension>`` and ``<cols>`` defaults. Cell
+writes are kept pending; ``render`` rebuilds only the rows that have pending
+cells (untouched cells inside them are kept as their raw bytes) and the
+dimension tag, and copies every other byte of the part unchanged.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+
+from . import ooxml
+from .ooxml import TAG_BODY, attrs, set_attr
+
+_PFX = rb"(?:[A-Za-z_][\w.\-]*:)?"
+
+
+class SheetError(ValueError):
+    """The worksheet XML has a shape this writer will not splice."""
+
+
+class SharedFormulaError(SheetError):
+    """A write would remove the master cell of a shared formula still in use."""
+
+
+class SheetDoc:
+    def __init__(self, data: bytes, part: str):
+        ooxml.reject_dtd(data, part)
+        self.data = data
+        self.part = part
+        m = ooxml.start_tag_re(b"sheetData").search(data)
+        if not m:
+            raise SheetError(f"{part}: no <sheetData>")
+        self.prefix = m.group("prefix")          # b'' or b'x:' ...
+        p = re.escape(self.prefix)
+        self.sd_tag = (m.start(), m.end())
+        self.sd_empty = bool(m.group("empty"))
+        if self.sd_empty:
+            self.inner = (m.end(), m.end())
+        else:
+            close = data.find(b"</" + self.prefix + b"sheetData>", m.end())
+            if close < 0:
+                raise SheetError(f"{part}: unterminated <sheetData>")
+            self.inner = (m.end(), close)
+        head = data[:m.start()]
+        dm = ooxml.start_tag_re(b"dimension", p).search(head)
+        self.dimension = (dm.start(), dm.end()) if dm else None
+        self.col_styles: list[tuple[int, int, bytes]] = []
+        for cm in ooxml.start_tag_re(b"col", p).finditer(head):
+            a = attrs(cm.group("body"))
+            if b"style" in a and b"min" in a and b"max" in a:
+                self.col_styles.append((int(a[b"min"]), int(a[b"max"]), a[b"style"]))
+        self._row_re = re.compile(b"<" + p + rb"row(" + TAG_BODY + rb")(?:/>|>(.*?)</" + p
+                                  + rb"row>)", re.S)
+        self._cell_re = re.compile(b"<" + p + rb"c(" + TAG_BODY + rb")(?:/>|>(.*?)</" + p
+                                   + rb"c>)", re.S)
+        self._rows_scanned = False
+        self.row_nums: list[int] = []
+        self.row_spans: list[tuple[int, int]] = []
+        self.row_index: dict[int, int] = {}
+        self._cells_cache: dict[int, dict[int, tuple[int, int, dict]]] = {}
+        self.pending: dict[int, dict[int, object]] = {}
+        self._shared_masters: set[bytes] = set()
+
+    # ----------------------------------------------------------- scanning
+    def _scan_rows(self) -> None:
+        if self._rows_scanned:
+            return
+        start, end = self.inner
+        d = self.data
+        if b"<![CDATA[" in d[start:end]:
+            raise SheetError(f"{self.part}: CDATA in sheetData is not supported")
+        prev = 0
+        nums, spans = self.row_nums, self.row_spans
+        for m in self._row_re.finditer(d, start, end):
+            a = attrs(m.group(1))
+            r = int(a[b"r"]) if b"r" in a else prev + 1
+            if r <= prev:
+                raise SheetError(f"{self.part}: rows out of order at row {r}")
+            nums.append(r)
+            spans.append((m.start(), m.end()))
+            prev = r
+        self.row_index = {r: i for i, r in enumerate(nums)}
+        self._rows_scanned = True
+
+    def _row_parts(self, i: int) -> tuple[bytes, int, int, int]:
+        """(start tag, inner start, inner end, end) of existing row index i."""
+        s, e = self.row_spans[i]
+        m = self._row_re.match(self.data, s, e)
+        assert m is not None
+        tag = self.data[s:m.start(1)] + m.group(1) + (b"/>" if m.group(2) is None else b">")
+        if m.group(2) is None:
+            return tag, e, e, e
+        return tag, m.start(2), m.end(2), e
+
+    def cells(self, row: int) -> dict[int, tuple[int, int, dict]]:
+        """Existing cells of ``row``: col -> (start, end, attrs) in self.data."""
+        self._scan_rows()
+        i = self.row_index.get(row)
+        if i is None:
+            return {}
+        got = self._cells_cache.get(row)
+        if got is None:
+            _, s, e, _ = self._row_parts(i)
+            got = {}
+            prev = 0
+            for m in self._cell_re.finditer(self.data, s, e):
+                a = attrs(m.group(1))
+                c = ooxml.parse_ref(a[b"r"].decode())[1] if b"r" in a else prev + 1
+                got[c] = (m.start(), m.end(), a)
+                prev = c
+            self._cells_cache[row] = got
+        return got
+
+    def row_attrs(self, row: int) -> dict[bytes, bytes]:
+        self._scan_rows()
+        i = self.row_index.get(row)
+        if i is None:
+            return {}
+        s, e = self.row_spans[i]
+        m = self._row_re.match(self.data, s, e)
+        return attrs(m.group(1)) if m else {}
+
+    def has_content(self, row: int, col: int) -> bool:
+        """True when the cell will hold a value or formula after pending writes."""
+        pend = self.pending.get(row)
+        if pend is not None and col in pend:
+            return pend[col] is not None
+        cell = self.cells(row).get(col)
+        if cell is None:
+            return False
+        return _raw_has_content(self.data[cell[0]:cell[1]])
+
+    def max_row(self) -> int:
+        self._scan_rows()
+        last = self.row_nums[-1] if self.row_nums else 0
+        return max([last, *self.pending]) if self.pending else last
+
+    # ------------------------------------------------------------ writing
+    def set(self, row: int, col: int, value: object) -> None:
+        ooxml.cell_ref(row, col)
+        cell = self.cells(row).get(col)
+        if cell is not None:
+            raw = self.data[cell[0]:cell[1]]
+            fm = _SHARED_F_RE.search(raw)
+            if fm is not None:
+                fa = attrs(fm.group(1))
+                if fa.get(b"t") == b"shared" and b"ref" in fa and b"si" in fa:
+                    self._shared_masters.add(fa[b"si"])
+        self.pending.setdefault(row, {})[col] = value
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self.pending)
+
+    def _check_shared(self) -> None:
+        if not self._shared_masters:
+            return
+        start, end = self.inner
+        for m in self._cell_re.finditer(self.data, start, end):
+            body = m.group(2)
+            if not body or b"si=" not in body:
+                continue
+            fm = _SHARED_F_RE.search(body)
+            if fm is None:
+                continue
+            fa = attrs(fm.group(1))
+            if fa.get(b"t") != b"shared" or fa.get(b"si") not in self._shared_masters:
+                continue
+            a = attrs(m.group(1))
+            if b"r" not in a:
+                raise SharedFormulaError(f"{self.part}: shared formula cell without r")
+            r, c = ooxml.parse_ref(a[b"r"].decode())
+            if c not in self.pending.get(r, {}):
+                raise SharedFormulaError(
+                    f"{self.part}: writing the master cell of shared formula si="
+                    f"{fa[b'si'].decode()} would break cell {a[b'r'].decode()}; "
+                    "overwrite all its cells together")
+
+    def render(self, date1904: bool, is_header=lambda r, c: False) -> bytes:
+        """The part with pending writes spliced in (pending stays until reset)."""
+        self._scan_rows()
+        self._check_shared()
+        d = self.data
+        p = self.prefix.decode()
+        edits: list[tuple[int, int, bytes]] = []
+        styles: dict[int, dict[int, bytes | None]] = {}
+        bounds = [None, None, None, None]  # r1 c1 r2 c2 of written cells
+
+        def style_for_new(r: int, c: int, row_style: bytes | None) -> bytes | None:
+            above = r - 1
+            if above >= 1 and not is_header(above, c):
+                st = styles.get(above)
+                if st is not None and c in st:
+                    return st[c]
+                if st is None:
+                    cell = self.cells(above).get(c)
+                    if cell is not None:
+                        return cell[2].get(b"s")
+            if row_style is not None:
+                return row_style
+            for lo, hi, s in self.col_styles:
+                if lo <= c <= hi:
+                    return s
+            return None
+
+        for r in sorted(self.pending):
+            changes = self.pending[r]
+            i = self.row_index.get(r)
+            existing = self.cells(r)
+            if i is not None:
+                tag, in_s, in_e, end = self._row_parts(i)
+                ra = self.row_attrs(r)
+            else:
+                tag, in_s, in_e, end = f'<{p}row r="{r}">'.encode(), -1, -1, -1
+                ra = {}
+            row_style = ra.get(b"s") if ra.get(b"customFormat") in (b"1", b"true") else None
+            row_st: dict[int, bytes | None] = {}
+            out: list[bytes] = []
+            for c in sorted(set(existing) | set(changes)):
+                if c in changes:
+                    value = changes[c]
+                    if c in existing:
+                        st = existing[c][2].get(b"s")
+                    elif value is None:
+                        continue
+                    else:
+                        st = style_for_new(r, c, row_style)
+                    out.append(ooxml.render_cell(p, ooxml.cell_ref(r, c), st, value, date1904))
+                    row_st[c] = st
+                    if value is not None:
+                        for k, v, f in ((0, r, min), (1, c, min), (2, r, max), (3, c, max)):
+                            bounds[k] = v if bounds[k] is None else f(bounds[k], v)
+                else:
+                    s, e, a = existing[c]
+                    raw = d[s:e]
+                    if b"r" not in a:
+                        raw = raw[:len(p) + 2] + f' r="{ooxml.cell_ref(r, c)}"'.encode() \
+                            + raw[len(p) + 2:]
+                    out.append(raw)
+                    row_st[c] = a.get(b"s")
+            styles[r] = row_st
+            tail = b""
+            if existing and in_e > 0:
+                last_end = max(e for _, e, _ in existing.values())
+                tail = d[last_end:in_e]
+            elif not existing and in_s >= 0:
+                tail = d[in_s:in_e]
+            if b"spans" in ra and row_st:
+                tag = set_attr(tag, b"spans", f"{min(row_st)}:{max(row_st)}".encode())
+            if not out and not tail.strip():
+                body = tag[:-1].rstrip(b"/") + b"/>"
+            else:
+                if tag.endswith(b"/>"):
+                    tag = tag[:-2].rstrip() + b">"
+                body = tag + b"".join(out) + tail + f"</{p}row>".encode()
+            if i is not None:
+                edits.append((self.row_spans[i][0], end, body))
+            else:
+                k = bisect.bisect_left(self.row_nums, r)
+                pos = self.row_spans[k][0] if k < len(self.row_nums) else self.inner[1]
+                edits.append((pos, pos, body))
+
+        pieces: list[bytes] = []
+        if self.dimension is not None and bounds[0] is not None:
+            ds, de = self.dimension
+            dtag = d[ds:de]
+            old = attrs(dtag).get(b"ref")
+            try:
+                r1, c1, r2, c2 = ooxml.parse_range(old.decode()) if old else bounds  # type: ignore
+                r1, c1 = min(r1, bounds[0]), min(c1, bounds[1])
+                r2, c2 = max(r2, bounds[2]), max(c2, bounds[3])
+            except ValueError:
+                r1, c1, r2, c2 = bounds  # type: ignore
+            new_ref = ooxml.cell_ref(r1, c1) if (r1, c1) == (r2, c2) \
+                else ooxml.range_ref(r1, c1, r2, c2)
+            pieces += [d[:ds], set_attr(dtag, b"ref", new_ref.encode())]
+            pos = de
+        else:
+            pos = 0
+        if self.sd_empty:
+            s0, e0 = self.sd_tag
+            pieces.append(d[pos:s0])
+            pieces.append(d[s0:e0 - 2].rstrip() + b">")
+            pos = e0
+        for s, e, body in edits:      # edits come in row order == file order
+            pieces.append(d[pos:s])
+            pieces.append(body)
+            pos = e
+        if self.sd_empty:
+            pieces.append(f"</{p}sheetData>".encode())
+        pieces.append(d[pos:])
+        return b"".join(pieces)
+
+
+_SHARED_F_RE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?f(" + TAG_BODY + rb")/?>")
+_CONTENT_RE = re.compile(
+    rb"<(?:[A-Za-z_][\w.\-]*:)?f[\s>/]|<(?:[A-Za-z_][\w.\-]*:)?v>[^<]"
+    rb"|<(?:[A-Za-z_][\w.\-]*:)?t(?:\s[^>]*)?>[^<]")
+
+
+def _raw_has_content(raw: bytes) -> bool:
+    return _CONTENT_RE.search(raw) is not None
