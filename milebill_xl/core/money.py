@@ -64,7 +64,7 @@ def minor_units(currency: str) -> int:
     """Digits after the decimal point for ``currency``: USD 2, JPY 0, KWD 3.
 
     Raises ValueError for a code Babel does not know, because guessing two
-    digits for a typo like ``USS`` would print invoices in a currency that
+    digits for a typo like ``USX`` would print invoices in a currency that
     does not exist."""
     code = normalize_currency(currency)
     if code not in _known_currencies():
