@@ -26,8 +26,9 @@ Rendering rules (the user-facing ones are in ``template.py``'s docstring):
 tokens split by Word over several runs of a paragraph are joined into the
 first of those runs (which keeps its formatting) before filling; newlines
 in values become line breaks, tabs become tabs; a paragraph whose tokens
-all come out empty is dropped; unknown tokens make loading the template
-fail with a message naming them.
+all come out empty is dropped with its label ("PO number: " without a PO
+number); unknown tokens make loading the template fail with a message
+naming them.
 """
 from __future__ import annotations
 
@@ -384,7 +385,7 @@ def safe_document_name(invoice_no: str, client: str = "", ext: str = ".docx") ->
     text = re.sub(r"[^A-Za-z0-9._-]+", "-", text)
     text = re.sub(r"\.{2,}", ".", text)
     text = re.sub(r"-{2,}", "-", text).strip(".-_ ")
-    changed = text != original
+    changed = text != original or not text or len(text) > _MAX_STEM
     if changed:
         digest = hashlib.sha256(original.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         text = f"{text[:_MAX_STEM - 9].rstrip('.-_ ')}-{digest}".lstrip("-") if text else f"document-{digest}"
@@ -497,7 +498,9 @@ def _join_split_tokens(texts: list[str]) -> list[str]:
 
 
 def _removable(p) -> bool:
-    """May this (now blank) paragraph be dropped?"""
+    """May this paragraph (its tokens all empty) be dropped? Not when it
+    holds a section break, a picture or a field, nor when it is the last
+    paragraph of a table cell or text box (Word needs one there)."""
     if p.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None:
         return False
     for tag in ("w:drawing", "w:pict", "w:object", "w:fldChar", "w:instrText"):
@@ -536,10 +539,8 @@ def _fill_paragraph(p, values: dict[str, str]) -> None:
                 r.getparent().remove(r)
             else:
                 _set_run_text(r, new)
-    if found_any and all_empty:
-        rest = "".join(_run_text(r) for r in _paragraph_runs(p))
-        if not rest.strip() and _removable(p):
-            p.getparent().remove(p)
+    if found_any and all_empty and _removable(p):
+        p.getparent().remove(p)
 
 
 def _paragraph_tokens(root) -> set[str]:

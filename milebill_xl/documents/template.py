@@ -13,8 +13,8 @@ How the template works, for whoever edits it in Word:
   joins the runs of that paragraph again before filling.
 - A paragraph whose placeholders all come out empty (no PO number, no
   early-payment discount, an invoice that is not a credit note) is left out
-  of the document, so optional lines disappear instead of leaving a label
-  with nothing after it.
+  of the document, label and all, so "PO number: " never stands alone.
+  Keep wording you always want in a paragraph of its own.
 - Placeholders also work in headers, footers, tables and text boxes.
 - Unknown placeholders make rendering fail (rather than send a client an
   invoice that says ``{{nmae}}``).
