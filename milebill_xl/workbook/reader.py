@@ -1,0 +1,269 @@
+"""Read an .xlsx file's contract tables into core records (no Excel needed).
+
+    data, locator = read_book("billing.xlsx")
+    for p in data.problems:
+        print(format_problem(p, locator))   # {"sheet", "cell", "message"}
+
+Tables are found by name wherever they are (the table XML gives sheet and
+range), columns by header. Cell values come from python-calamine, one pass
+per sheet. calamine reads error cells (#N/A, #REF!...) as blank, so the
+sheet XML is scanned for error cells and their codes put back; the record
+parsing (:mod:`.parse`) is shared with the live-Excel reader.
+
+A file that cannot be read at all (missing, empty, not an .xlsx, an old
+.xls, password-protected) raises :class:`BookError` with a user message.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from ..core.records import BookData, Problem
+from . import contract
+from .book import BookError
+from .cells import split_a1, split_range
+from .geometry import Locator, RawTable, TableGeometry, format_problem
+from .parse import parse_book
+
+__all__ = [
+    "BookError", "Locator", "RawTable", "TableGeometry", "TableLocation",
+    "format_problem", "parse_book", "read_book", "read_raw_tables", "table_locations",
+]
+
+_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+CONTRACT_TABLES = tuple(t.name for t in contract.TABLES)
+
+
+def read_book(path: str | Path) -> tuple[BookData, Locator]:
+    """Read and check a workbook. Bad cell values become ``problems``;
+    a file that is not a usable workbook raises BookError."""
+    return parse_book(read_raw_tables(path))
+
+
+# ------------------------------------------------------------ file checks
+
+def _check_file(path: Path) -> None:
+    name = path.name
+    if not path.exists():
+        raise BookError(f"{path}: no such file")
+    if path.is_dir():
+        raise BookError(f"{path} is a folder, not an Excel workbook")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise BookError(f"{name} cannot be opened: {exc.strerror or exc}") from None
+    if not head:
+        raise BookError(f"{name} is empty (0 bytes), not an Excel workbook")
+    if head.startswith(_OLE_MAGIC):
+        data = path.read_bytes()
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise BookError(
+                f"{name} is protected with a password; open it in Excel, remove the "
+                "password (File > Info > Protect Workbook > Encrypt with Password) "
+                "and save it again")
+        raise BookError(
+            f"{name} is an old-style Excel 97-2003 (.xls) file; open it in Excel and "
+            "save it as an Excel Workbook (.xlsx)")
+    if not head.startswith(b"PK"):
+        raise BookError(f"{name} is not an Excel workbook (.xlsx)")
+
+
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    try:
+        z = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BookError(f"{path.name} is damaged or not an Excel workbook (.xlsx): {exc}") from None
+    names = set(z.namelist())
+    if "xl/workbook.xml" not in names:
+        z.close()
+        if "xl/workbook.bin" in names:
+            raise BookError(f"{path.name} is a binary workbook (.xlsb); open it in Excel "
+                            "and save it as an Excel Workbook (.xlsx)")
+        if "word/document.xml" in names:
+            raise BookError(f"{path.name} is a Word document, not an Excel workbook")
+        raise BookError(f"{path.name} is not an Excel workbook (.xlsx)")
+    return z
+
+
+# ------------------------------------------------------ package structure
+
+def _xml(z: zipfile.ZipFile, part: str):
+    from defusedxml.ElementTree import fromstring
+    try:
+        return fromstring(z.read(part))
+    except KeyError:
+        return None
+    except Exception as exc:  # malformed XML in the package
+        raise BookError(f"the workbook is damaged ({part}: {exc})") from None
+
+
+def _rels(z: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Relationship Id -> (type, target part path) for a part."""
+    folder, base = posixpath.split(part)
+    root = _xml(z, posixpath.join(folder, "_rels", base + ".rels"))
+    out: dict[str, tuple[str, str]] = {}
+    if root is None:
+        return out
+    for rel in root.iter(f"{{{_NS_PKG_REL}}}Relationship"):
+        if rel.get("TargetMode") == "External":
+            continue
+        target = rel.get("Target", "")
+        if target.startswith("/"):
+            path = target.lstrip("/")
+        else:
+            path = posixpath.normpath(posixpath.join(folder, target))
+        out[rel.get("Id", "")] = (rel.get("Type", ""), path)
+    return out
+
+
+@dataclass(frozen=True)
+class TableLocation:
+    """A table as declared in the package: where its XML and sheet are."""
+
+    name: str           # displayName, as Excel shows it
+    sheet: str
+    sheet_part: str     # e.g. xl/worksheets/sheet2.xml
+    table_part: str     # e.g. xl/tables/table1.xml
+    ref: str            # e.g. A1:V101 (header, data and totals rows)
+    header_rows: int    # 1, or 0 when the header row is switched off
+    totals_rows: int
+    columns: tuple[str, ...]
+
+
+def table_locations(z: zipfile.ZipFile) -> list[TableLocation]:
+    """Every table of the workbook with its sheet, from the package XML."""
+    wb_rels = _rels(z, "xl/workbook.xml")
+    root = _xml(z, "xl/workbook.xml")
+    out: list[TableLocation] = []
+    sheets = root.find(f"{{{_NS_MAIN}}}sheets") if root is not None else None
+    for sheet in (sheets if sheets is not None else ()):
+        rel = wb_rels.get(sheet.get(f"{{{_NS_REL}}}id", ""))
+        if rel is None:
+            continue
+        sheet_part = rel[1]
+        for typ, table_part in _rels(z, sheet_part).values():
+            if not typ.endswith("/table"):
+                continue
+            t = _xml(z, table_part)
+            if t is None:
+                continue
+            cols = t.find(f"{{{_NS_MAIN}}}tableColumns")
+            out.append(TableLocation(
+                name=t.get("displayName") or t.get("name") or "",
+                sheet=sheet.get("name", ""),
+                sheet_part=sheet_part,
+                table_part=table_part,
+                ref=t.get("ref", "A1:A1"),
+                header_rows=int(t.get("headerRowCount", "1")),
+                totals_rows=int(t.get("totalsRowCount", "0")),
+                columns=tuple(c.get("name", "") for c in
+                              (cols if cols is not None else ())),
+            ))
+    return out
+
+
+# ------------------------------------------------------------ error cells
+
+_ERROR_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*?\bt=["']e["'][^>]*>""")
+_CELL_REF = re.compile(rb"""\br=["']([A-Za-z]+[0-9]+)["']""")
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
+
+
+def error_cells(sheet_xml: bytes) -> dict[tuple[int, int], str]:
+    """(row, col) 1-based -> error code ('#N/A') for every error cell of a
+    worksheet's XML (calamine reads them as blank)."""
+    if b't="e"' not in sheet_xml and b"t='e'" not in sheet_xml:
+        return {}
+    found: dict[tuple[int, int], str] = {}
+    for m in _ERROR_CELL.finditer(sheet_xml):
+        tag = m.group(0)
+        ref = _CELL_REF.search(tag)
+        if ref is None or tag.endswith(b"/>"):
+            continue
+        end = _CELL_END.search(sheet_xml, m.end())
+        value = _VALUE.search(sheet_xml, m.end(), end.start() if end else len(sheet_xml))
+        code = value.group(1).decode("utf-8", "replace").strip() if value else ""
+        found[split_a1(ref.group(1).decode())] = code or "#VALUE!"
+    return found
+
+
+# ------------------------------------------------------------ the tables
+
+def read_raw_tables(path: str | Path,
+                    names: tuple[str, ...] = CONTRACT_TABLES) -> dict[str, RawTable]:
+    """The named tables (matched ignoring case) as RawTables, keyed by the
+    names asked for. A table the workbook lacks is simply absent."""
+    path = Path(path)
+    _check_file(path)
+    wanted = {n.lower(): n for n in names}
+    with _open_zip(path) as z:
+        found = [loc for loc in table_locations(z) if loc.name.lower() in wanted]
+        by_sheet: dict[str, list[TableLocation]] = {}
+        for loc in found:
+            by_sheet.setdefault(loc.sheet, []).append(loc)
+        errors = {sheet: error_cells(z.read(locs[0].sheet_part))
+                  for sheet, locs in by_sheet.items()}
+    if not found:
+        return {}
+    try:
+        from python_calamine import CalamineError, CalamineWorkbook
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise BookError(f"python-calamine is not installed: {exc}") from None
+    out: dict[str, RawTable] = {}
+    try:
+        with CalamineWorkbook.from_path(str(path)) as wb:
+            for sheet, locs in by_sheet.items():
+                bounds = [split_range(loc.ref) for loc in locs]
+                nrows = max(b[2] for b in bounds)
+                values = wb.get_sheet_by_name(sheet).to_python(
+                    skip_empty_area=False, nrows=nrows)
+                for loc, bound in zip(locs, bounds):
+                    raw = _cut(loc, bound, values, errors[sheet])
+                    out[wanted[loc.name.lower()]] = raw
+    except CalamineError as exc:
+        raise BookError(f"{path.name} cannot be read: {exc}") from None
+    return out
+
+
+def _cut(loc: TableLocation, bound: tuple[int, int, int, int], values: list[list],
+         errors: Mapping[tuple[int, int], str]) -> RawTable:
+    r1, c1, r2, c2 = bound
+    first_data = r1 + (1 if loc.header_rows else 0)     # 1-based sheet row
+    last_data = r2 - loc.totals_rows
+    width = c2 - c1 + 1
+    headers = list(loc.columns)
+    if loc.header_rows and len(values) >= r1:
+        cells = values[r1 - 1][c1 - 1:c2]
+        if len(headers) != width:
+            headers = [str(v) for v in cells]
+    headers += [""] * (width - len(headers))
+    headers = headers[:width]
+    rows = []
+    for row in values[first_data - 1:last_data]:
+        cut = row[c1 - 1:c2]
+        if len(cut) < width:
+            cut = cut + [""] * (width - len(cut))
+        rows.append(cut)
+    n_rows = max(last_data - first_data + 1, 0)
+    while len(rows) < n_rows:
+        rows.append([""] * width)
+    for (er, ec), code in errors.items():
+        if first_data <= er <= last_data and c1 <= ec <= c2:
+            rows[er - first_data][ec - c1] = code
+    geometry = TableGeometry(name=loc.name, sheet=loc.sheet, header_row=first_data - 1,
+                             first_col=c1, headers=tuple(headers), n_rows=n_rows)
+    return RawTable(geometry, rows)
+
+
+def format_problems(problems: tuple[Problem, ...] | list[Problem], locator: Locator) -> list[dict]:
+    return [format_problem(p, locator) for p in problems]
