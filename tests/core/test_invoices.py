@@ -1,0 +1,44 @@
+"""Paid, Balance and Status of tblInvoices rows."""
+import pytest
+
+from milebill_xl.core.invoices import (APPLIED, credits_by_invoice, invoice_figures,
+                                       payments_by_invoice)
+from milebill_xl.core.records import CREDIT_NOTE
+
+from .helpers import D, invoice, payment
+
+INV = invoice("INV-1", "1200.00", net="1000.00", tax="200.00")
+
+
+@pytest.mark.parametrize("paid, balance, status", [
+    ("0.00", "1200.00", "Open"),
+    ("200.00", "1000.00", "Partially Paid"),
+    ("1200.00", "0.00", "Paid"),
+    ("1250.00", "-50.00", "Paid"),   # overpaid: balance goes negative, status Paid
+])
+def test_invoice_status_from_payments(paid, balance, status):
+    fig = invoice_figures(INV, D(paid), None)
+    assert (fig.paid, fig.balance, fig.status) == (D(paid), D(balance), status)
+
+
+def test_credit_note_voids_its_invoice_and_clears_the_open_amount():
+    # 200 paid, 1,000 open, credited for the open amount: balance 1,200 - 200 - 1,000 = 0.
+    fig = invoice_figures(INV, D("200.00"), D("-1000.00"))
+    assert (fig.balance, fig.status) == (D("0.00"), "Void")
+    # Even a zero credit note marks the invoice Void.
+    assert invoice_figures(INV, D("0"), D("0")).status == "Void"
+
+
+def test_credit_note_is_applied_with_nothing_to_pay():
+    cn = invoice("CN-1", "-1000.00", type=CREDIT_NOTE, related_invoice="INV-1")
+    fig = invoice_figures(cn, D("0"), None)
+    assert (fig.paid, fig.balance, fig.status) == (D("0"), D("0"), APPLIED)
+    assert APPLIED == "Applied"
+
+
+def test_payment_and_credit_sums():
+    pays = [payment("INV-1", "100.00"), payment("INV-2", "5.00"), payment("INV-1", "0.50")]
+    assert payments_by_invoice(pays) == {"INV-1": D("100.50"), "INV-2": D("5.00")}
+    docs = [INV, invoice("CN-1", "-700.00", type=CREDIT_NOTE, related_invoice="INV-1"),
+            invoice("CN-2", "-300.00", type=CREDIT_NOTE, related_invoice="INV-1")]
+    assert credits_by_invoice(docs) == {"INV-1": D("-1000.00")}
