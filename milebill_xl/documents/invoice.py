@@ -221,8 +221,7 @@ def _iso(d: date | None) -> str:
 
 def _plain_number(d: Decimal) -> str:
     """2 -> '2', 1.50 -> '1.5', 20 -> '20' (never '2E+1')."""
-    text = format(d.normalize(), "f")
-    return text
+    return format(d.normalize(), "f")
 
 
 def _text(value) -> str:
@@ -408,13 +407,12 @@ def document_path(folder: Path | str, invoice_no: str, ext: str = ".docx") -> Pa
 # Filling the template
 
 
-_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _TOKEN = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _STORY = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
 _RUN_XPATH = "./w:r | ./w:hyperlink/w:r | ./w:ins/w:r | ./w:smartTag/w:r | ./w:fldSimple/w:r"
 _W_T, _W_TAB, _W_BR, _W_CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
-_W_P, _W_TC, _W_R, _W_RPR = qn("w:p"), qn("w:tc"), qn("w:r"), qn("w:rPr")
+_W_P, _W_TC, _W_RPR = qn("w:p"), qn("w:tc"), qn("w:rPr")
 _W_NBH = qn("w:noBreakHyphen")
 _TEXTISH = {_W_T, _W_TAB, _W_BR, _W_CR, _W_NBH}
 # Characters XML 1.0 cannot hold (lxml refuses them).

@@ -20,7 +20,6 @@ from babel.numbers import format_currency
 from docx.shared import Pt
 
 from milebill_xl.core.records import CREDIT_NOTE, Invoice, Milestone, Project, Settings
-from milebill_xl.documents import invoice as inv_mod
 from milebill_xl.documents import pdf as pdf_mod
 from milebill_xl.documents.invoice import (IncompleteInvoiceError, InvoiceTemplate, TemplateError,
                                            document_data, document_path, load_template,
