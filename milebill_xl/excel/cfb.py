@@ -140,17 +140,13 @@ def write_cfb(entries: Mapping[str, bytes]) -> bytes:
     body: list[bytes] = []
     fat: list[int] = []
 
-    def allocate(data: bytes, marker: int | None = None) -> int:
+    def allocate(data: bytes) -> int:
         """Append ``data`` as a chain of sectors; return the first sector."""
         count = len(_pad(data, SECTOR_SIZE)) // SECTOR_SIZE
         if count == 0:
             return ENDOFCHAIN
         first = len(fat)
-        for i in range(count):
-            if marker is not None:
-                fat.append(marker)
-            else:
-                fat.append(first + i + 1 if i < count - 1 else ENDOFCHAIN)
+        fat.extend(first + i + 1 if i < count - 1 else ENDOFCHAIN for i in range(count))
         body.append(_pad(data, SECTOR_SIZE))
         return first
 
