@@ -34,6 +34,7 @@ in the row above (not a table header), else the row's, else the column's.
 """
 from __future__ import annotations
 
+import bisect
 import os
 import posixpath
 import re
@@ -380,8 +381,11 @@ class Patcher:
                 raise PatchError(f"{t.display} cannot grow to row {new_r2}: table "
                                  f"{other.display} is in the way")
         doc._scan_rows()
-        for r in doc.row_nums:
-            if t.r2 < r <= new_r2:
+        lo = bisect.bisect_right(doc.row_nums, t.r2)
+        hi = bisect.bisect_right(doc.row_nums, new_r2)
+        candidates = set(doc.row_nums[lo:hi]) | {r for r in doc.pending if t.r2 < r <= new_r2}
+        for r in sorted(candidates):
+            if True:
                 for c in range(t.c1, t.c2 + 1):
                     if doc.has_content(r, c):
                         raise PatchError(
