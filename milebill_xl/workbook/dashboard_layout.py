@@ -1,0 +1,369 @@
+"""The Dashboard sheet: where each figure lives and the formula behind it.
+
+Everything on the Dashboard is a formula over the tables, driven by the
+``AsOfDate`` name, so it is right in Excel without any Python. The
+``refresh`` command writes cached values into the same cells (so previews
+and readers that do not recalculate show figures) using
+:data:`DASHBOARD_CELLS` (what is where) and :data:`DASHBOARD_FORMULAS`
+(cell -> formula text, no leading ``=``).
+
+Blocks, top to bottom:
+
+1. **Totals per currency** in ``CURRENCY_SLOTS`` rows. The currency code
+   cells are plain values the ``refresh`` command fills with the
+   currencies in use (first slot defaults to the formula
+   ``=DefaultCurrency``). Per slot: Contract (sum of Contract Value),
+   Billed, Unbilled, Collected, Outstanding (sums of the Projects columns of
+   that effective currency) and Overdue (open balances of invoices, not
+   void, whose Due Date is before the as-of date).
+2. **Aging** of open invoice balances per slot (rule 8): invoices of Type
+   Invoice, not Void, Balance > 0, by days = as-of - Due Date: Current
+   (<= 0), 1-30, 31-60, 61-90, 90+.
+3. **Expected billing**, the as-of month and the next three months (the next
+   90 days, whole months) per slot, plotted as a column chart:
+
+   - as-of month: every milestone flagged ``Ready to Invoice`` (whatever
+     its Planned Date), plus every other non-cancelled, uninvoiced
+     milestone planned on or before the end of the as-of month (so work
+     that is behind schedule is still expected now, not lost);
+   - each later month: non-cancelled, uninvoiced milestones, not Ready to
+     Invoice, whose Planned Date falls in that month.
+
+   Amounts are the milestones' ``Amount`` (net of tax), in the project's
+   currency.
+4. **Timeline**: the first ``TIMELINE_ROWS`` milestones in sheet order, one
+   per row (INDEX into tblMilestones by row number), against twelve months
+   starting two months before the as-of month. A month cell shows ``●`` in
+   the Planned Date month, ``◆`` in the invoice Due Date month and ``$`` in
+   a month with a payment on the milestone's invoice; marked cells are
+   coloured by the milestone's Flag (red Overdue, amber Due Soon, green
+   Ready to Invoice, ...). The as-of month is outlined.
+"""
+from __future__ import annotations
+
+from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import FormulaRule, Rule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.styles.numbers import NumberFormat
+from openpyxl.utils import get_column_letter
+
+from . import contract as C
+from .formulas import AS_OF, DEFAULT_CURRENCY, col, digits_of
+
+CURRENCY_SLOTS = 6
+TIMELINE_ROWS = 50
+TIMELINE_MONTHS = 12
+#: the timeline starts this many months before the as-of month
+TIMELINE_LEAD = 2
+FORECAST_MONTHS = 4
+FORECAST_DAYS = 90
+AGING_BUCKETS = ("Current", "1-30", "31-60", "61-90", "90+")
+TOTALS = ("contract", "billed", "unbilled", "collected", "outstanding", "overdue")
+
+MONEY = "#,##0.00"
+
+# rows of each block (1-based); column B holds the currency / milestone id
+TITLE_ROW = 1
+AS_OF_CELL = "C2"
+TOTALS_HEADER = 4
+TOTALS_FIRST = TOTALS_HEADER + 1
+AGING_HEADER = TOTALS_FIRST + CURRENCY_SLOTS + 2
+AGING_FIRST = AGING_HEADER + 1
+FORECAST_HEADER = AGING_FIRST + CURRENCY_SLOTS + 2
+FORECAST_FIRST = FORECAST_HEADER + 1
+TIMELINE_TITLE = FORECAST_FIRST + CURRENCY_SLOTS + 2
+TIMELINE_HEADER = TIMELINE_TITLE + 2
+TIMELINE_FIRST = TIMELINE_HEADER + 1
+# timeline columns
+TL_COLUMNS = ("Milestone ID", "Project ID", "Milestone", "Planned Date",
+              "Invoice No", "Due Date", "Flag")
+TL_MONTH0 = 2 + len(TL_COLUMNS)  # first month column (1-based)
+DIGITS_COL = 9  # column I: digits helper of the totals block
+
+#: figure name -> cell. Keys: ("as_of", 0); ("currency", slot);
+#: ("digits", slot); ("total_<name>", slot) for TOTALS; ("aging", slot,
+#: bucket); ("forecast_month", m) (first day of the month); ("forecast",
+#: slot, m); ("timeline_month", j); ("timeline", i, header) for TL_COLUMNS;
+#: ("timeline_cell", i, j). Slots, months and rows count from 0.
+DASHBOARD_CELLS: dict[tuple, str] = {}
+#: cell -> formula text (no leading "="), every formula cell of the sheet
+DASHBOARD_FORMULAS: dict[str, str] = {}
+
+_M = C.MILESTONES.name
+_I = C.INVOICES.name
+_P = C.PROJECTS.name
+_PAY = C.PAYMENTS.name
+
+_TITLE_FONT = Font(size=16, bold=True, color="FF1F4E78")
+_BLOCK_FONT = Font(size=12, bold=True, color="FF1F4E78")
+_HEAD_FONT = Font(bold=True, color="FFFFFFFF")
+_HEAD_FILL = PatternFill("solid", start_color="FF1F4E78", end_color="FF1F4E78")
+_GREY = Font(color="FF7F7F7F", italic=True)
+_THIN = Side(style="thin", color="FFBFBFBF")
+
+
+def _addr(row: int, column: int) -> str:
+    return f"{get_column_letter(column)}{row}"
+
+
+def _open_invoices(cur: str) -> str:
+    """SUMIFS criteria pairs selecting open invoice balances in ``cur``."""
+    return (f'{col(_I, "Balance")},{col(_I, "Currency")},{cur},{col(_I, "Type")},"Invoice",'
+            f'{col(_I, "Status")},"<>Void",{col(_I, "Balance")},">0"')
+
+
+def _layout() -> None:
+    """Fill DASHBOARD_CELLS and DASHBOARD_FORMULAS (pure data, no sheet)."""
+    cells, forms = DASHBOARD_CELLS, DASHBOARD_FORMULAS
+    cells[("as_of", 0)] = AS_OF_CELL
+    forms[AS_OF_CELL] = AS_OF
+    for s in range(CURRENCY_SLOTS):
+        r = TOTALS_FIRST + s
+        cur, dig = f"$B{r}", f"$I{r}"
+        cells[("currency", s)] = f"B{r}"
+        if s == 0:
+            forms[f"B{r}"] = DEFAULT_CURRENCY
+        cells[("digits", s)] = f"I{r}"
+        forms[f"I{r}"] = f'IF({cur}="","",{digits_of(cur)})'
+        sums = {
+            "contract": f'SUMIFS({col(_P, "Contract Value")},{col(_P, "Eff Currency")},{cur})',
+            "billed": f'SUMIFS({col(_P, "Billed")},{col(_P, "Eff Currency")},{cur})',
+            "unbilled": f'SUMIFS({col(_P, "Unbilled")},{col(_P, "Eff Currency")},{cur})',
+            "collected": f'SUMIFS({col(_P, "Collected")},{col(_P, "Eff Currency")},{cur})',
+            "outstanding": f'SUMIFS({col(_P, "Outstanding")},{col(_P, "Eff Currency")},{cur})',
+            "overdue": f'SUMIFS({_open_invoices(cur)},{col(_I, "Due Date")},"<"&{AS_OF})',
+        }
+        for k, name in enumerate(TOTALS):
+            a = _addr(r, 3 + k)
+            cells[(f"total_{name}", s)] = a
+            forms[a] = f'IF({cur}="","",ROUND({sums[name]},{dig}))'
+        # aging
+        r = AGING_FIRST + s
+        a = f"B{r}"
+        cells[("aging_currency", s)] = a
+        forms[a] = f'IF($B{TOTALS_FIRST + s}="","",$B{TOTALS_FIRST + s})'
+        due = col(_I, "Due Date")
+        crit = {
+            "Current": f'{due},">="&{AS_OF}',  # + no due date, below
+            "1-30": f'{due},"<"&{AS_OF},{due},">="&({AS_OF}-30)',
+            "31-60": f'{due},"<"&({AS_OF}-30),{due},">="&({AS_OF}-60)',
+            "61-90": f'{due},"<"&({AS_OF}-60),{due},">="&({AS_OF}-90)',
+            "90+": f'{due},"<"&({AS_OF}-90)',
+        }
+        for k, bucket in enumerate(AGING_BUCKETS):
+            a = _addr(r, 3 + k)
+            cells[("aging", s, bucket)] = a
+            expr = f'SUMIFS({_open_invoices(f"$B{r}")},{crit[bucket]})'
+            if bucket == "Current":  # an open invoice without a due date is Current
+                expr += f'+SUMIFS({_open_invoices(f"$B{r}")},{due},"")'
+            forms[a] = f'IF($B{r}="","",ROUND({expr},{dig}))'
+
+        # forecast
+        r = FORECAST_FIRST + s
+        a = f"B{r}"
+        cells[("forecast_currency", s)] = a
+        forms[a] = f'IF($B{TOTALS_FIRST + s}="","",$B{TOTALS_FIRST + s})'
+        base = (f'{col(_M, "Amount")},{col(_M, "Project Currency")},$B{r},'
+                f'{col(_M, "Invoice No")},"",{col(_M, "Status")},"<>Cancelled",'
+                f'{col(_M, "Flag")},"<>Ready to Invoice"')
+        planned = col(_M, "Planned Date")
+        # window end: min(as-of + 90 days, end of the third month after)
+        last = f"MIN({AS_OF}+{FORECAST_DAYS},EOMONTH({AS_OF},{FORECAST_MONTHS - 1}))"
+        for m in range(FORECAST_MONTHS):
+            a = _addr(r, 3 + m)
+            cells[("forecast", s, m)] = a
+            lo = f'">="&{AS_OF}' if m == 0 else f'">"&EOMONTH({AS_OF},{m - 1})'
+            hi = f'"<="&MIN(EOMONTH({AS_OF},{m}),{last})'
+            expr = f'SUMIFS({base},{planned},{lo},{planned},{hi})'
+            if m == 0:
+                expr = (f'SUMIFS({col(_M, "Amount")},{col(_M, "Project Currency")},$B{r},'
+                        f'{col(_M, "Flag")},"Ready to Invoice")+{expr}')
+            forms[a] = f'IF($B{r}="","",ROUND({expr},{dig}))'
+    for m in range(FORECAST_MONTHS):
+        a = _addr(FORECAST_HEADER, 3 + m)
+        cells[("forecast_month", m)] = a
+        forms[a] = f"EOMONTH({AS_OF},{m - 1})+1"
+    # timeline
+    for j in range(TIMELINE_MONTHS):
+        a = _addr(TIMELINE_HEADER, TL_MONTH0 + j)
+        cells[("timeline_month", j)] = a
+        forms[a] = f"EOMONTH({AS_OF},{j - TIMELINE_LEAD - 1})+1"
+    for i in range(TIMELINE_ROWS):
+        r = TIMELINE_FIRST + i
+        key = f"$B{r}"
+        for k, h in enumerate(TL_COLUMNS):
+            a = _addr(r, 2 + k)
+            cells[("timeline", i, h)] = a
+            if k == 0:
+                forms[a] = f'IFERROR(INDEX({col(_M, h)},{i + 1})&"","")'
+            elif h in ("Planned Date", "Due Date"):
+                v = f"INDEX({col(_M, h)},{i + 1})"
+                forms[a] = f'IF({key}="","",IF(ISNUMBER({v}),{v},""))'
+            else:
+                forms[a] = f'IF({key}="","",INDEX({col(_M, h)},{i + 1})&"")'
+        planned = f"$E{r}"
+        inv = f"$F{r}"
+        due = f"$G{r}"
+        for j in range(TIMELINE_MONTHS):
+            c = get_column_letter(TL_MONTH0 + j)
+            start = f"{c}${TIMELINE_HEADER}"
+            end = f"EOMONTH({start},0)"
+            a = f"{c}{r}"
+            cells[("timeline_cell", i, j)] = a
+            forms[a] = (
+                f'IF({key}="","",'
+                f'IF(AND(ISNUMBER({planned}),{planned}>={start},{planned}<={end}),"●","")'
+                f'&IF(AND(ISNUMBER({due}),{due}>={start},{due}<={end}),"◆","")'
+                f'&IF({inv}="","",IF(COUNTIFS({col(_PAY, "Invoice No")},{inv},'
+                f'{col(_PAY, "Payment Date")},">="&{start},'
+                f'{col(_PAY, "Payment Date")},"<="&{end})>0,"$","")))')
+
+
+_layout()
+
+
+def _header(ws, row: int, labels: list[str], first_col: int = 2) -> None:
+    for k, label in enumerate(labels):
+        c = ws.cell(row=row, column=first_col + k, value=label)
+        c.font = _HEAD_FONT
+        c.fill = _HEAD_FILL
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def build_dashboard(ws, digit_values) -> None:
+    """Lay out the Dashboard sheet ``ws`` (formulas, formats, chart)."""
+    from .template import FLAG_STYLES, flag_rule  # shared flag colours
+
+    ws.sheet_view.showGridLines = False
+    ws.column_dimensions["A"].width = 2
+    ws["B1"] = "Milestone billing dashboard"
+    ws["B1"].font = _TITLE_FONT
+    ws["B2"] = "As of"
+    ws["B2"].font = Font(bold=True)
+    ws["D2"] = ("Set Settings > As Of Date to look at a past date; blank means today. "
+                "The currency codes in column B are filled by the refresh command.")
+    ws["D2"].font = _GREY
+
+    for addr, text in DASHBOARD_FORMULAS.items():
+        ws[addr] = "=" + text
+    ws[AS_OF_CELL].number_format = "yyyy-mm-dd"
+    ws[AS_OF_CELL].font = Font(bold=True)
+
+    # totals
+    ws.cell(row=TOTALS_HEADER - 1, column=2, value="Totals by currency").font = _BLOCK_FONT
+    _header(ws, TOTALS_HEADER, ["Currency", "Contract", "Billed", "Unbilled", "Collected",
+                                "Outstanding", "Overdue", "Digits"])
+    ws.cell(row=AGING_HEADER - 1, column=2,
+            value="Aging of open invoice balances (days past due)").font = _BLOCK_FONT
+    _header(ws, AGING_HEADER, ["Currency", *AGING_BUCKETS])
+    ws.cell(row=FORECAST_HEADER - 1, column=2,
+            value="Expected billing: as-of month and the next three").font = _BLOCK_FONT
+    _header(ws, FORECAST_HEADER, ["Currency"])
+    for m in range(FORECAST_MONTHS):
+        c = ws.cell(row=FORECAST_HEADER, column=3 + m)
+        c.font, c.fill = _HEAD_FONT, _HEAD_FILL
+        c.number_format = "mmm yyyy"
+        c.alignment = Alignment(horizontal="center")
+
+    money_ranges = []
+    for first, ncols in ((TOTALS_FIRST, len(TOTALS)), (AGING_FIRST, len(AGING_BUCKETS)),
+                         (FORECAST_FIRST, FORECAST_MONTHS)):
+        for s in range(CURRENCY_SLOTS):
+            r = first + s
+            ws.cell(row=r, column=2).font = Font(bold=True)
+            ws.cell(row=r, column=2).alignment = Alignment(horizontal="center")
+            for k in range(ncols):
+                c = ws.cell(row=r, column=3 + k)
+                c.number_format = MONEY
+                c.border = Border(bottom=_THIN)
+        money_ranges.append(
+            f"C{first}:{get_column_letter(2 + ncols)}{first + CURRENCY_SLOTS - 1}")
+        for s in range(CURRENCY_SLOTS):
+            ws.cell(row=first + s, column=2).border = Border(bottom=_THIN)
+    for s in range(CURRENCY_SLOTS):
+        ws.cell(row=TOTALS_FIRST + s, column=DIGITS_COL).font = _GREY
+    # currency digits: the number format follows the slot's currency
+    sqref = " ".join(money_ranges)
+    for k in sorted(set(digit_values) - {2}):
+        code = "#,##0" + ("." + "0" * k if k else "")
+        dxf = DifferentialStyle(numFmt=NumberFormat(numFmtId=300 + k, formatCode=code))
+        # every block's slot s reads the digits of totals row s
+        for first, ncols in ((TOTALS_FIRST, len(TOTALS)), (AGING_FIRST, len(AGING_BUCKETS)),
+                             (FORECAST_FIRST, FORECAST_MONTHS)):
+            rng = f"C{first}:{get_column_letter(2 + ncols)}{first + CURRENCY_SLOTS - 1}"
+            ws.conditional_formatting.add(rng, Rule(
+                type="expression", dxf=dxf,
+                formula=[f"INDEX($I${TOTALS_FIRST}:$I${TOTALS_FIRST + CURRENCY_SLOTS - 1},"
+                         f"ROW()-{first - 1})={k}"]))
+    overdue = DASHBOARD_CELLS[("total_overdue", 0)][0]
+    ws.conditional_formatting.add(
+        f"{overdue}{TOTALS_FIRST}:{overdue}{TOTALS_FIRST + CURRENCY_SLOTS - 1}",
+        FormulaRule(formula=[f"N({overdue}{TOTALS_FIRST})>0"],
+                    font=Font(color="FF9C0006", bold=True)))
+    aging_late = f"D{AGING_FIRST}:G{AGING_FIRST + CURRENCY_SLOTS - 1}"
+    ws.conditional_formatting.add(aging_late, FormulaRule(
+        formula=[f"N(D{AGING_FIRST})>0"], font=Font(color="FF9C0006")))
+
+    # chart of expected billing
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "clustered"
+    chart.title = "Expected billing by month (net, per currency)"
+    chart.y_axis.title = "Amount"
+    chart.y_axis.numFmt = "#,##0"
+    chart.height, chart.width = 7.5, 16
+    data = Reference(ws, min_col=2, max_col=2 + FORECAST_MONTHS,
+                     min_row=FORECAST_FIRST, max_row=FORECAST_FIRST + CURRENCY_SLOTS - 1)
+    cats = Reference(ws, min_col=3, max_col=2 + FORECAST_MONTHS,
+                     min_row=FORECAST_HEADER, max_row=FORECAST_HEADER)
+    chart.add_data(data, from_rows=True, titles_from_data=True)
+    chart.set_categories(cats)
+    ws.add_chart(chart, f"K{TOTALS_HEADER - 1}")
+
+    # timeline
+    ws.cell(row=TIMELINE_TITLE, column=2, value="Milestone timeline").font = _BLOCK_FONT
+    ws.cell(row=TIMELINE_TITLE + 1, column=2, value=(
+        f"First {TIMELINE_ROWS} milestones in sheet order.  ● planned   ◆ invoice due   "
+        "$ payment received   colour = flag (red Overdue, amber Due Soon, green Ready to "
+        "Invoice, orange Behind Schedule / Approval Overdue, grey Paid)")).font = _GREY
+    _header(ws, TIMELINE_HEADER, list(TL_COLUMNS))
+    last_row = TIMELINE_FIRST + TIMELINE_ROWS - 1
+    first_m = get_column_letter(TL_MONTH0)
+    last_m = get_column_letter(TL_MONTH0 + TIMELINE_MONTHS - 1)
+    for j in range(TIMELINE_MONTHS):
+        c = ws.cell(row=TIMELINE_HEADER, column=TL_MONTH0 + j)
+        c.font, c.fill = _HEAD_FONT, _HEAD_FILL
+        c.number_format = "mmm yy"
+        c.alignment = Alignment(horizontal="center")
+        ws.column_dimensions[get_column_letter(TL_MONTH0 + j)].width = 8
+    for i in range(TIMELINE_ROWS):
+        r = TIMELINE_FIRST + i
+        for k, h in enumerate(TL_COLUMNS):
+            c = ws.cell(row=r, column=2 + k)
+            if h.endswith("Date"):
+                c.number_format = "yyyy-mm-dd"
+            c.border = Border(bottom=_THIN)
+        for j in range(TIMELINE_MONTHS):
+            c = ws.cell(row=r, column=TL_MONTH0 + j)
+            c.alignment = Alignment(horizontal="center")
+            c.border = Border(left=_THIN, bottom=_THIN)
+    flag_col = get_column_letter(1 + len(TL_COLUMNS))
+    months = f"{first_m}{TIMELINE_FIRST}:{last_m}{last_row}"
+    flags = f"{flag_col}{TIMELINE_FIRST}:{flag_col}{last_row}"
+    for word in FLAG_STYLES:
+        ws.conditional_formatting.add(months, flag_rule(
+            f'AND({first_m}{TIMELINE_FIRST}<>"",${flag_col}{TIMELINE_FIRST}="{word}")', word))
+        ws.conditional_formatting.add(flags, flag_rule(
+            f'${flag_col}{TIMELINE_FIRST}="{word}"', word))
+    # outline the as-of month
+    ws.conditional_formatting.add(months, FormulaRule(
+        formula=[f"AND({AS_OF}>={first_m}${TIMELINE_HEADER},"
+                 f"{AS_OF}<=EOMONTH({first_m}${TIMELINE_HEADER},0))"],
+        border=Border(left=Side(style="medium", color="FF1F4E78"),
+                      right=Side(style="medium", color="FF1F4E78"))))
+
+    widths = {"B": 14, "C": 15, "D": 28, "E": 13, "F": 15, "G": 13, "H": 17, "I": 8}
+    for letter, w in widths.items():
+        ws.column_dimensions[letter].width = w
+    ws.freeze_panes = None

@@ -1,0 +1,287 @@
+"""The template's Excel formulas, as text, one per computed table column.
+
+Each formula implements a rule of docs/DESIGN.md exactly as
+``milebill_xl.core.engine`` does, so Excel (or LibreOffice) and the Python
+engine agree to the cent. Formulas are stored in Excel's *file* form:
+structured references spelled out (``tblMilestones[[#This Row],[Percent]]``,
+never ``[@Percent]``), no leading ``=``, and only functions Excel 2007 knows
+(IF, IFERROR, INDEX, MATCH, SUMIFS, COUNTIFS, ROUND, FIXED, EOMONTH), so no
+``_xlfn.`` prefixes are needed and LibreOffice 7.4 evaluates them as well.
+
+Every formula is the same text on every row (``#This Row``), so it is also
+the table column's ``calculatedColumnFormula``: Excel fills it into rows a
+user adds. On a row whose key (Project ID, Milestone ID, Invoice No) is blank
+each formula gives ``""``, never an error value.
+
+Helper columns (``contract.PROJECT_EXTRA`` and friends) come after the
+contract's columns and keep the long rules readable. The dependency graph
+between columns is acyclic even at whole-column granularity:
+
+    Milestones[Weight, Fixed Part, Issued Net]  (inputs, Projects[Digits])
+      -> Projects[Unissued Percent, Unissued Fixed, Issued Net, Remainder]
+      -> Milestones[Amount]  -> Projects[Allocated, Schedule]
+      -> Milestones[Billable, Flag]
+    Payments -> Invoices[Paid, Balance, Status] -> Projects[Billed, ...]
+                                                -> Milestones[Paid Amount, ...]
+"""
+from __future__ import annotations
+
+from . import contract as C
+
+P, M, I, PAY, CUR = (C.PROJECTS.name, C.MILESTONES.name, C.INVOICES.name,
+                     C.PAYMENTS.name, C.CURRENCIES.name)
+
+#: the as-of date every formula uses (defined name)
+AS_OF = C.AS_OF_NAME
+DEFAULT_CURRENCY = C.SETTING_NAMES["Default Currency"]
+DUE_SOON_DAYS = C.SETTING_NAMES["Due Soon Days"]
+APPROVAL_SLA_DAYS = C.SETTING_NAMES["Approval SLA Days"]
+DEFAULT_TERMS = C.SETTING_NAMES["Default Payment Terms"]
+#: digits used when a currency is not in tblCurrencies (the engine reports it)
+FALLBACK_DIGITS = 2
+
+
+def _esc(column: str) -> str:
+    """Escape a header for use inside a structured reference."""
+    out = []
+    for ch in column:
+        if ch in "[]#'":
+            out.append("'")
+        out.append(ch)
+    return "".join(out)
+
+
+def col(table: str, column: str) -> str:
+    """The whole data column: ``tblX[Column]``."""
+    return f"{table}[{_esc(column)}]"
+
+
+def this(table: str, column: str) -> str:
+    """This row's cell: ``tblX[[#This Row],[Column]]``."""
+    return f"{table}[[#This Row],[{_esc(column)}]]"
+
+
+def upto(table: str, column: str) -> str:
+    """From the first data row down to this row (a growing range)."""
+    return f"INDEX({col(table, column)},1):{this(table, column)}"
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def digits_of(currency_expr: str) -> str:
+    """Minor-unit digits of a currency code, from tblCurrencies."""
+    return (f"IFERROR(INDEX({col(CUR, 'Digits')},MATCH({currency_expr},"
+            f"{col(CUR, 'Currency')},0)),{FALLBACK_DIGITS})")
+
+
+# ------------------------------------------------------------ payment terms
+
+def _strip_digits(s: str) -> str:
+    """``s`` with every digit removed: "" means ``s`` is all digits."""
+    for k in range(10):
+        s = f'SUBSTITUTE({s},"{k}","")'
+    return s
+
+
+def _digits(s: str, most: int) -> str:
+    """``s`` is 1 to ``most`` digits (errors count as no)."""
+    return f'IFERROR(AND(LEN({s})>=1,LEN({s})<={most},{_strip_digits(s)}=""),FALSE)'
+
+
+def _terms_key(terms: str) -> str:
+    """Terms text (blank: Default Payment Terms) lower-cased, spaces,
+    non-breaking spaces and tabs removed, as core/terms.py reads it."""
+    text = f'IF({terms}="",{DEFAULT_TERMS},{terms})'
+    for ch in ('" "', "CHAR(160)", "CHAR(9)", "CHAR(10)", "CHAR(13)"):
+        text = f"SUBSTITUTE({text},{ch},\"\")"
+    return f"LOWER({text})"
+
+
+def _terms_ok(k: str) -> str:
+    """Is the terms key one of: dueonreceipt, eom, netN, netNeom, D/Nnet M
+    (N, M up to 4 digits; D = 1-3 digits with optional decimals, or .d, < 100)."""
+    slash = f'IFERROR(FIND("/",{k}),0)'
+    net = f'IFERROR(FIND("net",{k}),0)'
+    d = f"LEFT({k},{slash}-1)"
+    whole = f'IFERROR(LEFT({d},FIND(".",{d})-1),{d})'
+    frac = f'IFERROR(MID({d},FIND(".",{d})+1,99),"")'
+    has_dot = f'ISNUMBER(FIND(".",{d}))'
+    d_ok = (f'IFERROR(AND(LEN({d})>=1,LEN({whole})<=3,{_strip_digits(whole)}="",'
+            f'{_strip_digits(frac)}="",OR(NOT({has_dot}),LEN({frac})>=1),'
+            f'OR(LEN({whole})>=1,{has_dot}),VALUE({d})<100),FALSE)')
+    discount = (f'IFERROR(AND({slash}>1,{net}>{slash}+1,{d_ok},'
+                f'{_digits(f"MID({k},{slash}+1,{net}-{slash}-1)", 4)},'
+                f'{_digits(f"MID({k},{net}+3,99)", 4)}),FALSE)')
+    net_n = f'IFERROR(AND(LEFT({k},3)="net",{_digits(f"MID({k},4,99)", 4)}),FALSE)'
+    net_eom = (f'IFERROR(AND(LEFT({k},3)="net",RIGHT({k},3)="eom",'
+               f'{_digits(f"MID({k},4,LEN({k})-6)", 4)}),FALSE)')
+    return f'OR({k}="dueonreceipt",{k}="eom",{net_n},{net_eom},{discount})'
+
+
+# ---------------------------------------------------------------- Projects
+
+def _project_formulas() -> dict[str, str]:
+    t = lambda c: this(P, c)  # noqa: E731
+    pid = t("Project ID")
+    blank = f'IF({pid}="","",'
+    mp = col(M, "Project ID")
+    inv_p = col(I, "Project ID")
+    v = f"N({t('Contract Value')})"
+    d = t("Digits")
+    f = {
+        # effective currency: blank takes Settings Default Currency
+        "Eff Currency": f'{blank}IF({t("Currency")}="",{DEFAULT_CURRENCY},{t("Currency")}))',
+        "Digits": f'{blank}{digits_of(t("Eff Currency"))})',
+        # sum of the Net of issued, non-cancelled milestones (rule 10)
+        "Issued Net": f'{blank}ROUND(SUMIFS({col(M, "Issued Net")},{mp},{pid}),{d}))',
+        # sum of round(Fixed Amount) of unissued, non-cancelled fixed milestones
+        "Unissued Fixed": f'{blank}ROUND(SUMIFS({col(M, "Fixed Part")},{mp},{pid}),{d}))',
+        # S: sum of the percents of unissued, non-cancelled percent milestones
+        "Unissued Percent": f'{blank}SUMIFS({col(M, "Weight")},{mp},{pid}))',
+        # any milestone of the project carries an Invoice No (rule 10 applies)
+        "Has Issued": (f'{blank}COUNTIFS({mp},{pid},{col(M, "Invoice Row")},">0",'
+                       f'{col(M, "Status")},"<>Cancelled")>0)'),
+        # R = V - issued - unissued fixed: what the percent milestones share
+        "Remainder": f'{blank}ROUND({v}-{t("Issued Net")}-{t("Unissued Fixed")},{d}))',
+        # schedule check (rule 2): OK, or under/over by the difference
+        "Schedule": (
+            f'{blank}IF(COUNTIFS({mp},{pid},{col(M, "Amount")},"<0")>0,"Negative amount",'
+            f'IF({t("Allocated")}={v},"OK",'
+            f'IF({t("Allocated")}<{v},"Under by "&FIXED({v}-{t("Allocated")},{d}),'
+            f'"Over by "&FIXED({t("Allocated")}-{v},{d})))))'),
+        # payment terms (rule 5) lower-cased without spaces, and understood?
+        "Terms Key": f'{blank}{_terms_key(t("Payment Terms"))})',
+        "Terms OK": f'{blank}{_terms_ok(t("Terms Key"))})',
+        # the project can bill: schedule passes, currency known, terms understood
+        "Can Bill": (f'{blank}AND({t("Schedule")}="OK",{t("Terms OK")},'
+                     f'ISNUMBER(MATCH({t("Eff Currency")},{col(CUR, "Currency")},0))))'),
+        # contract columns
+        "Allocated": f'{blank}ROUND(SUMIFS({col(M, "Amount")},{mp},{pid}),{d}))',
+        "Billed": (f'{blank}ROUND(SUMIFS({col(I, "Net")},{inv_p},{pid},{col(I, "Type")},"Invoice",'
+                   f'{col(I, "Status")},"<>Void"),{d}))'),
+        "Unbilled": f'{blank}ROUND({v}-{t("Billed")},{d}))',
+        "Collected": f'{blank}ROUND(SUMIFS({col(I, "Paid")},{inv_p},{pid}),{d}))',
+        "Outstanding": (f'{blank}ROUND(SUMIFS({col(I, "Balance")},{inv_p},{pid},'
+                        f'{col(I, "Status")},"<>Void"),{d}))'),
+    }
+    return f
+
+
+# -------------------------------------------------------------- Milestones
+
+def _milestone_formulas() -> dict[str, str]:
+    t = lambda c: this(M, c)  # noqa: E731
+    mid = t("Milestone ID")
+    blank = f'IF({mid}="","",'
+    inv = t("Invoice No")
+    status = t("Status")
+    pr = t("Project Row")
+    ir = t("Invoice Row")
+    d = t("Digits")
+    basis = t("Eff Basis")
+    approval = t("Approval")
+    cancelled = f'{status}="Cancelled"'
+    # "issued" for allocation: its Invoice No has a row in tblInvoices (a
+    # dangling Invoice No is allocated as planned, as the engine does)
+    unissued_live = f'{ir}=0,NOT({cancelled})'
+    proj = lambda c: f"INDEX({col(P, c)},{pr})"  # noqa: E731
+    w, cum = t("Weight"), t("Cum Weight")
+    # rule 1 (nothing issued): round(V*P_k) - round(V*P_{k-1})
+    rule1 = (f"ROUND({proj('Contract Value')}*{cum},{d})"
+             f"-ROUND({proj('Contract Value')}*({cum}-{w}),{d})")
+    # rule 10 (something issued): round(R*P_k/S) - round(R*P_{k-1}/S)
+    rule10 = (f"IF({proj('Unissued Percent')}=0,0,"
+              f"ROUND({proj('Remainder')}*{cum}/{proj('Unissued Percent')},{d})"
+              f"-ROUND({proj('Remainder')}*({cum}-{w})/{proj('Unissued Percent')},{d}))")
+    due = t("Eff Due Date")
+    pending = f'OR({approval}="Pending",{approval}="")'
+    complete = f'{status}="Complete"'
+    inv_due = f'INDEX({col(I, "Due Date")},{ir})'
+    f = {
+        # helpers
+        "Project Row": f'{blank}IFERROR(MATCH({t("Project ID")},{col(P, "Project ID")},0),0))',
+        "Invoice Row": f'{blank}IF({inv}="",0,IFERROR(MATCH({inv},{col(I, "Invoice No")},0),0)))',
+        "Project Currency": f'{blank}IF({pr}=0,{DEFAULT_CURRENCY},{proj("Eff Currency")}))',
+        "Digits": f'{blank}IF({pr}=0,{FALLBACK_DIGITS},{proj("Digits")}))',
+        # blank Basis: Fixed when only Fixed Amount is filled, else Percent
+        "Eff Basis": (f'{blank}IF({t("Basis")}<>"",{t("Basis")},IF(AND(ISNUMBER({t("Fixed Amount")}),'
+                      f'NOT(ISNUMBER({t("Percent")}))),"Fixed","Percent")))'),
+        # the milestone's Due Date, else its invoice's
+        "Eff Due Date": (f'{blank}IF(ISNUMBER({t("Due Date")}),{t("Due Date")},'
+                         f'IF({ir}=0,"",IF(ISNUMBER({inv_due}),{inv_due},""))))'),
+        "Issued Net": (f'{blank}IF(AND({ir}>0,NOT({cancelled})),'
+                       f'N(INDEX({col(I, "Net")},{ir})),0))'),
+        "Fixed Part": (f'{blank}IF(AND({unissued_live},{basis}="Fixed"),'
+                       f'ROUND(N({t("Fixed Amount")}),{d}),0))'),
+        "Weight": f'{blank}IF(AND({unissued_live},{basis}="Percent"),N({t("Percent")}),0))',
+        "Cum Weight": (f'{blank}IF({w}=0,0,SUMIFS({upto(M, "Weight")},'
+                       f'{upto(M, "Project ID")},{t("Project ID")})))'),
+        "Billable": (f'{blank}AND({complete},{approval}="Approved",{inv}="",{t("Amount")}>0,'
+                     f'IF({pr}>0,{proj("Can Bill")},FALSE)))'),
+        # contract columns
+        "Amount": (f'{blank}IF({cancelled},0,IF({ir}>0,{t("Issued Net")},'
+                   f'IF({basis}="Fixed",ROUND(N({t("Fixed Amount")}),{d}),'
+                   f'IF(OR({w}=0,{pr}=0),0,IF({proj("Has Issued")},{rule10},{rule1}))))))'),
+        "Paid Amount": f'{blank}IF({ir}=0,0,N(INDEX({col(I, "Paid")},{ir}))))',
+        "Balance": f'{blank}IF({ir}=0,0,N(INDEX({col(I, "Balance")},{ir}))))',
+        "Days Overdue": (f'{blank}IF(AND({ir}>0,{t("Balance")}>0,ISNUMBER({due})),'
+                         f'MAX(0,{AS_OF}-{due}),0))'),
+        "Flag": (
+            f'{blank}IF({cancelled},"Cancelled",'
+            f'IF({inv}<>"",IF({ir}=0,"Invoiced",IF({t("Balance")}<=0,"Paid",'
+            f'IF({t("Days Overdue")}>0,"Overdue",'
+            f'IF(AND(ISNUMBER({due}),{due}-{AS_OF}>=0,{due}-{AS_OF}<={DUE_SOON_DAYS}),'
+            f'"Due Soon","Invoiced")))),'
+            f'IF({t("Billable")},"Ready to Invoice",'
+            f'IF(AND({complete},{approval}="Approved"),"Blocked",'
+            f'IF(AND({complete},{approval}="Rejected"),"Rejected",'
+            f'IF(AND({complete},{pending}),'
+            f'IF(AND(ISNUMBER({t("Completed Date")}),{AS_OF}-{t("Completed Date")}>{APPROVAL_SLA_DAYS}),'
+            f'"Approval Overdue","Awaiting Approval"),'
+            f'IF(AND(OR({status}="Planned",{status}="In Progress",{status}=""),'
+            f'ISNUMBER({t("Planned Date")}),{t("Planned Date")}<{AS_OF}),'
+            f'"Behind Schedule","Scheduled"))))))))'),
+    }
+    return f
+
+
+# ---------------------------------------------------------------- Invoices
+
+def _invoice_formulas() -> dict[str, str]:
+    t = lambda c: this(I, c)  # noqa: E731
+    no = t("Invoice No")
+    blank = f'IF({no}="","",'
+    credit = f'{t("Type")}="Credit Note"'
+    d = t("Digits")
+    cur = t("Currency")
+    # blank Currency: the project's, else Settings Default Currency
+    eff_currency = (f'IF({cur}="",IFERROR(INDEX({col(P, "Eff Currency")},MATCH({t("Project ID")},'
+                    f'{col(P, "Project ID")},0)),{DEFAULT_CURRENCY}),{cur})')
+    f = {
+        "Digits": f'{blank}{digits_of(eff_currency)})',
+        # total of the credit notes that correct this invoice (negative)
+        "Credited": (f'{blank}IF({credit},0,ROUND(SUMIFS({col(I, "Total")},{col(I, "Related Invoice")},{no},'
+                     f'{col(I, "Type")},"Credit Note"),{d})))'),
+        "Paid": f'{blank}IF({credit},0,ROUND(SUMIFS({col(PAY, "Amount")},{col(PAY, "Invoice No")},{no}),{d})))',
+        "Balance": f'{blank}IF({credit},0,ROUND(N({t("Total")})-{t("Paid")}+{t("Credited")},{d})))',
+        "Status": (f'{blank}IF({credit},"Applied",'
+                   f'IF(COUNTIFS({col(I, "Related Invoice")},{no},{col(I, "Type")},"Credit Note")>0,"Void",'
+                   f'IF({t("Balance")}<=0,"Paid",IF({t("Paid")}>0,"Partially Paid","Open")))))'),
+    }
+    return f
+
+
+#: table name -> header -> formula text (no leading '='), contract computed
+#: columns and our helper columns alike.
+FORMULAS: dict[str, dict[str, str]] = {
+    P: _project_formulas(),
+    M: _milestone_formulas(),
+    I: _invoice_formulas(),
+}
+
+
+def formula_columns(table: str) -> dict[str, str]:
+    """Header -> formula for ``table`` (empty for input-only tables)."""
+    return dict(FORMULAS.get(table, {}))

@@ -1,0 +1,504 @@
+"""Build the milestone billing workbook (template, demo and benchmark books).
+
+``build_workbook(path)`` writes the empty template; with rows it writes a
+filled book (the demo, tests, benchmarks) with the same formulas. Dicts map
+contract headers to values; only input columns are read from them, every
+computed and helper column gets its formula (see :mod:`.formulas`).
+
+Reproducible: workbook properties and zip entry times are fixed, so
+rebuilding the template gives the same content (and, with the same openpyxl,
+the same bytes). Rebuild the committed file with::
+
+    python -m milebill_xl.workbook.template [PATH]
+
+Layout choices:
+
+- One table per sheet, header in row 1 starting at A1, frozen header row
+  (and ID column), table style ``TableStyleMedium2`` with banded rows and
+  filter buttons; helper columns come after the contract's and show in grey.
+- Money cells use ``#,##0.00``; conditional formats with a number format
+  (dxf ``numFmt``) switch to the currency's minor unit (``#,##0`` for JPY,
+  ``#,##0.000`` for KWD), keyed on the row's ``Digits`` helper. Excel and
+  LibreOffice both honour number formats in conditional formats.
+- Dropdowns (list data validation) point at defined names over the Lists
+  sheet (``CurrencyList``, ``BasisList``, ``StatusList``, ``ApprovalList``,
+  ``TypeList``), which every Excel version accepts across sheets.
+"""
+from __future__ import annotations
+
+import sys
+from copy import copy
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
+
+from babel.numbers import get_currency_precision, get_territory_currencies
+from babel.core import get_global
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule, Rule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.styles.numbers import NumberFormat
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import Table, TableColumn, TableFormula, TableStyleInfo
+from openpyxl.writer.excel import ExcelWriter
+
+from . import contract as C
+from .dashboard_layout import build_dashboard
+from .formulas import FORMULAS
+
+TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "milestone_billing.xlsx"
+
+#: fixed document properties, so a rebuild has identical content
+FIXED_TIME = datetime(2025, 1, 1, 0, 0, 0)
+_ZIP_TIME = (2025, 1, 1, 0, 0, 0)
+
+#: the date for which "current" ISO currencies are taken from Babel (fixed,
+#: so the template does not change by itself over time)
+CURRENCY_LIST_DATE = date(2025, 1, 1)
+
+TABLE_STYLE = "TableStyleMedium2"
+MONEY = "#,##0.00"
+DATE = "yyyy-mm-dd"
+PCT = "0.00%"
+INT = "0"
+#: rows below the header covered by dropdowns and conditional formats, at least
+MIN_FORMAT_ROWS = 5000
+
+SHEET_ORDER = ("Dashboard", "Projects", "Milestones", "Invoices", "Payments",
+               "Audit", "Settings", "Lists")
+
+#: header -> number format, per table
+NUMBER_FORMATS: dict[str, dict[str, str]] = {
+    C.PROJECTS.name: {
+        "Contract Value": MONEY, "Tax Rate": PCT, "Retainage %": PCT,
+        "Allocated": MONEY, "Billed": MONEY, "Unbilled": MONEY,
+        "Collected": MONEY, "Outstanding": MONEY, "Digits": INT,
+        "Issued Net": MONEY, "Unissued Fixed": MONEY, "Unissued Percent": PCT,
+        "Remainder": MONEY,
+    },
+    C.MILESTONES.name: {
+        "Planned Date": DATE, "Percent": PCT, "Fixed Amount": MONEY,
+        "Completed Date": DATE, "Approval Date": DATE, "Amount": MONEY,
+        "Invoice Date": DATE, "Due Date": DATE, "Paid Amount": MONEY,
+        "Balance": MONEY, "Days Overdue": INT, "Project Row": INT,
+        "Invoice Row": INT, "Digits": INT, "Issued Net": MONEY,
+        "Fixed Part": MONEY, "Weight": PCT, "Cum Weight": PCT, "Eff Due Date": DATE,
+    },
+    C.INVOICES.name: {
+        "Issue Date": DATE, "Due Date": DATE, "Net": MONEY, "Tax": MONEY,
+        "Total": MONEY, "Paid": MONEY, "Balance": MONEY, "Digits": INT,
+        "Credited": MONEY,
+    },
+    C.PAYMENTS.name: {"Payment Date": DATE, "Amount": MONEY},
+    C.AUDIT.name: {},
+    C.SETTINGS.name: {},
+}
+
+#: header -> column width (characters); others get a width from the header
+WIDTHS: dict[str, float] = {
+    "Project": 28, "Client": 24, "Client Email": 26, "Client Address": 30,
+    "Milestone": 28, "Deliverable": 34, "Approval Notes": 28, "Flag": 18,
+    "Detail": 60, "Timestamp": 20, "Document": 26, "Schedule": 22,
+    "Setting": 26, "Value": 36, "Notes": 70, "Reference": 22,
+}
+
+SETTING_NOTES: dict[str, str] = {
+    "Company": "Seller's legal name, printed on invoices",
+    "Company Address": "Multi-line allowed (Alt+Enter)",
+    "Company Tax ID": "VAT / tax registration number",
+    "Company Email": "Reply-to for invoice emails",
+    "Bank Details": "Printed as payment instructions",
+    "Invoice Number Format": "{year} is the issue year, {seq} the sequence number",
+    "Next Invoice Seq": "Next invoice sequence number; the tool advances it",
+    "Credit Note Number Format": "{year} is the issue year, {seq} the sequence number",
+    "Next Credit Note Seq": "Next credit note sequence number; the tool advances it",
+    "Default Payment Terms": "Net N, Due on receipt, EOM, Net N EOM, D/N Net M",
+    "Default Currency": "ISO 4217 code, used when a project leaves Currency blank",
+    "Default Tax Rate": "Fraction: 0.2 = 20 %",
+    "Due Soon Days": "Window for the Due Soon flag",
+    "Approval SLA Days": "Days a completed milestone may wait for approval",
+    "Invoice Folder": "Relative to the workbook's folder",
+    "As Of Date": "Blank means today; set it to reproduce a past view",
+}
+_SETTING_FORMATS = {"As Of Date": DATE, "Default Tax Rate": PCT,
+                    "Next Invoice Seq": INT, "Next Credit Note Seq": INT,
+                    "Due Soon Days": INT, "Approval SLA Days": INT}
+
+_HELPER_FONT = Font(color="FF7F7F7F", italic=True)
+
+
+# ------------------------------------------------------------------ data
+
+def table_headers(table: str) -> tuple[str, ...]:
+    """All headers the template writes for ``table``, in sheet order."""
+    spec = C.TABLES_BY_NAME[table]
+    return spec.columns + C.EXTRA_COLUMNS.get(table, ())
+
+
+def currency_digits() -> list[tuple[str, int]]:
+    """(code, minor-unit digits) of every ISO currency legal tender in some
+    territory on CURRENCY_LIST_DATE, per Babel, sorted by code."""
+    codes: set[str] = set()
+    for territory in get_global("territory_currencies"):
+        codes.update(get_territory_currencies(
+            territory, start_date=CURRENCY_LIST_DATE, tender=True))
+    return [(c, int(get_currency_precision(c))) for c in sorted(codes)]
+
+
+def _cell_value(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value
+    return value
+
+
+# ------------------------------------------------------------- sheet help
+
+class _Styles:
+    """Prototype cell styles (openpyxl StyleArrays) copied onto many cells,
+    which is much faster than setting number_format cell by cell."""
+
+    def __init__(self, ws):
+        self._ws = ws
+        self._cache: dict[tuple[str | None, bool], Any] = {}
+
+    def get(self, fmt: str | None, helper: bool = False):
+        key = (fmt, helper)
+        if key not in self._cache:
+            cell = self._ws.cell(row=1, column=self._ws.max_column + 50)
+            if fmt:
+                cell.number_format = fmt
+            if helper:
+                cell.font = _HELPER_FONT
+            self._cache[key] = copy(cell._style)
+            self._ws._cells.pop((cell.row, cell.column), None)
+        return self._cache[key]
+
+
+def _add_table(ws, name: str, headers: tuple[str, ...], nrows: int,
+               formulas: Mapping[str, str] | None = None, col0: int = 1) -> str:
+    """Register a table of ``headers`` over ``nrows`` (>= 1) data rows."""
+    first = get_column_letter(col0)
+    last = get_column_letter(col0 + len(headers) - 1)
+    ref = f"{first}1:{last}{1 + max(1, nrows)}"
+    table = Table(displayName=name, name=name, ref=ref)
+    table.tableStyleInfo = TableStyleInfo(
+        name=TABLE_STYLE, showFirstColumn=False, showLastColumn=False,
+        showRowStripes=True, showColumnStripes=False)
+    table.autoFilter = AutoFilter(ref=ref)
+    formulas = formulas or {}
+    for i, h in enumerate(headers, start=1):
+        tc = TableColumn(id=i, name=h)
+        if h in formulas:
+            tc.calculatedColumnFormula = TableFormula(attr_text=formulas[h])
+        table.tableColumns.append(tc)
+    ws.add_table(table)
+    return ref
+
+
+def _write_table(ws, table: str, rows: Iterable[Mapping[str, Any]],
+                 col0: int = 1) -> int:
+    """Header in row 1, data from row 2: input values from ``rows``,
+    formulas for computed/helper columns. Returns the number of data rows
+    written (at least 1: an empty table keeps one blank row)."""
+    headers = table_headers(table)
+    formulas = FORMULAS.get(table, {})
+    formats = NUMBER_FORMATS.get(table, {})
+    extras = set(C.EXTRA_COLUMNS.get(table, ()))
+    styles = _Styles(ws)
+    for j, h in enumerate(headers):
+        ws.cell(row=1, column=col0 + j, value=h)
+    plan = []  # (column index, header, formula or None, style)
+    for j, h in enumerate(headers):
+        f = formulas.get(h)
+        plan.append((col0 + j, h, ("=" + f) if f else None,
+                     styles.get(formats.get(h), h in extras)))
+    rows = list(rows) or [{}]
+    cell = ws.cell
+    for r, data in enumerate(rows, start=2):
+        for c, h, f, st in plan:
+            value = f if f is not None else _cell_value(data.get(h))
+            x = cell(row=r, column=c, value=value)
+            x._style = copy(st)
+    _add_table(ws, table, headers, len(rows), formulas, col0)
+    _widths(ws, headers, formats, col0)
+    return len(rows)
+
+
+def _widths(ws, headers, formats, col0=1):
+    for j, h in enumerate(headers):
+        fmt = formats.get(h)
+        w = WIDTHS.get(h)
+        if w is None:
+            w = max(len(h) + 5, 14 if fmt in (MONEY, DATE) else 10)
+        ws.column_dimensions[get_column_letter(col0 + j)].width = w
+
+
+def _letter(table: str, header: str) -> str:
+    return get_column_letter(table_headers(table).index(header) + 1)
+
+
+def _digit_formats(ws, table: str, money: Iterable[str], digits_expr: str,
+                   last_row: int, digit_values: Iterable[int]) -> None:
+    """Conditional number formats: money cells show the currency's minor
+    unit. ``digits_expr`` is a formula for row 2 giving the digits."""
+    cols = [_letter(table, h) for h in money]
+    sqref = " ".join(f"{c}2:{c}{last_row}" for c in cols)
+    for k in sorted(set(digit_values) - {2}):
+        code = "#,##0" + ("." + "0" * k if k else "")
+        dxf = DifferentialStyle(numFmt=NumberFormat(numFmtId=300 + k, formatCode=code))
+        ws.conditional_formatting.add(
+            sqref, Rule(type="expression", dxf=dxf, formula=[f"{digits_expr}={k}"]))
+
+
+def _fill(rgb: str) -> PatternFill:
+    return PatternFill(start_color=rgb, end_color=rgb, fill_type="solid", bgColor=rgb)
+
+
+#: flag -> (fill, font colour, bold, italic): the colours people read at a glance
+FLAG_STYLES: dict[str, tuple[str | None, str, bool, bool]] = {
+    "Overdue": ("FFFFC7CE", "FF9C0006", True, False),          # red
+    "Due Soon": ("FFFFEB9C", "FF9C5700", True, False),          # amber
+    "Ready to Invoice": ("FFC6EFCE", "FF006100", True, False),  # green
+    "Approval Overdue": ("FFFCE4D6", "FFC65911", False, True),  # orange italic
+    "Behind Schedule": ("FFFCE4D6", "FFC65911", False, True),   # orange italic
+    "Blocked": ("FFFFC7CE", "FF9C0006", False, True),           # red italic
+    "Rejected": ("FFFFC7CE", "FF9C0006", False, True),          # red italic
+    "Paid": ("FFEDEDED", "FF808080", False, False),             # grey
+    "Cancelled": (None, "FFA6A6A6", False, True),               # light grey
+    "Invoiced": ("FFDDEBF7", "FF1F4E78", False, False),         # blue
+    "Awaiting Approval": ("FFFFF2CC", "FF7F6000", False, False),  # pale yellow
+}
+
+
+def flag_rule(formula: str, flag: str) -> FormulaRule:
+    fill, color, bold, italic = FLAG_STYLES[flag]
+    return FormulaRule(formula=[formula], stopIfTrue=True,
+                       font=Font(color=color, bold=bold, italic=italic),
+                       fill=_fill(fill) if fill else None)
+
+
+def _dropdown(ws, name: str, sqref: str, prompt: str) -> None:
+    dv = DataValidation(type="list", formula1=name, allow_blank=True,
+                        showErrorMessage=True, errorTitle="Not in list",
+                        error=prompt, errorStyle="stop")
+    dv.add(sqref)
+    ws.add_data_validation(dv)
+
+
+# ---------------------------------------------------------------- sheets
+
+def _settings_sheet(wb, ws, settings: Mapping[str, Any]) -> None:
+    rows = []
+    for key, default in C.SETTING_DEFAULTS:
+        value = settings.get(key, default)
+        rows.append({"Setting": key, "Value": value, "Notes": SETTING_NOTES.get(key, "")})
+    _write_table(ws, C.SETTINGS.name, rows)
+    for r, (key, _) in enumerate(C.SETTING_DEFAULTS, start=2):
+        v = ws.cell(row=r, column=2)
+        if key in _SETTING_FORMATS:
+            v.number_format = _SETTING_FORMATS[key]
+        v.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
+        ws.cell(row=r, column=1).alignment = Alignment(vertical="top")
+        ws.cell(row=r, column=3).alignment = Alignment(vertical="top", wrap_text=True)
+        ref = f"{quote_sheet(ws.title)}!$B${r}"
+        wb.defined_names.add(DefinedName(C.SETTING_NAMES[key], attr_text=ref))
+        if key == "As Of Date":
+            wb.defined_names.add(DefinedName(
+                C.AS_OF_NAME, attr_text=f"IF(ISBLANK({ref}),TODAY(),{ref})"))
+        if key == "Default Currency":
+            _dropdown(ws, "CurrencyList", f"B{r}", "Pick an ISO 4217 code from the Lists sheet")
+    ws.freeze_panes = "A2"
+
+
+def quote_sheet(title: str) -> str:
+    return title if title.isalnum() else "'" + title.replace("'", "''") + "'"
+
+
+def _lists_sheet(wb, ws, currencies: list[tuple[str, int]]) -> None:
+    rows = [{"Currency": c, "Digits": d} for c, d in currencies]
+    for j, h in enumerate(C.CURRENCIES.columns, start=1):
+        ws.cell(row=1, column=j, value=h)
+    for r, row in enumerate(rows, start=2):
+        ws.cell(row=r, column=1, value=row["Currency"])
+        ws.cell(row=r, column=2, value=row["Digits"])
+    _add_table(ws, C.CURRENCIES.name, C.CURRENCIES.columns, len(rows))
+    wb.defined_names.add(DefinedName("CurrencyList", attr_text=f"Lists!$A$2:$A${len(rows) + 1}"))
+    ws.column_dimensions["A"].width = 12
+    ws.column_dimensions["B"].width = 10
+    col0 = 4
+    for tname, (header, values) in C.LIST_TABLES.items():
+        ws.cell(row=1, column=col0, value=header)
+        for r, v in enumerate(values, start=2):
+            ws.cell(row=r, column=col0, value=v)
+        _add_table(ws, tname, (header,), len(values), col0=col0)
+        letter = get_column_letter(col0)
+        wb.defined_names.add(DefinedName(
+            f"{header}List", attr_text=f"Lists!${letter}$2:${letter}${len(values) + 1}"))
+        ws.column_dimensions[letter].width = 20
+        col0 += 2
+    ws.freeze_panes = "A2"
+
+
+def _projects_format(ws, n: int, digit_values) -> None:
+    t = C.PROJECTS.name
+    last = 1 + max(n + 1000, MIN_FORMAT_ROWS)
+    money = [h for h, f in NUMBER_FORMATS[t].items() if f == MONEY]
+    _digit_formats(ws, t, money, f"${_letter(t, 'Digits')}2", last, digit_values)
+    cur = _letter(t, "Currency")
+    _dropdown(ws, "CurrencyList", f"{cur}2:{cur}{last}", "Pick an ISO 4217 code from the Lists sheet")
+    sch = _letter(t, "Schedule")
+    ws.conditional_formatting.add(
+        f"{sch}2:{sch}{last}",
+        FormulaRule(formula=[f'AND(${sch}2<>"",${sch}2<>"OK")'],
+                    font=Font(color="FF9C0006", bold=True), fill=_fill("FFFFC7CE")))
+    ws.freeze_panes = "B2"
+
+
+def _milestones_format(ws, n: int, digit_values) -> None:
+    t = C.MILESTONES.name
+    last = 1 + max(n + 1000, MIN_FORMAT_ROWS)
+    money = [h for h, f in NUMBER_FORMATS[t].items() if f == MONEY]
+    _digit_formats(ws, t, money, f"${_letter(t, 'Digits')}2", last, digit_values)
+    for header, lst in (("Basis", "BasisList"), ("Status", "StatusList"),
+                        ("Approval", "ApprovalList")):
+        c = _letter(t, header)
+        _dropdown(ws, lst, f"{c}2:{c}{last}", f"{header} must be one of the Lists sheet values")
+    flag = _letter(t, "Flag")
+    ident = _letter(t, "Milestone ID")
+    for word in FLAG_STYLES:
+        ws.conditional_formatting.add(f"{flag}2:{flag}{last}",
+                                      flag_rule(f'${flag}2="{word}"', word))
+    # the whole row of a cancelled milestone reads as struck out
+    ws.conditional_formatting.add(
+        f"{ident}2:{_letter(t, 'Approval Notes')}{last}",
+        FormulaRule(formula=[f'${flag}2="Cancelled"'],
+                    font=Font(color="FFA6A6A6", strike=True)))
+    ws.freeze_panes = "B2"
+
+
+_INVOICE_STATUS_STYLES = {
+    "Open": ("FFDDEBF7", "FF1F4E78"),
+    "Partially Paid": ("FFFFEB9C", "FF9C5700"),
+    "Paid": ("FFEDEDED", "FF808080"),
+    "Void": ("FFFFC7CE", "FF9C0006"),
+    "Applied": ("FFEDEDED", "FF808080"),
+}
+
+
+def _invoices_format(ws, n: int, digit_values) -> None:
+    t = C.INVOICES.name
+    last = 1 + max(n + 1000, MIN_FORMAT_ROWS)
+    money = [h for h, f in NUMBER_FORMATS[t].items() if f == MONEY]
+    _digit_formats(ws, t, money, f"${_letter(t, 'Digits')}2", last, digit_values)
+    c = _letter(t, "Type")
+    _dropdown(ws, "TypeList", f"{c}2:{c}{last}", "Invoice or Credit Note")
+    c = _letter(t, "Currency")
+    _dropdown(ws, "CurrencyList", f"{c}2:{c}{last}", "Pick an ISO 4217 code from the Lists sheet")
+    st = _letter(t, "Status")
+    for word, (fill, color) in _INVOICE_STATUS_STYLES.items():
+        ws.conditional_formatting.add(
+            f"{st}2:{st}{last}",
+            FormulaRule(formula=[f'${st}2="{word}"'], stopIfTrue=True,
+                        font=Font(color=color), fill=_fill(fill)))
+    ws.freeze_panes = "B2"
+
+
+def _payments_format(ws, n: int, digit_values) -> None:
+    t = C.PAYMENTS.name
+    last = 1 + max(n + 1000, MIN_FORMAT_ROWS)
+    inv_no = _letter(C.INVOICES.name, "Invoice No")
+    inv_digits = _letter(C.INVOICES.name, "Digits")
+    pay_inv = _letter(t, "Invoice No")
+    expr = (f"IFERROR(INDEX(Invoices!${inv_digits}:${inv_digits},"
+            f"MATCH(${pay_inv}2,Invoices!${inv_no}:${inv_no},0)),2)")
+    _digit_formats(ws, t, ["Amount"], expr, last, digit_values)
+    ws.freeze_panes = "A2"
+
+
+# ------------------------------------------------------------------ build
+
+def build_workbook(path: str | Path, *, settings: Mapping[str, Any] | None = None,
+                   projects: Iterable[Mapping[str, Any]] = (),
+                   milestones: Iterable[Mapping[str, Any]] = (),
+                   invoices: Iterable[Mapping[str, Any]] = (),
+                   payments: Iterable[Mapping[str, Any]] = (),
+                   audit: Iterable[Mapping[str, Any]] = ()) -> Path:
+    """Write a workbook at ``path``: the template when no rows are given.
+
+    ``settings`` maps setting keys to values (others keep their defaults);
+    row dicts map contract headers to input values (computed columns given
+    in them are ignored: formulas fill them). Returns the path."""
+    path = Path(path)
+    wb = Workbook()
+    wb.remove(wb.active)
+    sheets = {name: wb.create_sheet(name) for name in SHEET_ORDER}
+    currencies = currency_digits()
+    digit_values = {d for _, d in currencies}
+
+    _settings_sheet(wb, sheets["Settings"], dict(settings or {}))
+    _lists_sheet(wb, sheets["Lists"], currencies)
+    data = {
+        C.PROJECTS.name: list(projects), C.MILESTONES.name: list(milestones),
+        C.INVOICES.name: list(invoices), C.PAYMENTS.name: list(payments),
+        C.AUDIT.name: list(audit),
+    }
+    for table, rows in data.items():
+        _write_table(sheets[C.TABLES_BY_NAME[table].sheet], table, rows)
+    _projects_format(sheets["Projects"], len(data[C.PROJECTS.name]), digit_values)
+    _milestones_format(sheets["Milestones"], len(data[C.MILESTONES.name]), digit_values)
+    _invoices_format(sheets["Invoices"], len(data[C.INVOICES.name]), digit_values)
+    _payments_format(sheets["Payments"], len(data[C.PAYMENTS.name]), digit_values)
+    sheets["Audit"].freeze_panes = "A2"
+    build_dashboard(sheets["Dashboard"], digit_values)
+    for name in ("Lists",):
+        sheets[name].sheet_properties.tabColor = "FFBFBFBF"
+    sheets["Dashboard"].sheet_properties.tabColor = "FF1F4E78"
+    wb.active = 0
+
+    props = wb.properties
+    props.creator = "milebill_xl"
+    props.lastModifiedBy = "milebill_xl"
+    props.title = "Milestone billing"
+    props.created = FIXED_TIME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _save(wb, path)
+    return path
+
+
+class _FixedTimeZip(ZipFile):
+    """A ZipFile whose entries all carry one fixed timestamp."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if isinstance(zinfo_or_arcname, str):
+            zinfo_or_arcname = ZipInfo(zinfo_or_arcname, date_time=_ZIP_TIME)
+            zinfo_or_arcname.compress_type = ZIP_DEFLATED
+            zinfo_or_arcname.external_attr = 0o600 << 16
+        return super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+
+def _save(wb, path: Path) -> None:
+    """Save with fixed properties (openpyxl's save stamps 'modified' with now)."""
+    tmp = path.with_name(path.name + ".tmp")
+    wb.properties.modified = FIXED_TIME
+    with _FixedTimeZip(tmp, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).write_data()
+    tmp.replace(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    out = Path(argv[0]) if argv else TEMPLATE_PATH
+    build_workbook(out)
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
