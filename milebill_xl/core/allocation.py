@@ -12,6 +12,9 @@ Per project, milestones in sheet order:
 - ``Percent``, unissued, something issued (rule 10): with
   ``R = V - issued Nets - unissued fixed amounts`` and ``S`` the sum of the
   unissued percents, ``round(R*P_k/S) - round(R*P_{k-1}/S)``; 0 when S = 0.
+  R itself is rounded to the minor unit, as the template's ``Remainder``
+  column does; this only matters for a Contract Value with more digits than
+  the currency has, whose schedule fails the check anyway.
 
 Cumulative rounding makes the amounts add up exactly to the rounded total
 while each stays within one minor unit of its exact share: the k-th amount
@@ -105,8 +108,8 @@ def allocate(contract_value: Decimal, currency: str, milestones: Iterable[Milest
         if not issued_ids:
             split = cumulative_split(contract_value, percents, Decimal(1), currency)
         else:
-            remainder = contract_value - sum(amount[i] for i in amount
-                                             if rows[i].status != CANCELLED)
+            remainder = round_money(contract_value - sum(amount[i] for i in amount
+                                                         if rows[i].status != CANCELLED), currency)
             weight_sum = sum(percents, Decimal(0))
             if weight_sum == 0:
                 split = [round_money(0, currency)] * len(percents)
@@ -125,6 +128,25 @@ def allocate(contract_value: Decimal, currency: str, milestones: Iterable[Milest
         difference=difference,
         passes=passes,
     )
+
+
+def orphan_amounts(milestones: Iterable[Milestone], issued: Mapping[str, Decimal],
+                   currency: str) -> tuple[tuple[str, Decimal], ...]:
+    """Amounts of milestones whose Project ID names no project (reported
+    elsewhere): with no Contract Value there is nothing to share, so
+    ``Cancelled`` 0, issued its Net, ``Fixed`` its rounded Fixed Amount and
+    ``Percent`` 0, as the template's formulas show them."""
+    out = []
+    for m in milestones:
+        if m.status == CANCELLED:
+            out.append((m.milestone_id, round_money(0, currency)))
+        elif m.milestone_id in issued:
+            out.append((m.milestone_id, issued[m.milestone_id]))
+        elif m.basis == FIXED:
+            out.append((m.milestone_id, round_money(m.fixed_amount, currency)))
+        else:
+            out.append((m.milestone_id, round_money(0, currency)))
+    return tuple(out)
 
 
 def schedule_message(project_id: str, allocation: Allocation) -> str:

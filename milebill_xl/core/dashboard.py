@@ -4,21 +4,23 @@
   (sums of the project columns) and overdue (the past-due aging buckets).
 - Aging per currency: ``Computation.aging`` (rule 8, ``aging.py``).
 - Expected billing, by calendar month, for the as-of month and the three
-  after it (always four months per currency, zeros included):
+  after it (always four months per currency, zeros included), counting
+  unissued, non-cancelled milestones at their Amount (net of tax):
 
-  * an unissued, non-cancelled milestone whose Planned Date falls in the
-    window ``[as_of, min(as_of + 90 days, last day of the third month
-    after the as-of month)]`` counts in its planned month. The window is
-    clipped so the forecast is always exactly four months; for an as-of
-    date late in a month this drops a day or two of the 90 (31 January +
-    90 days is 1 May);
-  * a ``Ready to Invoice`` milestone is expected *now*: it counts in the
-    as-of month whatever its Planned Date (often already past, since work
-    finished late), because the next ``issue`` run bills it. Without this
-    the most certain billing would be missing from the forecast;
-  * other milestones whose Planned Date has passed (``Behind Schedule``,
-    awaiting approval, blocked) have no dependable date and are left out:
-    the timeline and the flags show them.
+  * the as-of month: every ``Ready to Invoice`` milestone whatever its
+    Planned Date (the next ``issue`` run bills it), plus every other one
+    planned on or before the end of the as-of month, including dates already
+    past (behind schedule, awaiting approval, blocked): late work is still
+    expected, now, rather than dropped from the forecast;
+  * each later month: the ones planned in that month, up to the window end
+    ``min(as_of + 90 days, last day of the third month after the as-of
+    month)``. The clip keeps the forecast at exactly four months; for an
+    as-of date late in a month it drops a day or two of the 90 (31 January
+    + 90 days is 1 May);
+  * a milestone with a blank Planned Date counts only when Ready to Invoice.
+
+  This is the rule of ``workbook/dashboard_layout.py``'s docstring, so the
+  sheet's formulas and this module agree.
 - Timeline: every milestone sorted by Planned Date (blank dates last, then
   sheet order) with project, name, date, flag and amount; and every payment
   sorted by date, so both read at a glance.
@@ -105,7 +107,8 @@ def forecast_months(as_of: date) -> tuple[date, ...]:
 
 
 def forecast_window(as_of: date) -> tuple[date, date]:
-    """The Planned Date window of the forecast, both ends included."""
+    """The forecast window, both ends included: milestones planned in it count
+    in their month; those planned before it count in the as-of month."""
     last_month_end = forecast_months(as_of)[-1] + relativedelta(day=31)
     return as_of, min(as_of + timedelta(days=FORECAST_DAYS), last_month_end)
 
@@ -151,10 +154,12 @@ def build_dashboard(book: BookData, as_of: date, computation: Computation | None
             continue
         if r.flag == READY_TO_INVOICE:
             month = months[0]
-        elif m.planned_date is not None and start <= m.planned_date <= end:
-            month = m.planned_date.replace(day=1)
-        else:
+        elif m.planned_date is None or m.planned_date > end:
             continue
+        elif m.planned_date < start:
+            month = months[0]
+        else:
+            month = m.planned_date.replace(day=1)
         expected[(month, r.currency)].append(r)
     forecast = []
     with arithmetic():

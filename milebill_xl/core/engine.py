@@ -20,7 +20,8 @@ Choices the engine makes where rules meet (also in the report to the team):
   once on tblSettings (row None, column ``Value``), and on every project
   whose terms/currency cell therefore fails, naming the setting.
 - A milestone naming an unknown project, and a payment naming an unknown
-  invoice, are reported too.
+  invoice, are reported too. Such a milestone is never billable, takes the
+  Default Currency and ``allocation.orphan_amounts`` (Fixed rounded, Percent 0).
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from functools import cached_property
 from typing import Iterable
 
 from . import aging as aging_rules
-from .allocation import allocate, schedule_message
+from .allocation import allocate, orphan_amounts, schedule_message
 from .flags import days_overdue, flag, is_billable
 from .invoices import credits_by_invoice, invoice_figures, payments_by_invoice
 from .money import arithmetic, is_known_currency, normalize_currency, round_money
@@ -270,11 +271,19 @@ def compute(book: BookData, as_of: date) -> Computation:
             schedule_ok=alloc.passes, difference=alloc.difference, terms=terms,
             can_bill=can_bill))
 
+    # Milestones naming no project: nothing to share (allocation.orphan_amounts).
+    orphans = [m for m in milestones if m.project_id not in project_by_id]
+    orphan_issued = {m.milestone_id: invoice_by_no[m.invoice_no].net
+                     for m in orphans if m.issued and m.invoice_no in invoice_by_no}
+    for m, (_mid, amount) in zip(orphans, orphan_amounts(orphans, orphan_issued, FALLBACK_CURRENCY)):
+        amount_of[id(m)] = amount
+
     # Milestones: money, overdue, billable, flag (rules 3, 6, 7).
     currency_of = {p.project_id: p.currency for p in project_results}
+    default_currency = normalize_currency(settings.default_currency)
     milestone_results = []
     for m in milestones:
-        amount = amount_of.get(id(m), Decimal(0))
+        amount = amount_of[id(m)]
         inv = invoice_by_no.get(m.invoice_no) if m.issued else None
         due = (m.due_date or inv.due_date) if inv is not None else m.due_date
         paid = inv.paid if inv is not None else amount * 0
@@ -287,7 +296,7 @@ def compute(book: BookData, as_of: date) -> Computation:
                     approval_sla_days=settings.approval_sla_days)
         milestone_results.append(MilestoneResult(
             milestone_id=m.milestone_id, project_id=m.project_id, row=m.row,
-            currency=currency_of.get(m.project_id, ""), amount=amount,
+            currency=currency_of.get(m.project_id, default_currency), amount=amount,
             invoice_no=m.invoice_no, due_date=due, paid_amount=paid, balance=balance,
             days_overdue=overdue, flag=word, billable=billable))
 

@@ -12,6 +12,9 @@ Rejected); ``Approval Overdue`` (Complete, Pending, Completed Date more than
 Approval SLA Days before the as-of date); ``Awaiting Approval`` (Complete,
 Pending); ``Behind Schedule`` (Planned or In Progress, Planned Date before
 the as-of date); ``Scheduled``.
+
+A blank Approval counts as ``Pending`` and a blank Status as ``Planned``,
+as the template's Flag formula reads them.
 """
 from __future__ import annotations
 
@@ -86,10 +89,10 @@ def flag(milestone: Milestone, *, as_of: date, billable: bool, balance: Decimal 
             return BLOCKED
         if m.approval == REJECTED:
             return FLAG_REJECTED
-        if m.approval == PENDING:
+        if m.approval in (PENDING, ""):
             if m.completed_date is not None and (as_of - m.completed_date).days > approval_sla_days:
                 return APPROVAL_OVERDUE
             return AWAITING_APPROVAL
-    if m.status in (PLANNED, IN_PROGRESS) and m.planned_date is not None and m.planned_date < as_of:
+    if m.status in (PLANNED, IN_PROGRESS, "") and m.planned_date is not None and m.planned_date < as_of:
         return BEHIND_SCHEDULE
     return SCHEDULED

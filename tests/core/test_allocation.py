@@ -4,7 +4,7 @@ from decimal import ROUND_DOWN, Decimal, localcontext
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from milebill_xl.core.allocation import allocate, cumulative_split, schedule_message
+from milebill_xl.core.allocation import allocate, cumulative_split, orphan_amounts, schedule_message
 from milebill_xl.core.money import quantum
 from milebill_xl.core.records import CANCELLED
 
@@ -231,3 +231,10 @@ def test_rule10_change_order_keeps_issued_and_adds_up_to_new_value(schedule, can
     for m in ms:
         if m.status == CANCELLED:
             assert got[m.milestone_id] == 0
+
+
+def test_orphan_milestones_have_nothing_to_share():
+    ms = [pct("A", "0.5", pid="P9"), fixed("F", "10.005", pid="P9"), pct("I", "0.5", pid="P9"),
+          fixed("X", "99", pid="P9", status=CANCELLED)]
+    assert orphan_amounts(ms, {"I": D("40.00")}, "USD") == (
+        ("A", D("0.00")), ("F", D("10.01")), ("I", D("40.00")), ("X", D("0.00")))

@@ -62,8 +62,9 @@ def test_expected_billing_by_month():
     dash = build_dashboard(sample(), AS_OF)
     got = {(f.currency, f.label): (f.amount, f.milestone_ids) for f in dash.forecast}
     assert got == {
-        # A is ready to invoice now (as-of month); B is planned on the as-of date.
-        ("USD", "2025-01"): (D("300.00"), ("A", "B")),
+        # A is ready to invoice now (planned in December); B is planned on the as-of date;
+        # F is behind schedule (planned the day before) and still expected now: 100 + 200 + 200.
+        ("USD", "2025-01"): (D("500.00"), ("A", "B", "F")),
         ("USD", "2025-02"): (D("0.00"), ()),        # E cancelled, G already issued
         ("USD", "2025-03"): (D("0.00"), ()),
         ("USD", "2025-04"): (D("150.00"), ("C",)),  # D on 1 May is outside the window
@@ -83,3 +84,10 @@ def test_timeline_sorted_by_planned_date_blank_last():
                                                                      D("100.00"), "USD")
     assert [(p.payment_date, p.amount, p.project_id) for p in dash.payments] == [
         (date(2025, 1, 20), D("20.00"), "P1"), (date(2025, 1, 25), D("30.00"), "P1")]
+
+
+def test_milestone_without_planned_date_is_forecast_only_when_ready():
+    b = book(projects=[project("P1", "300.00")],
+             milestones=[fixed("A", "100.00"), ready(fixed("B", "200.00", row=1))])
+    (jan, *_rest) = build_dashboard(b, AS_OF).forecast
+    assert (jan.amount, jan.milestone_ids) == (D("200.00"), ("B",))

@@ -204,3 +204,4 @@ def test_unknown_project_and_unknown_invoice_on_a_payment():
     assert [(p.table, p.row, p.column) for p in comp.problems] == [
         ("tblMilestones", 0, "Project ID"), ("tblPayments", 3, "Invoice No")]
     assert comp.milestone("A").amount == 0 and not comp.milestone("A").billable
+    assert comp.milestone("A").currency == "USD"  # the Default Currency

@@ -145,3 +145,9 @@ def test_billable(m, amount, can_bill, expected):
 ])
 def test_days_overdue(due, balance, invoiced, expected):
     assert days_overdue(due, balance, AS_OF, invoiced) == expected
+
+
+def test_blank_approval_and_status_read_as_pending_and_planned():
+    # As the template's Flag formula reads blank cells.
+    assert word(replace(COMPLETE_M, approval="")) == "Awaiting Approval"
+    assert word(replace(BASE, status="", planned_date=AS_OF - DAY)) == "Behind Schedule"
