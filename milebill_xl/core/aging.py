@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
-from .money import is_known_currency, normalize_currency, zero
+from .money import normalize_currency, rounding_currency, zero
 from .records import INVOICE, VOID
 
 CURRENT, D1_30, D31_60, D61_90, D90_PLUS = "Current", "1-30", "31-60", "61-90", "90+"
@@ -50,7 +50,7 @@ def bucket(days_past_due: int) -> str:
 
 
 def _zero(currency: str) -> Decimal:
-    return zero(currency) if is_known_currency(currency) else Decimal(0)
+    return zero(rounding_currency(currency))
 
 
 def empty_buckets(currency: str) -> dict[str, Decimal]:

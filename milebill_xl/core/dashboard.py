@@ -36,7 +36,7 @@ from dateutil.relativedelta import relativedelta
 from .aging import overdue_total
 from .engine import Computation, compute
 from .flags import READY_TO_INVOICE
-from .money import arithmetic, is_known_currency, zero
+from .money import arithmetic, rounding_currency, zero
 from .records import CANCELLED, BookData
 
 FORECAST_DAYS = 90
@@ -114,7 +114,7 @@ def forecast_window(as_of: date) -> tuple[date, date]:
 
 
 def _zero(currency: str) -> Decimal:
-    return zero(currency) if is_known_currency(currency) else Decimal(0)
+    return zero(rounding_currency(currency))
 
 
 def build_dashboard(book: BookData, as_of: date, computation: Computation | None = None) -> Dashboard:

@@ -35,15 +35,13 @@ from . import aging as aging_rules
 from .allocation import allocate, orphan_amounts, schedule_message
 from .flags import days_overdue, flag, is_billable
 from .invoices import credits_by_invoice, invoice_figures, payments_by_invoice
-from .money import arithmetic, is_known_currency, normalize_currency, round_money
+from .money import (FALLBACK_CURRENCY, arithmetic, is_known_currency, normalize_currency,
+                    round_money)
 from .records import INVOICE, VOID, BookData, Milestone, Problem, Project
 from .terms import Terms, TermsError, parse_terms
 
 PROJECTS_TABLE, MILESTONES_TABLE = "tblProjects", "tblMilestones"
 INVOICES_TABLE, PAYMENTS_TABLE, SETTINGS_TABLE = "tblInvoices", "tblPayments", "tblSettings"
-
-# Rounding digits for a currency Babel does not know (reported as a problem).
-FALLBACK_CURRENCY = "XXX"
 
 
 @dataclass(frozen=True)

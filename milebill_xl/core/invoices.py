@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable
 
-from .money import arithmetic
+from .money import arithmetic, rounding_currency, round_money
 from .records import CREDIT_NOTE, OPEN, PAID, PARTIALLY_PAID, VOID, Invoice, Payment
 
 # Our added status word for a credit note (WORKBOOK.md lists the others).
@@ -52,12 +52,16 @@ def credits_by_invoice(invoices: Iterable[Invoice]) -> dict[str, Decimal]:
 def invoice_figures(invoice: Invoice, paid: Decimal, credited: Decimal | None) -> InvoiceFigures:
     """Paid, Balance and Status of one document. ``paid`` is the sum of its
     payments; ``credited`` the sum of the Totals of credit notes related to
-    it, None when there is none (a credit note of 0 still voids)."""
-    zero = invoice.total * 0
+    it, None when there is none (a credit note of 0 still voids). Paid and
+    Balance are rounded to the invoice currency's minor unit (two digits for
+    an unknown code), as the template's formulas round them."""
+    currency = rounding_currency(invoice.currency)
+    zero = round_money(0, currency)
     if invoice.type == CREDIT_NOTE:
         return InvoiceFigures(zero, zero, APPLIED)
     with arithmetic():
-        balance = invoice.total - paid + (credited or 0)
+        paid = round_money(paid, currency)
+        balance = round_money(invoice.total - paid + round_money(credited or 0, currency), currency)
     if credited is not None:
         status = VOID
     elif balance <= 0:

@@ -72,6 +72,19 @@ def minor_units(currency: str) -> int:
     return get_currency_precision(code)
 
 
+# ISO 4217 "no currency" code, two digits in CLDR: what an unknown code is
+# rounded with while the problem is reported (the template's fallback too).
+FALLBACK_CURRENCY = "XXX"
+
+
+def rounding_currency(currency: str) -> str:
+    """``currency`` normalized when Babel knows it, else ``FALLBACK_CURRENCY``
+    (two digits). For showing figures of a book whose Currency cell is
+    wrong; issuing still refuses such a project."""
+    code = normalize_currency(currency)
+    return code if code in _known_currencies() else FALLBACK_CURRENCY
+
+
 def quantum(currency: str) -> Decimal:
     """The smallest amount of ``currency``: 0.01 for USD, 1 for JPY."""
     return Decimal(1).scaleb(-minor_units(currency))

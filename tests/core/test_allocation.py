@@ -1,5 +1,5 @@
 """Rules 1, 2 and 10: milestone amounts and the schedule check."""
-from decimal import ROUND_DOWN, Decimal, localcontext
+from decimal import ROUND_DOWN, localcontext
 
 import pytest
 from hypothesis import given, settings, strategies as st

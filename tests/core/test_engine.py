@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from milebill_xl.core.engine import Computation, billable_milestones, compute
-from milebill_xl.core.records import (APPROVED, COMPLETE, CREDIT_NOTE, PENDING, CANCELLED,
+from milebill_xl.core.records import (COMPLETE, CREDIT_NOTE, PENDING, CANCELLED,
                                       Problem)
 
 from .helpers import D, book, fixed, invoice, payment, pct, project, ready

@@ -42,3 +42,12 @@ def test_payment_and_credit_sums():
     docs = [INV, invoice("CN-1", "-700.00", type=CREDIT_NOTE, related_invoice="INV-1"),
             invoice("CN-2", "-300.00", type=CREDIT_NOTE, related_invoice="INV-1")]
     assert credits_by_invoice(docs) == {"INV-1": D("-1000.00")}
+
+
+def test_paid_and_balance_are_rounded_to_the_invoice_currency():
+    # A JPY invoice paid 333.5 (a bank converted it): Paid rounds half up to 334, Balance 666.
+    jpy = invoice("INV-J", "1000", currency="JPY")
+    fig = invoice_figures(jpy, D("333.5"), None)
+    assert (str(fig.paid), str(fig.balance), fig.status) == ("334", "666", "Partially Paid")
+    cn = invoice("CN-K", "-1.000", currency="KWD", type=CREDIT_NOTE)
+    assert str(invoice_figures(cn, D("0"), None).balance) == "0.000"
