@@ -60,7 +60,8 @@ class SheetDoc:
         self.row_nums: list[int] = []
         self.row_spans: list[tuple[int, int]] = []
         self.row_index: dict[int, int] = {}
-        self._cells_cache: dict[int, dict[int, tuple[int, int, dict]]] = {}
+        self._row_pos: list[tuple[int, int, int]] = []   # (tag body end, inner start, inner end)
+        self._cells_cache: dict[int, dict[int, tuple[int, int, bytes]]] = {}
         self.pending: dict[int, dict[int, object]] = {}
         self._shared_masters: set[bytes] = set()
 
@@ -73,14 +74,19 @@ class SheetDoc:
         if b"<![CDATA[" in d[start:end]:
             raise SheetError(f"{self.part}: CDATA in sheetData is not supported")
         prev = 0
-        nums, spans = self.row_nums, self.row_spans
+        nums, spans, parts = self.row_nums, self.row_spans, self._row_pos
+        r_attr = _R_ROW.search
         for m in self._row_re.finditer(d, start, end):
-            a = attrs(m.group(1))
-            r = int(a[b"r"]) if b"r" in a else prev + 1
+            rm = r_attr(m.group(1))
+            r = int(rm.group(1)) if rm else prev + 1
             if r <= prev:
                 raise SheetError(f"{self.part}: rows out of order at row {r}")
             nums.append(r)
             spans.append((m.start(), m.end()))
+            if m.group(2) is None:
+                parts.append((m.end(1), m.end(), m.end()))
+            else:
+                parts.append((m.end(1), m.start(2), m.end(2)))
             prev = r
         self.row_index = {r: i for i, r in enumerate(nums)}
         self._rows_scanned = True
@@ -88,30 +94,31 @@ class SheetDoc:
     def _row_parts(self, i: int) -> tuple[bytes, int, int, int]:
         """(start tag, inner start, inner end, end) of existing row index i."""
         s, e = self.row_spans[i]
-        m = self._row_re.match(self.data, s, e)
-        assert m is not None
-        tag = self.data[s:m.start(1)] + m.group(1) + (b"/>" if m.group(2) is None else b">")
-        if m.group(2) is None:
-            return tag, e, e, e
-        return tag, m.start(2), m.end(2), e
+        body_end, in_s, in_e = self._row_pos[i]
+        empty = in_s == e
+        tag = self.data[s:body_end] + (b"/>" if empty else b">")
+        return tag, in_s, in_e, e
 
-    def cells(self, row: int) -> dict[int, tuple[int, int, dict]]:
-        """Existing cells of ``row``: col -> (start, end, attrs) in self.data."""
+    def cells(self, row: int) -> dict[int, tuple[int, int, bytes]]:
+        """Existing cells of ``row``: col -> (start, end, raw start-tag body) in self.data."""
+        got = self._cells_cache.get(row)
+        if got is not None:
+            return got
         self._scan_rows()
         i = self.row_index.get(row)
         if i is None:
             return {}
-        got = self._cells_cache.get(row)
-        if got is None:
-            _, s, e, _ = self._row_parts(i)
-            got = {}
-            prev = 0
-            for m in self._cell_re.finditer(self.data, s, e):
-                a = attrs(m.group(1))
-                c = ooxml.parse_ref(a[b"r"].decode())[1] if b"r" in a else prev + 1
-                got[c] = (m.start(), m.end(), a)
-                prev = c
-            self._cells_cache[row] = got
+        _, s, e = self._row_pos[i]
+        got = {}
+        prev = 0
+        r_attr = _R_CELL.search
+        for m in self._cell_re.finditer(self.data, s, e):
+            body = m.group(1)
+            rm = r_attr(body)
+            c = _col_of(rm.group(1)) if rm else prev + 1
+            got[c] = (m.start(), m.end(), body)
+            prev = c
+        self._cells_cache[row] = got
         return got
 
     def row_attrs(self, row: int) -> dict[bytes, bytes]:
@@ -119,9 +126,8 @@ class SheetDoc:
         i = self.row_index.get(row)
         if i is None:
             return {}
-        s, e = self.row_spans[i]
-        m = self._row_re.match(self.data, s, e)
-        return attrs(m.group(1)) if m else {}
+        s, _ = self.row_spans[i]
+        return attrs(self.data[s:self._row_pos[i][0]])
 
     def has_content(self, row: int, col: int) -> bool:
         """True when the cell will hold a value or formula after pending writes."""
@@ -140,20 +146,22 @@ class SheetDoc:
 
     # ------------------------------------------------------------ writing
     def set(self, row: int, col: int, value: object) -> None:
-        ooxml.cell_ref(row, col)
-        cell = self.cells(row).get(col)
-        if cell is not None:
-            raw = self.data[cell[0]:cell[1]]
-            fm = _SHARED_F_RE.search(raw)
-            if fm is not None:
-                fa = attrs(fm.group(1))
-                if fa.get(b"t") == b"shared" and b"ref" in fa and b"si" in fa:
-                    self._shared_masters.add(fa[b"si"])
+        if not (1 <= row <= ooxml.MAX_ROW and 1 <= col <= ooxml.MAX_COL):
+            raise ValueError(f"cell ({row}, {col}) is outside the sheet")
         self.pending.setdefault(row, {})[col] = value
 
     @property
     def dirty(self) -> bool:
         return bool(self.pending)
+
+    def _note_shared_master(self, raw: bytes) -> None:
+        if b"shared" not in raw:
+            return
+        fm = _SHARED_F_RE.search(raw)
+        if fm is not None:
+            fa = attrs(fm.group(1))
+            if fa.get(b"t") == b"shared" and b"ref" in fa and b"si" in fa:
+                self._shared_masters.add(fa[b"si"])
 
     def _check_shared(self) -> None:
         if not self._shared_masters:
@@ -182,7 +190,7 @@ class SheetDoc:
     def render(self, date1904: bool, is_header=lambda r, c: False) -> bytes:
         """The part with pending writes spliced in (pending stays until reset)."""
         self._scan_rows()
-        self._check_shared()
+        self._shared_masters = set()
         d = self.data
         p = self.prefix.decode()
         edits: list[tuple[int, int, bytes]] = []
@@ -198,7 +206,7 @@ class SheetDoc:
                 if st is None:
                     cell = self.cells(above).get(c)
                     if cell is not None:
-                        return cell[2].get(b"s")
+                        return _style(cell[2])
             if row_style is not None:
                 return row_style
             for lo, hi, s in self.col_styles:
@@ -223,28 +231,29 @@ class SheetDoc:
                 if c in changes:
                     value = changes[c]
                     if c in existing:
-                        st = existing[c][2].get(b"s")
+                        st = _style(existing[c][2])
+                        self._note_shared_master(d[existing[c][0]:existing[c][1]])
                     elif value is None:
                         continue
                     else:
                         st = style_for_new(r, c, row_style)
-                    out.append(ooxml.render_cell(p, ooxml.cell_ref(r, c), st, value, date1904))
+                    out.append(ooxml.render_cell(p, _letters(c) + str(r), st, value, date1904))
                     row_st[c] = st
                     if value is not None:
                         for k, v, f in ((0, r, min), (1, c, min), (2, r, max), (3, c, max)):
                             bounds[k] = v if bounds[k] is None else f(bounds[k], v)
                 else:
-                    s, e, a = existing[c]
+                    s, e, body = existing[c]
                     raw = d[s:e]
-                    if b"r" not in a:
+                    if _R_CELL.search(body) is None:
                         raw = raw[:len(p) + 2] + f' r="{ooxml.cell_ref(r, c)}"'.encode() \
                             + raw[len(p) + 2:]
                     out.append(raw)
-                    row_st[c] = a.get(b"s")
+                    row_st[c] = _style(body)
             styles[r] = row_st
             tail = b""
             if existing and in_e > 0:
-                last_end = max(e for _, e, _ in existing.values())
+                last_end = max(v[1] for v in existing.values())
                 tail = d[last_end:in_e]
             elif not existing and in_s >= 0:
                 tail = d[in_s:in_e]
@@ -263,6 +272,7 @@ class SheetDoc:
                 pos = self.row_spans[k][0] if k < len(self.row_nums) else self.inner[1]
                 edits.append((pos, pos, body))
 
+        self._check_shared()
         pieces: list[bytes] = []
         if self.dimension is not None and bounds[0] is not None:
             ds, de = self.dimension
@@ -303,3 +313,29 @@ _CONTENT_RE = re.compile(
 
 def _raw_has_content(raw: bytes) -> bool:
     return _CONTENT_RE.search(raw) is not None
+
+
+_R_ROW = re.compile(rb"""(?:^|\s)r\s*=\s*["']([0-9]+)["']""")
+_R_CELL = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]{1,3})\$?[0-9]+["']""")
+_S_ATTR = re.compile(rb"""(?:^|\s)s\s*=\s*["']([0-9]+)["']""")
+_COLS: dict[bytes, int] = {}
+_LETTERS: dict[int, str] = {}
+
+
+def _col_of(letters: bytes) -> int:
+    c = _COLS.get(letters)
+    if c is None:
+        c = _COLS[letters] = ooxml.col_number(letters.decode())
+    return c
+
+
+def _letters(col: int) -> str:
+    s = _LETTERS.get(col)
+    if s is None:
+        s = _LETTERS[col] = ooxml.col_letters(col)
+    return s
+
+
+def _style(body: bytes) -> bytes | None:
+    m = _S_ATTR.search(body)
+    return m.group(1) if m else None
