@@ -11,6 +11,7 @@ its default, so later rules still see them; the problem is reported.
 """
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Callable, Iterator, Mapping, Sequence
 
@@ -29,6 +30,8 @@ _STATUSES = choice_map(rec.STATUSES)
 _APPROVALS = choice_map(rec.APPROVALS)
 _TYPES = choice_map(rec.INVOICE_TYPES)
 _INVOICE_STATUSES = choice_map(rec.INVOICE_STATUSES + (APPLIED,))
+# Canonical spellings, for a quick exact match before the lenient one.
+_EXACT = {w: w for w in rec.BASES + rec.STATUSES + rec.APPROVALS + rec.INVOICE_TYPES}
 
 _ZERO = Decimal(0)
 _BAD = object()  # a cell that could not be read (its problem is already reported)
@@ -170,6 +173,25 @@ class _Table:
         out = self.take(row, header, to_text, value)
         return "" if out is _BAD else out
 
+    def date(self, row: int, header: str, value: object):
+        """A date or None (blank or reported)."""
+        if type(value) is date:
+            return value
+        if value is None or value == "":
+            return None
+        out = self.take(row, header, to_date, value)
+        return None if out is _BAD else out
+
+    def choice(self, row: int, header: str, value: object, choices: dict[str, str]):
+        """A contract word, None when blank, _BAD when reported."""
+        if type(value) is str:
+            word = _EXACT.get(value)
+            if word is not None and choices.get(word.lower()) == word:
+                return word
+        elif value is None:
+            return None
+        return self.take(row, header, to_choice, value, choices)
+
     def unique_id(self, row: int, header: str, value: object, seen: dict[str, int],
                   what: str) -> str | None:
         """The row's ID, or None (reported) when blank or repeated."""
@@ -259,9 +281,9 @@ def _parse_invoices(t: _Table, settings: Settings,
     for r, v in t.rows(columns):
         (no, typ, issue, due, pid, mid, client, currency, net, tax, total, document,
          related, status) = v
-        typ = _ok(t.take(r, "Type", to_choice, typ, _TYPES), rec.INVOICE)
-        issue = _ok(t.take(r, "Issue Date", to_date, issue))
-        due = _ok(t.take(r, "Due Date", to_date, due))
+        typ = _ok(t.choice(r, "Type", typ, _TYPES), rec.INVOICE)
+        issue = t.date(r, "Issue Date", issue)
+        due = t.date(r, "Due Date", due)
         pid = t.text(r, "Project ID", pid)
         mid = t.text(r, "Milestone ID", mid)
         client = t.text(r, "Client", client)
@@ -325,19 +347,19 @@ def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int]) 
          approval, approved_by, approval_date, notes, invoice_no, invoice_date, due) = v
         name = t.text(r, "Milestone", name)
         deliverable = t.text(r, "Deliverable", deliverable)
-        planned = _ok(t.take(r, "Planned Date", to_date, planned))
-        basis = t.take(r, "Basis", to_choice, basis, _BASES)
+        planned = t.date(r, "Planned Date", planned)
+        basis = t.choice(r, "Basis", basis, _BASES)
         percent = t.take(r, "Percent", to_percent, percent)
         fixed = t.take(r, "Fixed Amount", to_money, fixed)
-        status = _ok(t.take(r, "Status", to_choice, status, _STATUSES), rec.PLANNED)
-        completed = _ok(t.take(r, "Completed Date", to_date, completed))
-        approval = _ok(t.take(r, "Approval", to_choice, approval, _APPROVALS), rec.PENDING)
+        status = _ok(t.choice(r, "Status", status, _STATUSES), rec.PLANNED)
+        completed = t.date(r, "Completed Date", completed)
+        approval = _ok(t.choice(r, "Approval", approval, _APPROVALS), rec.PENDING)
         approved_by = t.text(r, "Approved By", approved_by)
-        approval_date = _ok(t.take(r, "Approval Date", to_date, approval_date))
+        approval_date = t.date(r, "Approval Date", approval_date)
         notes = t.text(r, "Approval Notes", notes)
         invoice_no = t.text(r, "Invoice No", invoice_no)
-        invoice_date = _ok(t.take(r, "Invoice Date", to_date, invoice_date))
-        due = _ok(t.take(r, "Due Date", to_date, due))
+        invoice_date = t.date(r, "Invoice Date", invoice_date)
+        due = t.date(r, "Due Date", due)
 
         if basis is None:
             if percent is not None and fixed is None:
@@ -383,7 +405,7 @@ def _parse_payments(t: _Table, invoices: _Table, invoice_ids: dict[str, int]) ->
     payments: list[Payment] = []
     check_invoices = invoices.has("Invoice No")
     for r, (when, no, amount, reference) in t.rows(PAYMENT_COLUMNS):
-        when = _ok(t.take(r, "Payment Date", to_date, when))
+        when = t.date(r, "Payment Date", when)
         amount_value = t.take(r, "Amount", to_money, amount)
         reference = t.text(r, "Reference", reference)
         no_text = t.text(r, "Invoice No", no)

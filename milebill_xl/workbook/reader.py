@@ -25,7 +25,7 @@ from typing import Mapping
 from ..core.records import BookData, Problem
 from . import contract
 from .book import BookError
-from .cells import split_a1, split_range
+from .cells import ERROR_CODES, split_a1, split_range, to_text
 from .geometry import Locator, RawTable, TableGeometry, format_problem
 from .parse import parse_book
 
@@ -241,13 +241,16 @@ def _cut(loc: TableLocation, bound: tuple[int, int, int, int], values: list[list
     first_data = r1 + (1 if loc.header_rows else 0)     # 1-based sheet row
     last_data = r2 - loc.totals_rows
     width = c2 - c1 + 1
-    headers = list(loc.columns)
+    # Header cells are what the user sees; the table XML's column names
+    # (normally identical) stand in where a cell is blank or headers are off.
+    declared = list(loc.columns)[:width]
+    declared += [""] * (width - len(declared))
+    shown = [""] * width
     if loc.header_rows and len(values) >= r1:
-        cells = values[r1 - 1][c1 - 1:c2]
-        if len(headers) != width:
-            headers = [str(v) for v in cells]
-    headers += [""] * (width - len(headers))
-    headers = headers[:width]
+        shown = [to_text(v, "header") if v not in ERROR_CODES else ""
+                 for v in values[r1 - 1][c1 - 1:c2]]
+        shown += [""] * (width - len(shown))
+    headers = [s or d for s, d in zip(shown, declared)]
     rows = []
     for row in values[first_data - 1:last_data]:
         cut = row[c1 - 1:c2]
