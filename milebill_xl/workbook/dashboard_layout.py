@@ -19,18 +19,20 @@ Blocks, top to bottom:
 2. **Aging** of open invoice balances per slot (rule 8): invoices of Type
    Invoice, not Void, Balance > 0, by days = as-of - Due Date: Current
    (<= 0), 1-30, 31-60, 61-90, 90+.
-3. **Expected billing**, the as-of month and the next three months (the next
-   90 days, whole months) per slot, plotted as a column chart:
+3. **Expected billing**, the as-of month and the next three months per
+   slot, plotted as a column chart; the same rule as ``core/dashboard.py``.
+   Unissued (Invoice No blank), non-cancelled milestones at their
+   ``Amount`` (net of tax), in the project's currency:
 
    - as-of month: every milestone flagged ``Ready to Invoice`` (whatever
-     its Planned Date), plus every other non-cancelled, uninvoiced
-     milestone planned on or before the end of the as-of month (so work
-     that is behind schedule is still expected now, not lost);
-   - each later month: non-cancelled, uninvoiced milestones, not Ready to
-     Invoice, whose Planned Date falls in that month.
-
-   Amounts are the milestones' ``Amount`` (net of tax), in the project's
-   currency.
+     its Planned Date: the next ``issue`` run bills it), plus every other
+     one planned on or before the end of the as-of month, including dates
+     already past (behind schedule, awaiting approval, blocked): late work is
+     still expected, now, rather than dropped;
+   - each later month: the ones planned in that month, up to the window end
+     ``min(as-of + 90 days, last day of the third month after the as-of
+     month)``;
+   - a blank Planned Date counts only when Ready to Invoice.
 4. **Timeline**: the first ``TIMELINE_ROWS`` milestones in sheet order, one
    per row (INDEX into tblMilestones by row number), against twelve months
    starting two months before the as-of month. A month cell shows ``●`` in
@@ -173,9 +175,11 @@ def _layout() -> None:
         for m in range(FORECAST_MONTHS):
             a = _addr(r, 3 + m)
             cells[("forecast", s, m)] = a
-            lo = f'">="&{AS_OF}' if m == 0 else f'">"&EOMONTH({AS_OF},{m - 1})'
             hi = f'"<="&MIN(EOMONTH({AS_OF},{m}),{last})'
-            expr = f'SUMIFS({base},{planned},{lo},{planned},{hi})'
+            if m == 0:  # late work (planned before the as-of date) is expected now
+                expr = f'SUMIFS({base},{planned},{hi})'
+            else:
+                expr = f'SUMIFS({base},{planned},">"&EOMONTH({AS_OF},{m - 1}),{planned},{hi})'
             if m == 0:
                 expr = (f'SUMIFS({col(_M, "Amount")},{col(_M, "Project Currency")},$B{r},'
                         f'{col(_M, "Flag")},"Ready to Invoice")+{expr}')
@@ -231,8 +235,11 @@ def _header(ws, row: int, labels: list[str], first_col: int = 2) -> None:
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
-def build_dashboard(ws, digit_values) -> None:
-    """Lay out the Dashboard sheet ``ws`` (formulas, formats, chart)."""
+def build_dashboard(ws, digit_values, currencies=None) -> None:
+    """Lay out the Dashboard sheet ``ws`` (formulas, formats, chart).
+
+    ``currencies`` (up to CURRENCY_SLOTS codes) fill the currency slots as
+    values; without them the first slot is ``=DefaultCurrency``."""
     from .template import FLAG_STYLES, flag_rule  # shared flag colours
 
     ws.sheet_view.showGridLines = False
@@ -247,6 +254,11 @@ def build_dashboard(ws, digit_values) -> None:
 
     for addr, text in DASHBOARD_FORMULAS.items():
         ws[addr] = "=" + text
+    if currencies:
+        if len(currencies) > CURRENCY_SLOTS:
+            raise ValueError(f"at most {CURRENCY_SLOTS} dashboard currencies, got {len(currencies)}")
+        for s, code in enumerate(currencies):
+            ws[DASHBOARD_CELLS[("currency", s)]] = code
     ws[AS_OF_CELL].number_format = "yyyy-mm-dd"
     ws[AS_OF_CELL].font = Font(bold=True)
 

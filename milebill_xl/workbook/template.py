@@ -429,12 +429,15 @@ def build_workbook(path: str | Path, *, settings: Mapping[str, Any] | None = Non
                    milestones: Iterable[Mapping[str, Any]] = (),
                    invoices: Iterable[Mapping[str, Any]] = (),
                    payments: Iterable[Mapping[str, Any]] = (),
-                   audit: Iterable[Mapping[str, Any]] = ()) -> Path:
+                   audit: Iterable[Mapping[str, Any]] = (),
+                   dashboard_currencies: Iterable[str] | None = None) -> Path:
     """Write a workbook at ``path``: the template when no rows are given.
 
     ``settings`` maps setting keys to values (others keep their defaults);
     row dicts map contract headers to input values (computed columns given
-    in them are ignored: formulas fill them). Returns the path."""
+    in them are ignored: formulas fill them). ``dashboard_currencies``
+    fills the Dashboard's currency slots (default: the first slot shows
+    Default Currency). Returns the path."""
     path = Path(path)
     wb = Workbook()
     wb.remove(wb.active)
@@ -456,7 +459,8 @@ def build_workbook(path: str | Path, *, settings: Mapping[str, Any] | None = Non
     _invoices_format(sheets["Invoices"], len(data[C.INVOICES.name]), digit_values)
     _payments_format(sheets["Payments"], len(data[C.PAYMENTS.name]), digit_values)
     sheets["Audit"].freeze_panes = "A2"
-    build_dashboard(sheets["Dashboard"], digit_values)
+    build_dashboard(sheets["Dashboard"], digit_values,
+                    list(dashboard_currencies) if dashboard_currencies else None)
     for name in ("Lists",):
         sheets[name].sheet_properties.tabColor = "FFBFBFBF"
     sheets["Dashboard"].sheet_properties.tabColor = "FF1F4E78"
@@ -481,6 +485,12 @@ class _FixedTimeZip(ZipFile):
             zinfo_or_arcname.compress_type = ZIP_DEFLATED
             zinfo_or_arcname.external_attr = 0o600 << 16
         return super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl streams worksheets through temp files: stamp them too
+        with open(filename, "rb") as fh:
+            data = fh.read()
+        return self.writestr(str(arcname or filename), data, compress_type, compresslevel)
 
 
 def _save(wb, path: Path) -> None:

@@ -1,0 +1,409 @@
+"""The workbook template: structure, reproducibility, and its Excel formulas
+recalculated by LibreOffice agreeing with the Python engine to the cent."""
+from __future__ import annotations
+
+import zipfile
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
+
+from milebill_xl.core import dashboard as core_dashboard
+from milebill_xl.core.engine import compute
+from milebill_xl.office import recalculate
+from milebill_xl.sample import sample_inputs, sample_portfolio
+from milebill_xl.workbook import contract as C
+from milebill_xl.workbook.dashboard_layout import (AGING_BUCKETS, CURRENCY_SLOTS, DASHBOARD_CELLS,
+                                                   DASHBOARD_FORMULAS, FORECAST_MONTHS, TOTALS)
+from milebill_xl.workbook.formulas import FORMULAS
+from milebill_xl.workbook.reader import read_book
+from milebill_xl.workbook.template import (SHEET_ORDER, TEMPLATE_PATH, build_workbook,
+                                           currency_digits, table_headers)
+
+AS_OF = date(2025, 3, 14)
+ERROR_PREFIXES = ("#NAME?", "#VALUE!", "#REF!", "#DIV/0!", "#N/A", "#NUM!", "#NULL!", "Err:")
+ALL_TABLES = C.TABLES + (C.CURRENCIES,)
+
+
+# ------------------------------------------------------------- structure
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    return build_workbook(tmp_path_factory.mktemp("tpl") / "template.xlsx")
+
+
+def test_template_tables_and_columns_in_openpyxl(template):
+    wb = load_workbook(template)
+    assert wb.sheetnames == list(SHEET_ORDER)
+    assert wb.sheetnames[0] == C.DASHBOARD_SHEET
+    found = {}
+    for ws in wb.worksheets:
+        for table in ws.tables.values():
+            found[table.displayName] = (ws.title, table)
+    for spec in ALL_TABLES:
+        sheet, table = found[spec.name]
+        assert sheet == spec.sheet
+        headers = [c.name for c in table.tableColumns]
+        assert headers[:len(spec.columns)] == list(spec.columns)
+        if spec is not C.CURRENCIES:
+            assert headers == list(table_headers(spec.name))
+        assert table.tableStyleInfo.showRowStripes
+        assert table.autoFilter is not None
+        first_row = [c.value for c in wb[sheet][1]]
+        assert first_row[:len(headers)] == headers
+        assert wb[sheet].freeze_panes in ("A2", "B2")
+    # formula columns carry a calculatedColumnFormula equal to the cell formula
+    for tname, formulas in FORMULAS.items():
+        sheet, table = found[tname]
+        ws = wb[sheet]
+        for i, tc in enumerate(table.tableColumns, start=1):
+            if tc.name in formulas:
+                assert tc.calculatedColumnFormula.attr_text == formulas[tc.name]
+                assert ws.cell(row=2, column=i).value == "=" + formulas[tc.name]
+    names = set(wb.defined_names)
+    assert set(C.SETTING_NAMES.values()) | {C.AS_OF_NAME} <= names
+    assert "IF(ISBLANK(" in wb.defined_names[C.AS_OF_NAME].attr_text
+
+
+def test_template_in_calamine_has_every_contract_column(template):
+    wb = CalamineWorkbook.from_path(str(template))
+    assert wb.sheet_names == list(SHEET_ORDER)
+    for spec in ALL_TABLES:
+        rows = wb.get_sheet_by_name(spec.sheet).to_python()
+        header = rows[0]
+        assert list(header[:len(spec.columns)]) == list(spec.columns), spec.name
+    settings = wb.get_sheet_by_name("Settings").to_python()
+    keys = [r[0] for r in settings[1:]]
+    assert keys == [k for k, _ in C.SETTING_DEFAULTS]
+
+
+def test_currency_list_from_babel():
+    codes = dict(currency_digits())
+    assert codes["USD"] == 2 and codes["EUR"] == 2 and codes["JPY"] == 0 and codes["KWD"] == 3
+    assert "DEM" not in codes  # not current
+
+
+def test_rebuild_is_identical(tmp_path):
+    a = build_workbook(tmp_path / "a.xlsx")
+    b = build_workbook(tmp_path / "b.xlsx")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_committed_template_is_current(tmp_path):
+    """The committed file is what the builder makes now (rebuild with
+    ``python -m milebill_xl.workbook.template`` after changing it)."""
+    fresh = build_workbook(tmp_path / "t.xlsx")
+    with zipfile.ZipFile(TEMPLATE_PATH) as old, zipfile.ZipFile(fresh) as new:
+        assert old.namelist() == new.namelist()
+        for name in new.namelist():
+            assert old.read(name) == new.read(name), name
+
+
+def test_dashboard_cells_named():
+    for s in range(CURRENCY_SLOTS):
+        for name in TOTALS:
+            assert DASHBOARD_CELLS[(f"total_{name}", s)] in DASHBOARD_FORMULAS
+        for bucket in AGING_BUCKETS:
+            assert DASHBOARD_CELLS[("aging", s, bucket)] in DASHBOARD_FORMULAS
+        for m in range(FORECAST_MONTHS):
+            assert DASHBOARD_CELLS[("forecast", s, m)] in DASHBOARD_FORMULAS
+    assert DASHBOARD_FORMULAS[DASHBOARD_CELLS[("currency", 0)]] == "DefaultCurrency"
+    assert len(set(DASHBOARD_CELLS.values())) == len(DASHBOARD_CELLS)
+
+
+def test_rows_are_written_with_formulas(tmp_path):
+    rows = sample_portfolio(AS_OF)
+    path = build_workbook(tmp_path / "s.xlsx", **rows)
+    wb = load_workbook(path)
+    ws = wb["Milestones"]
+    headers = [c.value for c in ws[1]]
+    assert ws.max_row == 1 + len(rows["milestones"])
+    amount = headers.index("Amount") + 1
+    assert all(str(ws.cell(row=r, column=amount).value).startswith("=")
+               for r in range(2, ws.max_row + 1))
+    table = ws.tables[C.MILESTONES.name]
+    assert table.ref.endswith(str(1 + len(rows["milestones"])))
+
+
+# -------------------------------------------------- LibreOffice vs engine
+
+def _project(pid, value, currency="USD", terms="Net 30", tax=0):
+    return {"Project ID": pid, "Project": f"Project {pid}", "Client": "Client",
+            "Contract Value": Decimal(str(value)), "Currency": currency,
+            "Tax Rate": Decimal(str(tax)), "Payment Terms": terms}
+
+
+def _ms(mid, pid, basis, share, status="Planned", approval="Pending", planned=None, **extra):
+    row = {"Milestone ID": mid, "Project ID": pid, "Milestone": mid, "Basis": basis,
+           "Percent": share if basis == "Percent" else None,
+           "Fixed Amount": share if basis == "Fixed" else None,
+           "Status": status, "Approval": approval, "Planned Date": planned}
+    row.update(extra)
+    return row
+
+
+def _extra_cases() -> dict[str, dict]:
+    d = lambda n: AS_OF + timedelta(days=n)  # noqa: E731
+    third = 1 / 3
+    cases = {}
+    # JPY: thirds and a half-yen; KWD: thirds and a half-fils; USD 2.675-style halves
+    cases["currencies"] = {"projects": [
+        _project("J1", 1000, "JPY"), _project("J2", 1001, "JPY"),
+        _project("K1", "10.001", "KWD"), _project("K2", "1000", "KWD"),
+        _project("U1", "100", "USD"), _project("U2", "5.35", "USD"),
+        _project("U3", "10.05", "USD"), _project("E1", "1000000.01", "EUR"),
+    ], "milestones": [
+        _ms("J1a", "J1", "Percent", third, "Complete", "Approved"),
+        _ms("J1b", "J1", "Percent", third), _ms("J1c", "J1", "Percent", third),
+        _ms("J2a", "J2", "Percent", Decimal("0.5")), _ms("J2b", "J2", "Percent", Decimal("0.5")),
+        _ms("K1a", "K1", "Percent", Decimal("0.5")), _ms("K1b", "K1", "Percent", Decimal("0.5")),
+        _ms("K2a", "K2", "Percent", third), _ms("K2b", "K2", "Percent", third),
+        _ms("K2c", "K2", "Percent", third),
+        _ms("U1a", "U1", "Percent", third), _ms("U1b", "U1", "Percent", third),
+        _ms("U1c", "U1", "Percent", third),
+        _ms("U2a", "U2", "Percent", Decimal("0.5")), _ms("U2b", "U2", "Percent", Decimal("0.5")),
+        _ms("U3a", "U3", "Percent", Decimal("0.15")), _ms("U3b", "U3", "Percent", Decimal("0.35")),
+        _ms("U3c", "U3", "Percent", Decimal("0.5")),
+        _ms("E1a", "E1", "Percent", Decimal("0.1")), _ms("E1b", "E1", "Percent", Decimal("0.2")),
+        _ms("E1c", "E1", "Percent", Decimal("0.3")), _ms("E1d", "E1", "Percent", Decimal("0.4")),
+    ]}
+    # change order: issued at 30 % of 40,000, value now 45,250.50, plus a fixed
+    # milestone; a second project whose issued invoice was voided (rule 1 again)
+    cases["change_order"] = {
+        "projects": [_project("C1", "45250.50"), _project("C2", "9000", "EUR", "Net 30 EOM", 0.2),
+                     _project("C3", "999", "USD")],
+        "milestones": [
+            _ms("C1a", "C1", "Percent", Decimal("0.3"), "Complete", "Approved",
+                **{"Invoice No": "INV-1", "Invoice Date": d(-40), "Due Date": d(-10)}),
+            _ms("C1b", "C1", "Fixed", Decimal("1000.005"), "Complete", "Approved"),
+            _ms("C1c", "C1", "Percent", third, "Complete", "Approved"),
+            _ms("C1d", "C1", "Percent", third, "Cancelled"),
+            _ms("C1e", "C1", "Percent", third, planned=d(20)),
+            _ms("C2a", "C2", "Percent", Decimal("0.5"), "Complete", "Approved",
+                **{"Invoice No": "INV-2", "Invoice Date": d(-5), "Due Date": d(3)}),
+            _ms("C2b", "C2", "Percent", Decimal("0.5"), "Complete", "Pending",
+                **{"Completed Date": d(-6)}),
+            # all percents issued or cancelled: S = 0
+            _ms("C3a", "C3", "Percent", Decimal("1"), "Complete", "Approved",
+                **{"Invoice No": "INV-3", "Invoice Date": d(-100), "Due Date": d(-95)}),
+            _ms("C3b", "C3", "Percent", Decimal("0"), "In Progress", planned=d(-1)),
+        ],
+        "invoices": [
+            {"Invoice No": "INV-1", "Type": "Invoice", "Issue Date": d(-40), "Due Date": d(-10),
+             "Project ID": "C1", "Milestone ID": "C1a", "Currency": "USD",
+             "Net": Decimal("12000.00"), "Tax": Decimal("0"), "Total": Decimal("12000.00")},
+            {"Invoice No": "INV-2", "Type": "Invoice", "Issue Date": d(-5), "Due Date": d(3),
+             "Project ID": "C2", "Milestone ID": "C2a", "Currency": "EUR",
+             "Net": Decimal("4500.00"), "Tax": Decimal("900.00"), "Total": Decimal("5400.00")},
+            {"Invoice No": "INV-3", "Type": "Invoice", "Issue Date": d(-100), "Due Date": d(-95),
+             "Project ID": "C3", "Milestone ID": "C3a", "Currency": "USD",
+             "Net": Decimal("999.00"), "Tax": Decimal("0"), "Total": Decimal("999.00")},
+            {"Invoice No": "INV-4", "Type": "Invoice", "Issue Date": d(-60), "Due Date": d(-30),
+             "Project ID": "C1", "Milestone ID": "C1c", "Currency": "USD",
+             "Net": Decimal("500.00"), "Tax": Decimal("0"), "Total": Decimal("500.00")},
+            {"Invoice No": "CN-1", "Type": "Credit Note", "Issue Date": d(-50), "Due Date": d(-50),
+             "Project ID": "C1", "Milestone ID": "C1c", "Currency": "USD",
+             "Net": Decimal("-300.00"), "Tax": Decimal("0"), "Total": Decimal("-300.00"),
+             "Related Invoice": "INV-4"},
+        ],
+        "payments": [
+            {"Payment Date": d(-20), "Invoice No": "INV-1", "Amount": Decimal("5000.10")},
+            {"Payment Date": d(-15), "Invoice No": "INV-1", "Amount": Decimal("0.05")},
+            {"Payment Date": d(-60), "Invoice No": "INV-3", "Amount": Decimal("999.00")},
+            {"Payment Date": d(-45), "Invoice No": "INV-4", "Amount": Decimal("200.00")},
+        ],
+    }
+    # payment terms and flags: terms the engine cannot read block billing;
+    # blank Basis, blank Status/Approval, blank currency and terms take defaults
+    cases["terms_and_flags"] = {
+        "settings": {"Default Currency": "EUR", "Default Payment Terms": "1.5/10 Net 30",
+                     "Due Soon Days": 10, "Approval SLA Days": 3},
+        "projects": [_project("T1", 100, "USD", "net  45 eom"), _project("T2", 100, "", ""),
+                     _project("T3", 100, "USD", "Net thirty"), _project("T4", 100, "USD", "EOM"),
+                     _project("T5", 100, "USD", "Due on receipt"), _project("T6", 100, "USD", "2/10 Net"),
+                     _project("T7", 100, "USD", "100/10 Net 30"), _project("T8", 100, "USD", ".5/7net14")],
+        "milestones": [
+            _ms(f"{p}a", p, "Percent", Decimal("1"), "Complete", "Approved")
+            for p in ("T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8")
+        ] + [
+            {"Milestone ID": "X1", "Project ID": "T1", "Percent": Decimal("0"),
+             "Planned Date": d(-1)},
+            {"Milestone ID": "X2", "Project ID": "T1", "Fixed Amount": Decimal("0"),
+             "Status": "Complete", "Completed Date": d(-3)},
+            {"Milestone ID": "X3", "Project ID": "T1", "Fixed Amount": Decimal("0"),
+             "Status": "Complete", "Completed Date": d(-4)},
+            {"Milestone ID": "X4", "Project ID": "T1", "Percent": Decimal("0"), "Planned Date": AS_OF},
+        ],
+    }
+    return cases
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory):
+    """Every case built, then recalculated in ONE LibreOffice batch (tests
+    using it are marked libreoffice: skipped without soffice outside CI)."""
+    root = tmp_path_factory.mktemp("lo")
+    cases = {"template": {}, "sample": sample_portfolio(AS_OF),
+             "sample_inputs": sample_inputs(AS_OF), **_extra_cases()}
+    sources = []
+    for name, rows in cases.items():
+        rows = {k: v for k, v in rows.items()}
+        settings = dict(rows.pop("settings", {}))
+        settings["As Of Date"] = AS_OF
+        sources.append(build_workbook(root / f"{name}.xlsx", settings=settings, **rows,
+                                      dashboard_currencies=(["USD", "EUR", "JPY", "KWD"]
+                                                            if name == "sample" else None)))
+    outs = recalculate(sources, root / "out")
+    return dict(zip(cases, outs))
+
+
+def _sheet_rows(book: CalamineWorkbook, sheet: str) -> list[dict]:
+    rows = book.get_sheet_by_name(sheet).to_python()
+    header = rows[0]
+    return [dict(zip(header, r)) for r in rows[1:]]
+
+
+def _same_money(got, want: Decimal) -> bool:
+    if not isinstance(got, (int, float)):
+        return False
+    return abs(Decimal(repr(float(got))) - want) < Decimal("0.0000001")
+
+
+CASES = ("template", "sample", "sample_inputs", "currencies", "change_order", "terms_and_flags")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("case", CASES)
+def test_no_error_values_after_recalculation(recalculated, case):
+    book = CalamineWorkbook.from_path(str(recalculated[case]))
+    errors = []
+    for sheet in book.sheet_names:
+        for r, row in enumerate(book.get_sheet_by_name(sheet).to_python(), start=1):
+            for c, v in enumerate(row, start=1):
+                if isinstance(v, str) and v.startswith(ERROR_PREFIXES):
+                    errors.append((sheet, r, c, v))
+    assert errors == []
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("case", CASES)
+def test_formulas_equal_engine(recalculated, case):
+    out = recalculated[case]
+    data, _ = read_book(out)
+    comp = compute(data, AS_OF)
+    book = CalamineWorkbook.from_path(str(out))
+    mismatches, compared = [], 0
+
+    ms = _sheet_rows(book, "Milestones")
+    for res in comp.milestones:
+        row = ms[res.row]
+        assert row["Milestone ID"] == res.milestone_id
+        for header, want in (("Amount", res.amount), ("Paid Amount", res.paid_amount),
+                             ("Balance", res.balance)):
+            compared += 1
+            if not _same_money(row[header], want):
+                mismatches.append((res.milestone_id, header, row[header], want))
+        compared += 2
+        if row["Days Overdue"] != res.days_overdue:
+            mismatches.append((res.milestone_id, "Days Overdue", row["Days Overdue"], res.days_overdue))
+        if row["Flag"] != res.flag:
+            mismatches.append((res.milestone_id, "Flag", row["Flag"], res.flag))
+        compared += 1
+        if bool(row["Billable"]) != res.billable:
+            mismatches.append((res.milestone_id, "Billable", row["Billable"], res.billable))
+
+    inv = _sheet_rows(book, "Invoices")
+    for res in comp.invoices:
+        row = inv[res.row]
+        assert row["Invoice No"] == res.invoice_no
+        for header, want in (("Paid", res.paid), ("Balance", res.balance)):
+            compared += 1
+            if not _same_money(row[header], want):
+                mismatches.append((res.invoice_no, header, row[header], want))
+        compared += 1
+        if row["Status"] != res.status:
+            mismatches.append((res.invoice_no, "Status", row["Status"], res.status))
+
+    pr = _sheet_rows(book, "Projects")
+    for res in comp.projects:
+        row = pr[res.row]
+        assert row["Project ID"] == res.project_id
+        for header, want in (("Allocated", res.allocated), ("Billed", res.billed),
+                             ("Unbilled", res.unbilled), ("Collected", res.collected),
+                             ("Outstanding", res.outstanding)):
+            compared += 1
+            if not _same_money(row[header], want):
+                mismatches.append((res.project_id, header, row[header], want))
+        compared += 2
+        if (row["Schedule"] == "OK") != res.schedule_ok:
+            mismatches.append((res.project_id, "Schedule", row["Schedule"], res.schedule_ok))
+        if bool(row["Can Bill"]) != res.can_bill:
+            mismatches.append((res.project_id, "Can Bill", row["Can Bill"], res.can_bill))
+    assert mismatches == []
+    if case != "template":
+        assert compared > 0
+    if case == "template":  # the one blank row of each table reads blank
+        for sheet in ("Projects", "Milestones", "Invoices"):
+            rows = _sheet_rows(book, sheet)
+            assert all(v in ("", None) for r in rows for v in r.values())
+
+
+@pytest.mark.libreoffice
+def test_sample_flags_cover_every_state(recalculated):
+    book = CalamineWorkbook.from_path(str(recalculated["sample"]))
+    flags = {r["Flag"] for r in _sheet_rows(book, "Milestones")}
+    assert flags >= {"Cancelled", "Paid", "Overdue", "Due Soon", "Invoiced", "Ready to Invoice",
+                     "Blocked", "Rejected", "Approval Overdue", "Awaiting Approval",
+                     "Behind Schedule", "Scheduled"}
+    statuses = {r["Status"] for r in _sheet_rows(book, "Invoices")}
+    assert statuses >= {"Paid", "Partially Paid", "Open", "Void", "Applied"}
+
+
+@pytest.mark.libreoffice
+def test_dashboard_equals_core_dashboard(recalculated):
+    out = recalculated["sample"]
+    data, _ = read_book(out)
+    want = core_dashboard.build_dashboard(data, AS_OF)
+    sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Dashboard")
+    rows, (row0, col0) = sheet.to_python(), sheet.start  # calamine starts at the first used cell
+
+    def cell(addr: str):
+        col = 0
+        letters = addr.rstrip("0123456789")
+        for ch in letters:
+            col = col * 26 + ord(ch) - 64
+        r = int(addr[len(letters):])
+        return rows[r - 1 - row0][col - 1 - col0]
+
+    slots = {cell(DASHBOARD_CELLS[("currency", s)]): s for s in range(CURRENCY_SLOTS)}
+    mismatches = []
+    for t in want.totals:
+        s = slots[t.currency]
+        for name in TOTALS:
+            got = cell(DASHBOARD_CELLS[(f"total_{name}", s)])
+            if not _same_money(got, getattr(t, name)):
+                mismatches.append((t.currency, name, got, getattr(t, name)))
+    for cur, buckets in want.aging.items():
+        s = slots[cur]
+        for bucket, amount in buckets.items():
+            got = cell(DASHBOARD_CELLS[("aging", s, bucket)])
+            if not _same_money(got, amount):
+                mismatches.append((cur, bucket, got, amount))
+    months = core_dashboard.forecast_months(AS_OF)
+    for f in want.forecast:
+        s, m = slots[f.currency], months.index(f.month)
+        got = cell(DASHBOARD_CELLS[("forecast", s, m)])
+        if not _same_money(got, f.amount):
+            mismatches.append((f.currency, f.month, got, f.amount))
+    for m, first in enumerate(months):
+        assert cell(DASHBOARD_CELLS[("forecast_month", m)]) == first
+    assert cell(DASHBOARD_CELLS[("as_of", 0)]) == AS_OF
+    assert mismatches == []
+    # the timeline lists the milestones in sheet order with their flags
+    flags = {m.milestone_id: m.flag for m in compute(data, AS_OF).milestones}
+    for i, mid in enumerate(flags):
+        assert cell(DASHBOARD_CELLS[("timeline", i, "Milestone ID")]) == mid
+        assert cell(DASHBOARD_CELLS[("timeline", i, "Flag")]) == flags[mid]
