@@ -12,18 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .ooxml import Formula  # noqa: F401  (re-exported: actions write formulas)
+
 
 class BookError(Exception):
     """The workbook cannot be used at all (not an xlsx, locked, missing)."""
-
-
-@dataclass(frozen=True)
-class Formula:
-    """A formula cell: Excel ``text`` (without '='), with the value we computed
-    cached beside it so readers that do not recalculate show it."""
-
-    text: str
-    cached: Any = None
 
 
 @dataclass

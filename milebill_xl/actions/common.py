@@ -1,0 +1,66 @@
+"""What every action does first: load the book, pick the as-of date,
+compute, and turn problems into cell-addressed messages."""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import date
+
+from ..core.engine import Computation, compute
+from ..core.records import BookData
+from ..workbook.book import Book
+from ..workbook.reader import Locator, format_problem
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A book read and computed as of one date."""
+
+    as_of: date
+    data: BookData
+    locator: Locator
+    computation: Computation
+    errors: tuple[dict, ...]   # {"sheet", "cell", "message"}
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def session(book: Book):
+    """Exclusive use of ``book`` for one read-compute-write (a no-op for
+    books that need none, such as a live Excel workbook)."""
+    opener = getattr(book, "session", None)
+    return opener() if opener else contextlib.nullcontext()
+
+
+def resolve_as_of(as_of: date | None, data: BookData) -> date:
+    """CLI --as-of, else the Settings As Of Date, else today."""
+    return as_of or data.settings.as_of_date or date.today()
+
+
+def load(book: Book, as_of: date | None = None) -> Loaded:
+    data, locator = book.load()
+    when = resolve_as_of(as_of, data)
+    computation = compute(data, when)
+    problems = tuple(data.problems) + tuple(computation.problems)
+    errors = tuple(format_problem(p, locator) for p in problems)
+    return Loaded(when, data, locator, computation, errors)
+
+
+def milestone_rows(loaded: Loaded) -> list[dict]:
+    """The per-milestone JSON objects the contract names."""
+    out = []
+    by_id = {m.milestone_id: m for m in loaded.data.milestones}
+    for r in loaded.computation.milestones:
+        m = by_id.get(r.milestone_id)
+        out.append({
+            "milestone_id": r.milestone_id,
+            "project_id": m.project_id if m else "",
+            "amount": str(r.amount),
+            "flag": r.flag,
+            "days_overdue": r.days_overdue,
+            "invoice_no": (m.invoice_no if m else "") or None,
+            "due_date": m.due_date.isoformat() if m and m.due_date else None,
+        })
+    return out

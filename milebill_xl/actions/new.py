@@ -1,0 +1,40 @@
+"""New: a workbook from the committed template, optionally with the sample
+portfolio's projects and milestones (nothing issued yet)."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from ..workbook.book import BookError
+from ..workbook.template import TEMPLATE_PATH, build_workbook
+
+
+def run(path: Path, demo: bool = False, as_of: date | None = None) -> Path:
+    path = Path(path)
+    if path.exists():
+        raise FileExistsError(f"{path} already exists; choose another name")
+    if path.suffix.lower() != ".xlsx":
+        raise BookError(f"{path}: a workbook name must end in .xlsx")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".new-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        if demo:
+            from ..sample import sample_inputs
+            build_workbook(tmp, **sample_inputs(as_of or date.today()))
+        else:
+            shutil.copyfile(TEMPLATE_PATH, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    if demo:
+        from ..workbook.filebook import FileBook
+        from . import refresh
+        result = refresh.run(FileBook(path), as_of)
+        if result.errors:
+            raise BookError(f"sample workbook has problems: {result.errors[:3]}")
+    return path

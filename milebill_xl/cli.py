@@ -1,0 +1,145 @@
+"""`milebill`: the headless twin of the ribbon. Every command runs the same
+action code as its button. Exit codes: 0 done, 1 the workbook has problems
+(nothing written), 2 wrong usage."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from .workbook.book import BookError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+class _IsoDate(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date in YYYY-MM-DD form", param, ctx)
+
+
+ISO_DATE = _IsoDate()
+as_of_option = click.option("--as-of", type=ISO_DATE, default=None,
+                            help="Evaluate as of this date (default: Settings As Of Date, else today).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+book_argument = click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+
+
+def _open(path: Path):
+    from .workbook.filebook import FileBook
+    if not path.exists():
+        raise BookError(f"{path}: no such workbook")
+    return FileBook(path)
+
+
+def _print_json(obj: dict) -> None:
+    click.echo(json.dumps(obj, indent=2, default=str))
+
+
+def _fail_with_errors(errors, as_json: bool, payload: dict | None = None) -> None:
+    if as_json:
+        _print_json(payload if payload is not None else {"errors": list(errors)})
+    else:
+        from .report_text import print_errors
+        print_errors(errors)
+    sys.exit(EXIT_PROBLEMS)
+
+
+def _book_error(exc: Exception, as_json: bool = False) -> None:
+    msg = str(exc)
+    if as_json:
+        _print_json({"errors": [{"sheet": None, "cell": None, "message": msg}]})
+    else:
+        click.echo(f"error: {msg}", err=True)
+    sys.exit(EXIT_PROBLEMS)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="milebill_xl")
+def main() -> None:
+    """Milestone billing on an Excel workbook."""
+
+
+@main.command()
+@book_argument
+@click.option("--demo", is_flag=True, help="Fill it with sample projects and milestones.")
+@click.option("--as-of", type=ISO_DATE, default=None, help="Date the sample is built around.")
+def new(path: Path, demo: bool, as_of: date | None) -> None:
+    """Create a new workbook from the template."""
+    from .actions import new as new_action
+    try:
+        new_action.run(path, demo=demo, as_of=as_of)
+    except (BookError, FileExistsError) as exc:
+        _book_error(exc)
+    click.echo(f"created {path}")
+
+
+@main.command()
+@book_argument
+@as_of_option
+@json_option
+def check(path: Path, as_of: date | None, as_json: bool) -> None:
+    """Validate and compute; write nothing."""
+    from .actions import check as action
+    try:
+        loaded = action.run(_open(path), as_of)
+    except BookError as exc:
+        _book_error(exc, as_json)
+    payload = action.to_json(loaded)
+    if loaded.errors:
+        _fail_with_errors(loaded.errors, as_json, payload)
+    if as_json:
+        _print_json(payload)
+    else:
+        from .report_text import print_check
+        print_check(loaded)
+
+
+@main.command()
+@book_argument
+@as_of_option
+def refresh(path: Path, as_of: date | None) -> None:
+    """Write computed columns and the dashboard."""
+    from .actions import refresh as action
+    try:
+        result = action.run(_open(path), as_of)
+    except BookError as exc:
+        _book_error(exc)
+    if result.errors:
+        _fail_with_errors(result.errors, False)
+    click.echo(f"refreshed {path} as of {result.as_of.isoformat()}: "
+               f"{result.cells_written} cells written")
+
+
+@main.command()
+@book_argument
+@as_of_option
+@json_option
+def report(path: Path, as_of: date | None, as_json: bool) -> None:
+    """Overdue invoices, aging, approved-but-unbilled, billing forecast."""
+    from .actions import report as action
+    try:
+        rep = action.run(_open(path), as_of)
+    except BookError as exc:
+        _book_error(exc, as_json)
+    payload = action.to_json(rep)
+    if rep.loaded.errors:
+        _fail_with_errors(rep.loaded.errors, as_json, payload)
+    if as_json:
+        _print_json(payload)
+    else:
+        from .report_text import print_report
+        print_report(rep)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,67 @@
+"""Readable terminal output (rich tables) for the command line."""
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.console import Console
+from rich.table import Table
+
+from .core.money import format_amount
+
+_out = Console(highlight=False)
+_err = Console(stderr=True, highlight=False)
+
+
+def print_errors(errors) -> None:
+    _err.print(f"[bold red]{len(errors)} problem(s); nothing was written:[/]")
+    for e in errors:
+        where = e.get("cell") or e.get("sheet") or "workbook"
+        _err.print(f"  {where}: {e['message']}", markup=False)
+
+
+def print_check(loaded) -> None:
+    flags = Counter(r.flag for r in loaded.computation.milestones)
+    _out.print(f"OK as of {loaded.as_of.isoformat()}: {len(loaded.data.projects)} projects, "
+               f"{len(loaded.data.milestones)} milestones, {len(loaded.data.invoices)} invoices")
+    t = Table("Flag", "Milestones", title="Milestones by flag")
+    for flag, n in sorted(flags.items(), key=lambda kv: -kv[1]):
+        t.add_row(flag, str(n))
+    _out.print(t)
+
+
+def _money(amount, currency) -> str:
+    try:
+        return f"{format_amount(amount, currency)} {currency}"
+    except Exception:  # unknown currency: show the raw figure
+        return f"{amount} {currency}"
+
+
+def print_report(rep) -> None:
+    dash = rep.dashboard
+    _out.print(f"[bold]Milestone billing report as of {rep.as_of.isoformat()}[/]")
+    t = Table("Currency", "Contract", "Billed", "Unbilled", "Collected", "Outstanding", "Overdue",
+              title="Totals")
+    for x in dash.totals:
+        t.add_row(x.currency, *[_money(getattr(x, k), x.currency) for k in
+                                ("contract", "billed", "unbilled", "collected", "outstanding", "overdue")])
+    _out.print(t)
+    t = Table("Invoice", "Client", "Project", "Due", "Days", "Balance", title="Overdue invoices")
+    for d in rep.overdue():
+        t.add_row(d["invoice_no"], d["client"], d["project_id"], d["due_date"].isoformat(),
+                  str(d["days_overdue"]), _money(d["balance"], d["currency"]), style="red")
+    _out.print(t)
+    buckets = ("Current", "1-30", "31-60", "61-90", "90+")
+    t = Table("Currency", *buckets, title="Aging of open balances")
+    for cur, row in dash.aging.items():
+        t.add_row(cur, *[_money(row.get(b, 0), cur) for b in buckets])
+    _out.print(t)
+    t = Table("Milestone", "Project", "Amount", "Flag", title="Approved, not yet invoiced")
+    for d in rep.unbilled():
+        t.add_row(d["milestone_id"], d["project_id"], _money(d["amount"], d["currency"]), d["flag"])
+    _out.print(t)
+    months = sorted({f.month for f in dash.forecast})
+    t = Table("Currency", *[m.strftime("%Y-%m") for m in months], title="Expected billing")
+    by = {(f.currency, f.month): f.amount for f in dash.forecast}
+    for cur in dict.fromkeys(f.currency for f in dash.forecast):
+        t.add_row(cur, *[_money(by.get((cur, m), 0), cur) for m in months])
+    _out.print(t)
