@@ -138,10 +138,26 @@ class Locator:
         return f"{quote_sheet(g.sheet)}!{g.address(row, column)}"
 
 
+def _setting_named(problem: Problem, locator: Locator) -> str | None:
+    """A settings problem without a row whose message starts 'Setting <key>'
+    (as the engine words them): the key, so it can point at its Value."""
+    if (problem.row is not None or problem.column not in (None, "Value")
+            or problem.table.lower() != contract.SETTINGS.name.lower()
+            or not problem.message.startswith("Setting ")):
+        return None
+    text = problem.message[len("Setting "):]
+    for key, _ in contract.SETTING_DEFAULTS:
+        if text.startswith(key) and locator.setting_row(key) is not None \
+                and text[len(key):len(key) + 1] in ("", ":", " ", ";", ","):
+            return key
+    return None
+
+
 def format_problem(problem: Problem, locator: Locator) -> dict:
     """``{"sheet": "Milestones", "cell": "Milestones!H7", "message": ...}``."""
+    column = _setting_named(problem, locator) or problem.column
     return {
         "sheet": locator.sheet(problem.table),
-        "cell": locator.cell(problem.table, problem.row, problem.column),
+        "cell": locator.cell(problem.table, problem.row, column),
         "message": problem.message,
     }

@@ -530,6 +530,21 @@ def test_settings_problems(tmp_path):
     assert locator.cell("tblSettings", None, "Default Payment Terms") == at("Default Payment Terms")
 
 
+def test_engine_settings_problem_points_at_the_setting(tmp_path):
+    """The engine reports a bad Default Payment Terms as (tblSettings, None,
+    'Value', 'Setting Default Payment Terms: ...'): it lands on that Value."""
+    tables = good()
+    data, locator = read(tmp_path, tables)
+    keys = [r["Setting"] for r in tables["tblSettings"].rows]
+    cell = f"Settings!B{keys.index('Default Payment Terms') + 2}"
+    p = Problem("tblSettings", None, "Value", "Setting Default Payment Terms: 'soon' is not ...")
+    assert format_problem(p, locator)["cell"] == cell
+    p = Problem("tblSettings", None, "Default Payment Terms", "anything")
+    assert format_problem(p, locator)["cell"] == cell
+    p = Problem("tblSettings", None, "Value", "Something else")
+    assert format_problem(p, locator)["cell"] == "Settings!B1"
+
+
 def test_unknown_project_currency(tmp_path):
     tables = good()
     tables["tblProjects"].rows[0]["Currency"] = "US$"
