@@ -18,6 +18,7 @@ from defusedxml import ElementTree as SafeET
 MAX_ROW = 1_048_576
 MAX_COL = 16_384
 MAX_TEXT = 32_767
+_MAX_DOUBLE = Decimal("1.7976931348623157E+308")
 
 # --------------------------------------------------------------- references
 
@@ -155,6 +156,14 @@ def escape_text(s: str) -> str:
             .replace("\r", "&#13;"))
 
 
+def escape_xml(s: str) -> str:
+    """Plain XML escaping (formula text is xsd:string, not ST_Xstring)."""
+    if _CTRL_RE.search(s) or any(0xD800 <= ord(ch) <= 0xDFFF for ch in s):
+        raise ValueError("formula holds characters XML cannot carry")
+    return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\r", "&#13;"))
+
+
 def escape_attr(s: str) -> str:
     return escape_text(s).replace('"', "&quot;")
 
@@ -233,7 +242,7 @@ def number_text(value: int | float | Decimal) -> str:
             raise ValueError(f"cannot write {value!r} to a cell")
         value = Decimal(repr(value))   # shortest text that round-trips
     if isinstance(value, Decimal):
-        if not value.is_finite():
+        if not value.is_finite() or abs(value) > _MAX_DOUBLE:
             raise ValueError(f"cannot write {value!r} to a cell")
         if value == 0:
             return "0"
@@ -269,7 +278,7 @@ def render_cell(p: str, ref: str, style: bytes | None, value: object, date1904: 
         text = value.text[1:] if value.text.startswith("=") else value.text
         if not text:
             raise ValueError("empty formula")
-        f = f"<{p}f>{escape_text(text)}</{p}f>"
+        f = f"<{p}f>{escape_xml(text)}</{p}f>"
         c = value.cached
         if c is None:
             return (f"{head}>{f}</{p}c>").encode()
@@ -307,6 +316,7 @@ def check_value(value: object, date1904: bool = False) -> None:
     if isinstance(value, Formula):
         if not isinstance(value.text, str) or not value.text.lstrip("="):
             raise ValueError("Formula.text must be a non-empty string")
+        escape_xml(value.text)
         if value.cached is not None and not isinstance(value.cached, (bool, str)):
             check_value(value.cached, date1904)
         return

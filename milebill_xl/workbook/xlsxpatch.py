@@ -21,7 +21,8 @@ Usage::
     t = p.table("tblMilestones")             # TableRef
     p.set_column("tblMilestones", "Amount", [Decimal("10.00"), ...])
     p.append_rows("tblPayments", [{"Invoice No": "INV-1", "Amount": 5}])
-    p.set_cells("Dashboard", {(2, 3): Formula("SUM(A1:A9)", 42)})
+    p.update_rows("tblInvoices", {0: {"Status": "Paid"}})   # 0-based data rows
+    p.set_cells("Dashboard", {(2, 3): Formula("SUM(A1:A9)", 42), "B7": "text"})
     p.save()                                  # atomic; refuses if ~$book.xlsx exists
 
 Values: None (empties the cell, keeps its style), bool, int / float /
@@ -385,12 +386,10 @@ class Patcher:
         hi = bisect.bisect_right(doc.row_nums, new_r2)
         candidates = set(doc.row_nums[lo:hi]) | {r for r in doc.pending if t.r2 < r <= new_r2}
         for r in sorted(candidates):
-            if True:
-                for c in range(t.c1, t.c2 + 1):
-                    if doc.has_content(r, c):
-                        raise PatchError(
-                            f"{t.display} cannot grow to row {new_r2}: "
-                            f"{t.sheet}!{ooxml.cell_ref(r, c)} is not empty")
+            for c in range(t.c1, t.c2 + 1):
+                if doc.has_content(r, c):
+                    raise PatchError(f"{t.display} cannot grow to row {new_r2}: "
+                                     f"{t.sheet}!{ooxml.cell_ref(r, c)} is not empty")
 
     # --------------------------------------------------------------- save
     @property

@@ -516,3 +516,31 @@ def _rezip(path: Path, replace: dict[str, bytes]) -> None:
         for info, data in items:
             zout.writestr(info, data)
     path.write_bytes(buf.getvalue())
+
+
+def _with_calculated_column(path: Path) -> None:
+    table = members(path)["xl/tables/table1.xml"]
+    calc = (b'<tableColumn id="7" name="Double"><calculatedColumnFormula>'
+            b'tblMilestones[[#This Row],[Amount]]*2</calculatedColumnFormula></tableColumn>')
+    table, n = re.subn(rb'<tableColumn id="7" name="Double"\s*/>', calc, table)
+    assert n == 1
+    _rezip(path, {"xl/tables/table1.xml": table})
+
+
+def test_append_fills_calculated_columns(book):
+    _with_calculated_column(book)
+    p = Patcher.open(book)
+    p.append_rows("tblMilestones", [{"Milestone ID": "M6", "Amount": 3}])
+    p.save()
+    xml = members(book)[MILESTONES_PART]
+    assert b'<c r="G7" s="4"><f>tblMilestones[[#This Row],[Amount]]*2</f></c>' in xml
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_computes_calculated_column(book, tmp_path, soffice):
+    _with_calculated_column(book)
+    p = Patcher.open(book)
+    p.append_rows("tblMilestones", [{"Milestone ID": "M6", "Amount": 3}])
+    p.save()
+    (out,) = office.recalculate([book], tmp_path / "lo")
+    assert openpyxl.load_workbook(out, data_only=True)["Milestones"]["G7"].value == 6
