@@ -29,6 +29,7 @@ from __future__ import annotations
 import sys
 from copy import copy
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
@@ -36,6 +37,7 @@ from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 from babel.numbers import get_currency_precision, get_territory_currencies
 from babel.core import get_global
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.formatting.rule import FormulaRule, Rule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.differential import DifferentialStyle
@@ -150,12 +152,18 @@ def currency_digits() -> list[tuple[str, int]]:
     return [(c, int(get_currency_precision(c))) for c in sorted(codes)]
 
 
-def _cell_value(value: Any) -> Any:
+def _typed(value: Any) -> tuple[Any, str] | None:
+    """(value, openpyxl data type) for an input cell; None leaves it empty."""
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
-        return value
-    return value
+    if isinstance(value, bool):
+        return value, "b"
+    if isinstance(value, (int, float, Decimal)):
+        return value, "n"
+    if isinstance(value, (date, datetime)):
+        return value, "d"
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return text, "s"  # never a formula, even when it starts with "="
 
 
 # ------------------------------------------------------------- sheet help
@@ -220,12 +228,22 @@ def _write_table(ws, table: str, rows: Iterable[Mapping[str, Any]],
         plan.append((col0 + j, h, ("=" + f) if f else None,
                      styles.get(formats.get(h), h in extras)))
     rows = list(rows) or [{}]
-    cell = ws.cell
+    # Cells are made directly (not through ws.cell/value binding): linear and
+    # about twice as fast, which matters for 100,000-row benchmark books.
+    # Empty input cells are not written; their column carries the format.
+    cells = ws._cells
     for r, data in enumerate(rows, start=2):
         for c, h, f, st in plan:
-            value = f if f is not None else _cell_value(data.get(h))
-            x = cell(row=r, column=c, value=value)
-            x._style = copy(st)
+            if f is not None:
+                value, kind = f, "f"
+            else:
+                typed = _typed(data.get(h))
+                if typed is None:
+                    continue
+                value, kind = typed
+            x = Cell(ws, row=r, column=c)
+            x._value, x.data_type, x._style = value, kind, copy(st)
+            cells[(r, c)] = x
     _add_table(ws, table, headers, len(rows), formulas, col0)
     _widths(ws, headers, formats, col0)
     return len(rows)
@@ -237,7 +255,10 @@ def _widths(ws, headers, formats, col0=1):
         w = WIDTHS.get(h)
         if w is None:
             w = max(len(h) + 5, 14 if fmt in (MONEY, DATE) else 10)
-        ws.column_dimensions[get_column_letter(col0 + j)].width = w
+        dim = ws.column_dimensions[get_column_letter(col0 + j)]
+        dim.width = w
+        if fmt:
+            dim.number_format = fmt
 
 
 def _letter(table: str, header: str) -> str:
