@@ -141,5 +141,102 @@ def report(path: Path, as_of: date | None, as_json: bool) -> None:
         print_report(rep)
 
 
+@main.command()
+@book_argument
+@as_of_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the documents (default: the Invoice Folder setting).")
+@click.option("--dry-run", is_flag=True, help="Show what would be issued; write nothing.")
+@click.option("--pdf", is_flag=True, help="Also convert each document to PDF (needs LibreOffice).")
+@json_option
+def issue(path: Path, as_of: date | None, out_dir: Path | None, dry_run: bool, pdf: bool,
+          as_json: bool) -> None:
+    """Issue invoices for every billable milestone."""
+    from .actions import issue as action
+    from .report_text import print_issued, progress_bar
+    try:
+        with progress_bar(enabled=not as_json) as progress:
+            result = action.run(_open(path), as_of, out_dir, dry_run, pdf, progress)
+    except BookError as exc:
+        _book_error(exc, as_json)
+    payload = result.to_json()
+    if result.errors:
+        _fail_with_errors(result.errors, as_json, payload)
+    if as_json:
+        _print_json(payload)
+    else:
+        print_issued(result)
+
+
+@main.command()
+@book_argument
+@click.option("--invoice", "invoice_no", required=True, help="Invoice number paid.")
+@click.option("--amount", required=True, help="Amount received, in the invoice's currency.")
+@click.option("--date", "pay_date", type=ISO_DATE, default=None, help="Payment date (default: as-of date).")
+@click.option("--reference", default="", help="Bank reference.")
+@as_of_option
+def pay(path: Path, invoice_no: str, amount: str, pay_date: date | None, reference: str,
+        as_of: date | None) -> None:
+    """Record a payment against an invoice."""
+    from .actions import pay as action
+    try:
+        result = action.run(_open(path), invoice_no, amount, pay_date, reference, as_of)
+    except BookError as exc:
+        _book_error(exc)
+    if result.errors:
+        _fail_with_errors(result.errors, False)
+    click.echo(f"recorded {result.payment.amount} {result.currency} on {invoice_no}: "
+               f"balance {result.balance} {result.currency}, {result.status}")
+
+
+@main.command()
+@book_argument
+@click.option("--invoice", "invoice_no", required=True, help="Invoice number to void.")
+@click.option("--reason", required=True, help="Why (printed on the credit note and in the audit).")
+@as_of_option
+def void(path: Path, invoice_no: str, reason: str, as_of: date | None) -> None:
+    """Void an invoice with a credit note for its open amount."""
+    from .actions import void as action
+    try:
+        result = action.run(_open(path), invoice_no, reason, as_of)
+    except BookError as exc:
+        _book_error(exc)
+    if result.errors:
+        _fail_with_errors(result.errors, False)
+    cn = result.credit_note
+    click.echo(f"voided {invoice_no}: credit note {cn.invoice_no} for {-cn.total} {cn.currency}, "
+               f"document {result.document}")
+
+
+@main.command()
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path),
+                default=Path("demo"))
+@click.option("--as-of", type=ISO_DATE, default=None, help="Run the demo as of this date.")
+def demo(folder: Path, as_of: date | None) -> None:
+    """Run the whole billing cycle on a sample workbook in FOLDER."""
+    from .actions import demo as action
+    try:
+        action.run(folder, as_of)
+    except BookError as exc:
+        _book_error(exc)
+
+
+@main.group()
+def addin() -> None:
+    """The Excel add-in (MileBill.xlam)."""
+
+
+@addin.command("build")
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path),
+                default=Path("dist"))
+@click.option("--xlsm", is_flag=True, help="Also build the .xlsm twin (for LibreOffice checks).")
+def addin_build(folder: Path, xlsm: bool) -> None:
+    """Build MileBill.xlam from macros/ (no Excel needed)."""
+    from .excel.addin import build_addin, build_xlsm_twin
+    click.echo(str(build_addin(folder)))
+    if xlsm:
+        click.echo(str(build_xlsm_twin(folder)))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -65,3 +65,47 @@ def print_report(rep) -> None:
     for cur in dict.fromkeys(f.currency for f in dash.forecast):
         t.add_row(cur, *[_money(by.get((cur, m), 0), cur) for m in months])
     _out.print(t)
+
+
+class progress_bar:
+    """A rich progress bar for long issue runs, shown only on a terminal."""
+
+    def __init__(self, enabled: bool = True, label: str = "Rendering invoices") -> None:
+        self.enabled = enabled and _err.is_terminal
+        self.label = label
+        self._progress = None
+        self._task = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.progress import Progress
+        self._progress = Progress(console=_err, transient=True)
+        self._progress.start()
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if self._task is None:
+            self._task = self._progress.add_task(self.label, total=total)
+        self._progress.update(self._task, completed=done)
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def print_issued(result) -> None:
+    verb = "would issue" if result.dry_run else "issued"
+    if not result.issued:
+        _out.print(f"nothing to issue as of {result.as_of.isoformat()}")
+        return
+    t = Table("Invoice", "Milestone", "Project", "Net", "Tax", "Total", "Due", "Document",
+              title=f"{verb} {len(result.issued)} invoice(s) as of {result.as_of.isoformat()}")
+    for item in result.issued:
+        i = item.invoice
+        t.add_row(i.invoice_no, i.milestone_id, i.project_id, _money(i.net, i.currency),
+                  _money(i.tax, i.currency), _money(i.total, i.currency), i.due_date.isoformat(),
+                  i.document)
+    _out.print(t)
+    if not result.dry_run:
+        _out.print(f"documents in {result.folder}")
