@@ -99,7 +99,7 @@ def allocate(contract_value: Decimal, currency: str, milestones: Iterable[Milest
             if m.status == CANCELLED:
                 amount[i] = round_money(0, currency)
             elif m.milestone_id in issued_ids:
-                amount[i] = issued[m.milestone_id]
+                amount[i] = round_money(issued[m.milestone_id], currency)
             elif m.basis == FIXED:
                 amount[i] = round_money(m.fixed_amount, currency)
             else:
