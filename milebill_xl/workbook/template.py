@@ -242,7 +242,8 @@ def _write_table(ws, table: str, rows: Iterable[Mapping[str, Any]],
                     continue
                 value, kind = typed
             x = Cell(ws, row=r, column=c)
-            x._value, x.data_type, x._style = value, kind, copy(st)
+            # one shared StyleArray per column: nothing mutates it after this
+            x._value, x.data_type, x._style = value, kind, st
             cells[(r, c)] = x
     _add_table(ws, table, headers, len(rows), formulas, col0)
     _widths(ws, headers, formats, col0)
