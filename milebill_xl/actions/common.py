@@ -64,3 +64,20 @@ def milestone_rows(loaded: Loaded) -> list[dict]:
             "due_date": m.due_date.isoformat() if m and m.due_date else None,
         })
     return out
+
+
+_RECORDS = {"tblProjects": "projects", "tblMilestones": "milestones",
+            "tblInvoices": "invoices", "tblPayments": "payments"}
+
+
+def first_new_row(loaded: Loaded, table: str) -> int:
+    """Data-row index the next row appended to ``table`` gets, which is also
+    the number of rows that hold data. A table with no data keeps one blank
+    placeholder row (Excel needs it); it is filled first, so it counts as 0."""
+    geo = loaded.locator.geometry(table)
+    if geo is None:
+        return 0
+    records = getattr(loaded.data, _RECORDS.get(table, ""), None)
+    if geo.n_rows == 1 and records is not None and not any(r.row == 0 for r in records):
+        return 0
+    return geo.n_rows

@@ -27,7 +27,7 @@ from ..documents.invoice import (IncompleteInvoiceError, TemplateError, document
 from ..documents.store import DocumentClash, DocumentStore
 from ..workbook import contract as C
 from ..workbook.book import Book, BookError, Changes
-from .common import Loaded, load, milestone_rows, session
+from .common import Loaded, first_new_row, load, milestone_rows, session
 from .refresh import computed_changes
 
 Progress = Callable[[int, int], None]
@@ -104,17 +104,6 @@ def field_error(loaded: Loaded, message: str, project_row: int | None, milestone
     return {"sheet": sheet, "cell": cell, "message": message}
 
 
-def first_new_row(loaded: Loaded, table: str, records) -> int:
-    """Data-row index the next appended row gets (Excel's blank placeholder
-    row of an empty table is filled first)."""
-    geo = loaded.locator.geometry(table)
-    if geo is None:
-        return 0
-    if geo.n_rows == 1 and not any(r.row == 0 for r in records):
-        return 0
-    return geo.n_rows
-
-
 def audit_row(action: str, reference: str, detail: str) -> dict:
     return {"Timestamp": datetime.now().replace(microsecond=0).isoformat(sep=" "),
             "User": getpass.getuser(), "Action": action, "Reference": reference, "Detail": detail}
@@ -177,7 +166,7 @@ def apply_issue(data: BookData, issued: list[Issued], first_row: int) -> BookDat
 
 def issue_changes(loaded: Loaded, issued: list[Issued]) -> Changes:
     data = loaded.data
-    first = first_new_row(loaded, C.INVOICES.name, data.invoices)
+    first = first_new_row(loaded, C.INVOICES.name)
     new_data = apply_issue(data, issued, first)
     changes = Changes()
     ms_rows = {m.milestone_id: m.row for m in data.milestones}
@@ -197,10 +186,8 @@ def issue_changes(loaded: Loaded, issued: list[Issued]) -> Changes:
             f"{i.milestone_id} ({i.project_id}) net {i.net} tax {i.tax} total {i.total} "
             f"{i.currency}, due {i.due_date.isoformat()}"))
     changes.settings["Next Invoice Seq"] = new_data.settings.next_invoice_seq
-    geo = loaded.locator.geometry(C.INVOICES.name)
-    grown = first + len(issued) - (geo.n_rows if geo else 0)
     comp = compute(new_data, loaded.as_of)
-    return computed_changes(loaded, new_data, comp, changes, {C.INVOICES.name: max(grown, 0)})
+    return computed_changes(loaded, new_data, comp, changes, {C.INVOICES.name: len(issued)})
 
 
 def run(book: Book, as_of: date | None = None, out_dir: Path | None = None,

@@ -16,7 +16,7 @@ from ..workbook import contract as C
 from ..workbook import dashboard_layout as D
 from ..workbook.book import Book, Changes, Formula
 from ..workbook.formulas import formula_columns
-from .common import Loaded, load, session as _session
+from .common import Loaded, first_new_row, load, session as _session
 
 # Cached value of each contract column from its result record.
 _MILESTONE_VALUES = {
@@ -82,24 +82,24 @@ def _dashboard(changes: Changes, data: BookData, comp: Computation, as_of: date)
 
 def computed_changes(loaded: Loaded, data: BookData | None = None,
                      comp: Computation | None = None, changes: Changes | None = None,
-                     extra_rows: dict[str, int] | None = None) -> Changes:
+                     appended: dict[str, int] | None = None) -> Changes:
     """Changes writing every computed column and the dashboard.
 
-    ``data``/``comp`` default to the loaded book; an action that appended
-    rows passes its new data and how many rows each table gained."""
+    ``data``/``comp`` default to the loaded book; an action that appends
+    rows passes its new data and how many rows it appends to each table."""
     data = data or loaded.data
     comp = comp or loaded.computation
     changes = changes if changes is not None else Changes()
-    extra_rows = extra_rows or {}
+    appended = appended or {}
     for table, results, values in (
         (C.PROJECTS.name, comp.projects, _PROJECT_VALUES),
         (C.MILESTONES.name, comp.milestones, _MILESTONE_VALUES),
         (C.INVOICES.name, comp.invoices, _INVOICE_VALUES),
     ):
-        geo = loaded.locator.geometry(table)
-        if geo is None:
+        if loaded.locator.geometry(table) is None:
             continue
-        _table_formulas(changes, table, geo.n_rows + extra_rows.get(table, 0), results, values)
+        n_rows = first_new_row(loaded, table) + appended.get(table, 0)
+        _table_formulas(changes, table, n_rows, results, values)
     _dashboard(changes, data, comp, comp.as_of)
     return changes
 

@@ -22,7 +22,8 @@ from ..documents.store import DocumentClash, DocumentStore
 from ..workbook import contract as C
 from ..workbook.book import Book, Changes
 from .common import Loaded, load, session
-from .issue import audit_row, field_error, first_new_row, invoice_folder, invoice_template
+from .common import first_new_row
+from .issue import audit_row, field_error, invoice_folder, invoice_template
 from .pay import _error
 from .refresh import computed_changes
 
@@ -74,7 +75,7 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
                 f"Next Credit Note Seq gives {number}, which already exists",
                 loaded.locator.cell(C.SETTINGS.name, None, "Next Credit Note Seq")),))
         cn = credit_note_for(loaded, src, res.paid, number)
-        first = first_new_row(loaded, C.INVOICES.name, data.invoices)
+        first = first_new_row(loaded, C.INVOICES.name)
         cn = replace(cn, row=first)
         project = next(p for p in data.projects if p.project_id == src.project_id)
         milestone = next((m for m in data.milestones if m.milestone_id == src.milestone_id), None)
@@ -102,10 +103,8 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
         changes.append(C.AUDIT.name, audit_row(
             "Void", src.invoice_no, f"credit note {cn.invoice_no} for {-cn.total} {cn.currency}: {reason}"))
         changes.settings["Next Credit Note Seq"] = new_data.settings.next_credit_note_seq
-        geo = loaded.locator.geometry(C.INVOICES.name)
-        grown = first + 1 - (geo.n_rows if geo else 0)
         computed_changes(loaded, new_data, compute(new_data, loaded.as_of), changes,
-                         {C.INVOICES.name: max(grown, 0)})
+                         {C.INVOICES.name: 1})
 
         folder = invoice_folder(book, loaded, None)
         store = DocumentStore(folder)
