@@ -25,8 +25,9 @@ What it shows, as of ``as_of`` (flag per milestone):
   M-503 ``Cancelled``.
 
 ``sample_inputs(as_of)`` has the same projects and milestones with nothing
-issued (no invoices, payments, or invoice columns): what ``milebill new
---demo`` writes.
+issued (no invoices, payments, or invoice columns) and M-503 not yet
+descoped, so every schedule adds up: what ``milebill new --demo`` writes
+and where ``milebill demo`` starts.
 """
 from __future__ import annotations
 
@@ -208,5 +209,9 @@ def sample_inputs(as_of: date) -> dict:
     settings = dict(SELLER)
     settings["Next Invoice Seq"] = 1
     settings["Next Credit Note Seq"] = 1
-    return {"settings": settings, "projects": _projects(), "milestones": _milestones(as_of),
+    milestones = _milestones(as_of)
+    for m in milestones:
+        if m["Milestone ID"] == "M-503":  # not descoped yet: P-500's schedule adds up
+            m.update({"Status": "Planned", "Approval Notes": ""})
+    return {"settings": settings, "projects": _projects(), "milestones": milestones,
             "invoices": [], "payments": [], "audit": []}

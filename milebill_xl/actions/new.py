@@ -24,7 +24,10 @@ def run(path: Path, demo: bool = False, as_of: date | None = None) -> Path:
     try:
         if demo:
             from ..sample import sample_inputs
-            build_workbook(tmp, **sample_inputs(as_of or date.today()))
+            rows = sample_inputs(as_of or date.today())
+            if as_of is not None:  # reproduce the sample exactly on any day
+                rows["settings"]["As Of Date"] = as_of
+            build_workbook(tmp, **rows)
         else:
             shutil.copyfile(TEMPLATE_PATH, tmp)
         os.replace(tmp, path)

@@ -1,0 +1,67 @@
+"""The demo runs the whole cycle; what it leaves is consistent, and
+LibreOffice, opening the workbook our commands wrote, computes the same
+figures as the engine."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from rich.console import Console
+
+from milebill_xl.actions import demo
+from milebill_xl.core.engine import compute
+from milebill_xl.office import recalculate
+from milebill_xl.workbook.reader import read_book
+from recalc_check import engine_mismatches, error_cells
+
+AS_OF = date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    console = Console(file=open(folder / "out.txt", "w"), width=200)
+    result = demo.run(folder / "run", AS_OF, console)
+    console.file.close()
+    return result, (folder / "out.txt").read_text()
+
+
+def test_demo_cycle_leaves_every_state(demo_run):
+    result, printed = demo_run
+    data, _ = read_book(result.workbook)
+    comp = compute(data, AS_OF)
+    flags = {r.flag for r in comp.milestones}
+    assert flags >= {"Paid", "Overdue", "Due Soon", "Invoiced", "Ready to Invoice", "Rejected",
+                     "Approval Overdue", "Awaiting Approval", "Behind Schedule", "Scheduled",
+                     "Cancelled"}
+    statuses = {r.status for r in comp.invoices}
+    assert statuses >= {"Paid", "Partially Paid", "Open", "Void", "Applied"}
+    currencies = {p.currency for p in data.projects}
+    assert {"JPY", "KWD"} <= currencies
+    assert comp.problems == ()
+    # gapless, unique numbering in both series
+    invoices = [i.invoice_no for i in data.invoices if i.type == "Invoice"]
+    credits = [i.invoice_no for i in data.invoices if i.type == "Credit Note"]
+    assert invoices == [f"INV-2026-{n:04d}" for n in range(1, len(invoices) + 1)]
+    assert credits == ["CN-2026-0001"]
+    assert data.settings.next_invoice_seq == len(invoices) + 1
+    # one document per issued document, nothing else
+    docs = sorted(p.name for p in (result.folder / "invoices").iterdir())
+    assert docs == sorted(i.document for i in data.invoices)
+    # the change order kept the issued amount and re-spread the rest (rule 10)
+    p400 = comp.project("P-400")
+    assert p400.allocated == p400.contract_value and p400.schedule_ok
+    # the refused issue left the book unchanged and said why
+    assert re.search(r"issue: refused, workbook unchanged: Project P-500", printed)
+    assert "Ready to Invoice" in printed
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_recalculates_demo_workbook_like_the_engine(demo_run, tmp_path):
+    result, _ = demo_run
+    out = recalculate([result.workbook], tmp_path)[0]
+    assert error_cells(out) == []
+    mismatches, compared = engine_mismatches(out, AS_OF)
+    assert compared > 100
+    assert mismatches == []
