@@ -7,6 +7,7 @@ produce into the original XML.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -139,6 +140,7 @@ def local(tag: str) -> str:
 
 _CTRL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _XESC_RE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def escape_text(s: str) -> str:
@@ -148,7 +150,7 @@ def escape_text(s: str) -> str:
     it); control characters XML cannot carry become Excel's '_xHHHH_'; a
     literal '_xHHHH_' in the text is protected as '_x005F_xHHHH_'.
     """
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in s):
+    if _SURROGATE_RE.search(s):
         raise ValueError("text holds a lone surrogate; cannot be written")
     s = _XESC_RE.sub(r"_x005F_\1", s)
     s = _CTRL_RE.sub(lambda m: f"_x{ord(m.group()):04X}_", s)
@@ -156,9 +158,11 @@ def escape_text(s: str) -> str:
             .replace("\r", "&#13;"))
 
 
+@functools.lru_cache(maxsize=512)
 def escape_xml(s: str) -> str:
-    """Plain XML escaping (formula text is xsd:string, not ST_Xstring)."""
-    if _CTRL_RE.search(s) or any(0xD800 <= ord(ch) <= 0xDFFF for ch in s):
+    """Plain XML escaping (formula text is xsd:string, not ST_Xstring).
+    Cached: a refresh writes the same column formula on every row."""
+    if _CTRL_RE.search(s) or _SURROGATE_RE.search(s):
         raise ValueError("formula holds characters XML cannot carry")
     return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace("\r", "&#13;"))
