@@ -36,7 +36,8 @@ def _money(amount, currency) -> str:
         return f"{amount} {currency}"
 
 
-def print_report(rep) -> None:
+def print_report(rep, console: Console | None = None) -> None:
+    _out = console or globals()["_out"]
     dash = rep.dashboard
     _out.print(f"[bold]Milestone billing report as of {rep.as_of.isoformat()}[/]")
     t = Table("Currency", "Contract", "Billed", "Unbilled", "Collected", "Outstanding", "Overdue",

@@ -3,11 +3,19 @@
 # and, with --office, LibreOffice (our independent spreadsheet/document client).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = "--office" ] && ! command -v soffice >/dev/null 2>&1; then
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+packages=()
+# Debian's python3 needs python3-venv (ensurepip) to make a virtual environment
+python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)
+if [ "${1:-}" = "--office" ]; then
+  command -v soffice >/dev/null 2>&1 || packages+=(libreoffice-calc libreoffice-writer)
+  command -v pdftotext >/dev/null 2>&1 || packages+=(poppler-utils)
+fi
+if [ "${#packages[@]}" -gt 0 ]; then
+  echo "installing ${packages[*]} (apt)"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    libreoffice-calc libreoffice-writer poppler-utils >/dev/null
+    "${packages[@]}" >/dev/null
 fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv

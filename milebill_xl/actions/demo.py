@@ -183,7 +183,7 @@ def _summary(out: Console, result: DemoResult, rep) -> None:
 
     from ..report_text import print_report
     out.print()
-    print_report(rep)
+    print_report(rep, out)
     flags = Counter(r.flag for r in rep.loaded.computation.milestones)
     t = Table("Flag", "Milestones", title=f"Milestones by flag as of {rep.as_of.isoformat()}")
     for flag, n in flags.most_common():

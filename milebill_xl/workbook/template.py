@@ -247,7 +247,18 @@ def _write_table(ws, table: str, rows: Iterable[Mapping[str, Any]],
             cells[(r, c)] = x
     _add_table(ws, table, headers, len(rows), formulas, col0)
     _widths(ws, headers, formats, col0)
+    _group_helpers(ws, headers, extras, col0)
     return len(rows)
+
+
+def _group_helpers(ws, headers, extras, col0=1) -> None:
+    """Helper columns are grouped and collapsed: the sheet shows the
+    contract's columns, and the [+] above the sheet opens the working."""
+    for j, h in enumerate(headers):
+        if h in extras:
+            dim = ws.column_dimensions[get_column_letter(col0 + j)]
+            dim.outlineLevel = 1
+            dim.hidden = True
 
 
 def _widths(ws, headers, formats, col0=1):
