@@ -1,0 +1,479 @@
+"""Ribbon entry points: each button of the Milestone Billing tab runs one
+function here through xlwings' ``RunPython`` (see macros/MileBillRibbon.bas).
+
+Every button is glue: it finds the workbook, wraps it in a
+:class:`~milebill_xl.excel.livebook.LiveBook`, runs the same action as the
+``milebill`` command and shows the outcome in Excel: a message box
+(``app.alert``), the status bar, and, for problems, the offending cell of
+the first one selected. The testable body of each button is
+``_run_<name>(book, app)`` (an xlwings Book and App, or the test fakes).
+
+Which workbook: ``xw.Book.caller()``; when the caller is the add-in itself
+(``MileBill.xlam``: xlwings' VBA passes ThisWorkbook), the active workbook
+of the same Excel instance.
+
+Inputs of Record Payment and Void Invoice (RunPython passes no arguments,
+so the buttons read Excel's state and ask):
+
+* the invoice is the one of the **selected row**: select any cell of its
+  row in tblInvoices, or of the milestone in tblMilestones, or of an
+  earlier payment in tblPayments (each has an ``Invoice No`` column);
+* Record Payment then asks, with Excel's InputBox (``app.api.InputBox``;
+  on a Mac an AppleScript dialog), for the amount (default: the open
+  balance), the payment date (default: the as-of date) and the bank
+  reference (optional);
+* Void Invoice asks to confirm (Yes/No message box) and for the reason,
+  which is required.
+
+Cancel at any prompt changes nothing. Issue and Void write documents into
+the Invoice Folder beside the workbook and then save the workbook, so the
+invoice register on disk always matches the documents.
+"""
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from ..core.money import format_amount, quantum
+from ..core.records import CREDIT_NOTE, VOID
+from ..workbook import contract as C
+from ..workbook.book import BookError
+from ..workbook.cells import to_text
+from .livebook import LiveBook, unsaved_message
+
+log = logging.getLogger(__name__)
+
+TITLE = "Milestone Billing"
+MAX_LISTED = 10
+#: tables whose rows name an invoice (for Record Payment / Void Invoice)
+_INVOICE_ROW_TABLES = (C.INVOICES.name, C.MILESTONES.name, C.PAYMENTS.name)
+
+
+# ------------------------------------------------------------------ UI
+
+def _money(amount, currency: str) -> str:
+    try:
+        return f"{format_amount(amount, currency)} {currency}"
+    except Exception:  # noqa: BLE001 - unknown currency: the raw figure
+        return f"{amount} {currency}"
+
+
+def prompt(app, message: str, title: str = TITLE, default: str = "") -> str | None:
+    """Ask for one line of text; None when the user cancels.
+
+    Windows: Excel's ``Application.InputBox`` (via ``app.api``), which
+    returns False on Cancel. Mac: an AppleScript dialog (``osascript``)."""
+    if sys.platform == "darwin" and not hasattr(app.api, "InputBox"):  # pragma: no cover
+        script = ('on run argv\n'
+                  'display dialog (item 1 of argv) default answer (item 3 of argv) '
+                  'with title (item 2 of argv)\n'
+                  'return text returned of result\nend run')
+        proc = subprocess.run(["osascript", "-e", script, message, title, default],
+                              capture_output=True, text=True)
+        return proc.stdout.rstrip("\n") if proc.returncode == 0 else None
+    answer = app.api.InputBox(message, title, default)
+    if answer is False or answer is None:
+        return None
+    if isinstance(answer, float) and answer.is_integer():
+        answer = int(answer)
+    return str(answer)
+
+
+class _Ui:
+    def __init__(self, book, app) -> None:
+        self.book, self.app = book, app
+
+    def status(self, text: str) -> None:
+        self.app.status_bar = f"MileBill: {text}"
+
+    def info(self, text: str) -> None:
+        self.app.alert(text, TITLE, mode="info")
+
+    def fail(self, text: str) -> None:
+        self.status(text.splitlines()[0])
+        self.app.alert(text, TITLE, mode="critical")
+
+    def ask(self, question: str) -> bool:
+        return self.app.alert(question, TITLE, buttons="yes_no") == "yes"
+
+    def select(self, live: LiveBook, ref: str | None) -> None:
+        """Show the cell ``Sheet!A1`` (activate its sheet, select it)."""
+        if not ref:
+            return
+        try:
+            sheet, rng = live.range_of(ref)
+            sheet.activate()
+            rng.select()
+        except Exception:  # noqa: BLE001 - a cell we cannot show is no reason to fail
+            log.warning("could not select %s", ref, exc_info=True)
+
+    def problems(self, live: LiveBook, errors, what: str) -> None:
+        """List the problems, say nothing was changed, select the first cell."""
+        errors = list(errors)
+        n = len(errors)
+        lines = [f"{what}: {n} problem{'s' if n != 1 else ''}; nothing was changed.", ""]
+        for e in errors[:MAX_LISTED]:
+            where = e.get("cell") or e.get("sheet")
+            lines.append(f"- {where}: {e['message']}" if where else f"- {e['message']}")
+        if n > MAX_LISTED:
+            lines.append(f"... and {n - MAX_LISTED} more (Check lists them all).")
+        first = next((e.get("cell") for e in errors if e.get("cell") and "!" in e["cell"]), None)
+        if first:
+            lines += ["", f"The first one is selected: {first}"]
+        self.status(f"{what}: {n} problem{'s' if n != 1 else ''}"
+                    + (f", first at {first}" if first else ""))
+        self.app.alert("\n".join(lines), TITLE, mode="critical")
+        self.select(live, first)
+
+
+def _guarded(what: str, body: Callable, book, app):
+    """Run ``body``; a BookError or an unexpected failure becomes a message
+    box instead of a Python traceback."""
+    ui = _Ui(book, app)
+    try:
+        return body(ui)
+    except BookError as exc:
+        ui.fail(f"{what}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - shown to the user, logged for support
+        log.exception("%s failed", what)
+        ui.fail(f"{what} failed unexpectedly: {type(exc).__name__}: {exc}")
+    return None
+
+
+def _caller_book():
+    """The workbook the button was pressed for."""
+    import xlwings as xw
+
+    book = xw.Book.caller()
+    if str(book.name).lower().endswith((".xlam", ".xla")):
+        active = book.app.books.active
+        if active is None:
+            raise BookError("no workbook is open; open the billing workbook and try again")
+        book = active
+    return book
+
+
+def _press(run: Callable) -> None:
+    book = _caller_book()
+    run(book, book.app)
+
+
+# -------------------------------------------------------- the buttons
+
+def refresh() -> None:
+    """Write every computed column and the Dashboard."""
+    _press(_run_refresh)
+
+
+def check() -> None:
+    """Validate and compute; show problems, write nothing."""
+    _press(_run_check)
+
+
+def issue_invoices() -> None:
+    """Invoice every milestone that is Ready to Invoice."""
+    _press(_run_issue_invoices)
+
+
+def record_payment() -> None:
+    """Record a payment on the invoice of the selected row."""
+    _press(_run_record_payment)
+
+
+def void_invoice() -> None:
+    """Void the invoice of the selected row with a credit note."""
+    _press(_run_void_invoice)
+
+
+def report() -> None:
+    """Overdue invoices, aging, unbilled work and the billing forecast."""
+    _press(_run_report)
+
+
+def prepare_for_sharing() -> None:
+    """Save a copy safe to email (no links, no add-in functions)."""
+    _press(_run_prepare_for_sharing)
+
+
+# ------------------------------------------------------------ bodies
+
+def _run_refresh(book, app, as_of: date | None = None):
+    from ..actions import refresh as action
+
+    def body(ui: _Ui):
+        live = LiveBook(book)
+        ui.status("refreshing...")
+        result = action.run(live, as_of)
+        if result.errors:
+            ui.problems(live, result.errors, "Refresh")
+            return result
+        ui.status(f"refreshed as of {result.as_of.isoformat()} ({result.cells_written} cells)")
+        return result
+    return _guarded("Refresh", body, book, app)
+
+
+def _run_check(book, app, as_of: date | None = None):
+    from ..actions import check as action
+
+    def body(ui: _Ui):
+        live = LiveBook(book)
+        loaded = action.run(live, as_of)
+        if loaded.errors:
+            ui.problems(live, loaded.errors, "Check")
+            return loaded
+        flags: dict[str, int] = {}
+        for r in loaded.computation.milestones:
+            flags[r.flag] = flags.get(r.flag, 0) + 1
+        lines = [f"No problems as of {loaded.as_of.isoformat()}: {len(loaded.data.projects)} "
+                 f"projects, {len(loaded.data.milestones)} milestones, "
+                 f"{len(loaded.data.invoices)} invoices.", ""]
+        lines += [f"{flag}: {n}" for flag, n in sorted(flags.items(), key=lambda kv: -kv[1])]
+        ui.status(f"no problems as of {loaded.as_of.isoformat()}")
+        ui.info("\n".join(lines))
+        return loaded
+    return _guarded("Check", body, book, app)
+
+
+def _run_issue_invoices(book, app, as_of: date | None = None):
+    from ..actions import issue as action
+
+    def body(ui: _Ui):
+        live = LiveBook(book)
+        plan = action.run(live, as_of, dry_run=True)
+        if plan.errors:
+            ui.problems(live, plan.errors, "Issue invoices")
+            return plan
+        if not plan.issued:
+            ui.status("nothing to issue")
+            ui.info(f"Nothing to issue as of {plan.as_of.isoformat()}: no milestone is "
+                    "Ready to Invoice.")
+            return plan
+        n = len(plan.issued)
+        lines = [f"Issue {n} invoice{'s' if n != 1 else ''} dated {plan.as_of.isoformat()} "
+                 f"into {plan.folder}?", ""]
+        for item in plan.issued[:MAX_LISTED]:
+            i = item.invoice
+            lines.append(f"- {i.invoice_no}: {i.milestone_id} ({i.project_id}) "
+                         f"{_money(i.total, i.currency)}")
+        if n > MAX_LISTED:
+            lines.append(f"... and {n - MAX_LISTED} more")
+        if not ui.ask("\n".join(lines)):
+            ui.status("issuing cancelled; nothing was changed")
+            return None
+
+        def progress(k: int, total: int) -> None:
+            ui.status(f"writing invoice {k} of {total}...")
+        result = action.run(live, as_of, progress=progress)
+        if result.errors:
+            ui.problems(live, result.errors, "Issue invoices")
+            return result
+        book.save()
+        numbers = [i.invoice.invoice_no for i in result.issued]
+        span = numbers[0] if len(numbers) == 1 else f"{numbers[0]} to {numbers[-1]}"
+        ui.status(f"issued {len(numbers)} invoice(s): {span}")
+        ui.info(f"Issued {len(numbers)} invoice(s), {span}; documents in {result.folder}. "
+                "The workbook was saved.")
+        return result
+    return _guarded("Issue invoices", body, book, app)
+
+
+def _selected_invoice(ui: _Ui, live: LiveBook, what: str) -> str | None:
+    """The Invoice No of the selected row, or None (the user was told why)."""
+    sel = ui.app.selection
+    found = None
+    if sel is not None:
+        found = live.locate(sel.sheet.name, sel.row, sel.column)
+    if found is not None and found[0] in _INVOICE_ROW_TABLES:
+        number = to_text(live.value(found[0], found[1], "Invoice No"), "Invoice No")
+        if number:
+            return number
+        if found[0] == C.MILESTONES.name:
+            ui.fail(f"{what}: the selected milestone has no invoice yet; select an invoiced "
+                    "milestone or a row of the Invoices table")
+            return None
+    ui.fail(f"{what}: first select the row of the invoice on the Invoices sheet "
+            "(or its milestone on the Milestones sheet), then press the button again")
+    return None
+
+
+def _run_record_payment(book, app):
+    from ..actions import common, pay as action
+
+    def body(ui: _Ui):
+        live = LiveBook(book)
+        number = _selected_invoice(ui, live, "Record payment")
+        if number is None:
+            return None
+        loaded = common.load(live)
+        if loaded.errors:
+            ui.problems(live, loaded.errors, "Record payment")
+            return None
+        inv = next((r for r in loaded.computation.invoices if r.invoice_no == number), None)
+        if inv is not None and inv.type != CREDIT_NOTE and inv.status != VOID and inv.balance <= 0:
+            ui.fail(f"Record payment: {number} is fully paid (balance "
+                    f"{_money(inv.balance, inv.currency)}); nothing to record")
+            return None
+        if inv is not None:
+            errors = action.validate(loaded, number, max(inv.balance, quantum(inv.currency)))
+            if errors:
+                ui.problems(live, errors, "Record payment")
+                return None
+        balance = _money(inv.balance, inv.currency) if inv else "?"
+        amount = prompt(ui.app, f"Amount received for {number} (open balance {balance}):",
+                        TITLE, str(inv.balance) if inv else "")
+        if amount is None:
+            ui.status("payment cancelled; nothing was changed")
+            return None
+        when_text = prompt(ui.app, "Payment date (YYYY-MM-DD):", TITLE, loaded.as_of.isoformat())
+        if when_text is None:
+            ui.status("payment cancelled; nothing was changed")
+            return None
+        try:
+            when = date.fromisoformat(when_text.strip())
+        except ValueError:
+            ui.fail(f"Record payment: {when_text!r} is not a date such as "
+                    f"{loaded.as_of.isoformat()}; nothing was changed")
+            return None
+        reference = prompt(ui.app, "Bank reference (optional):", TITLE, "")
+        if reference is None:
+            ui.status("payment cancelled; nothing was changed")
+            return None
+        result = action.run(live, number, amount.strip().replace(",", ""), when, reference.strip())
+        if result.errors:
+            ui.problems(live, result.errors, "Record payment")
+            return result
+        text = (f"Recorded {_money(result.payment.amount, result.currency)} on {number} "
+                f"({when.isoformat()}): balance {_money(result.balance, result.currency)}, "
+                f"{result.status}.")
+        ui.status(text)
+        ui.info(text)
+        return result
+    return _guarded("Record payment", body, book, app)
+
+
+def _run_void_invoice(book, app):
+    from ..actions import common, void as action
+
+    def body(ui: _Ui):
+        live = LiveBook(book)
+        number = _selected_invoice(ui, live, "Void invoice")
+        if number is None:
+            return None
+        loaded = common.load(live)
+        if loaded.errors:
+            ui.problems(live, loaded.errors, "Void invoice")
+            return None
+        inv = next((r for r in loaded.computation.invoices if r.invoice_no == number), None)
+        if inv is not None:
+            where = loaded.locator.cell(C.INVOICES.name, inv.row, "Invoice No")
+            reason_not = (f"{number} is a credit note; it cannot be voided" if inv.type == CREDIT_NOTE
+                          else f"{number} is already void" if inv.status == VOID
+                          else f"{number} is fully paid; there is no open amount to credit"
+                          if inv.balance <= 0 else None)
+            if reason_not:
+                ui.problems(live, [{"sheet": C.INVOICES.sheet, "cell": where,
+                                    "message": reason_not}], "Void invoice")
+                return None
+            question = (f"Void {number}? A credit note for its open amount "
+                        f"{_money(inv.balance, inv.currency)} will be issued, and its milestone "
+                        "goes back to Approval Pending.")
+        else:
+            question = f"Void {number}?"
+        if not ui.ask(question):
+            ui.status("void cancelled; nothing was changed")
+            return None
+        reason = prompt(ui.app, f"Why is {number} voided? (printed on the credit note)", TITLE, "")
+        if reason is None:
+            ui.status("void cancelled; nothing was changed")
+            return None
+        if not reason.strip():
+            ui.fail("Void invoice: a reason is required; nothing was changed")
+            return None
+        result = action.run(live, number, reason)
+        if result.errors:
+            ui.problems(live, result.errors, "Void invoice")
+            return result
+        book.save()
+        cn = result.credit_note
+        text = (f"Voided {number}: credit note {cn.invoice_no} for "
+                f"{_money(-cn.total, cn.currency)}; document {result.document}. "
+                "The workbook was saved.")
+        ui.status(f"voided {number}: credit note {cn.invoice_no}")
+        ui.info(text)
+        return result
+    return _guarded("Void invoice", body, book, app)
+
+
+def _run_report(book, app, as_of: date | None = None):
+    from ..actions import report as action
+
+    def body(ui: _Ui):
+        live = LiveBook(book)
+        rep = action.run(live, as_of)
+        if rep.loaded.errors:
+            ui.problems(live, rep.loaded.errors, "Report")
+            return rep
+        dash = rep.dashboard
+        lines = [f"Billing report as of {rep.as_of.isoformat()}", ""]
+        for t in dash.totals:
+            lines.append(f"{t.currency}: contract {_money(t.contract, t.currency)}, billed "
+                         f"{_money(t.billed, t.currency)}, unbilled {_money(t.unbilled, t.currency)}, "
+                         f"collected {_money(t.collected, t.currency)}, outstanding "
+                         f"{_money(t.outstanding, t.currency)}, overdue {_money(t.overdue, t.currency)}")
+        lines += ["", "Aging of open balances:"]
+        for cur, buckets in dash.aging.items():
+            lines.append(f"{cur}: " + ", ".join(f"{b} {format_amount(v, cur)}"
+                                                for b, v in buckets.items()))
+        overdue = rep.overdue()
+        lines += ["", f"Overdue invoices: {len(overdue)}"]
+        for d in overdue[:MAX_LISTED]:
+            lines.append(f"- {d['invoice_no']} {d['client']}: {d['days_overdue']} days, "
+                         f"{_money(d['balance'], d['currency'])}")
+        unbilled = rep.unbilled()
+        lines += ["", f"Approved, not yet invoiced: {len(unbilled)}"]
+        for d in unbilled[:MAX_LISTED]:
+            lines.append(f"- {d['milestone_id']} ({d['project_id']}): "
+                         f"{_money(d['amount'], d['currency'])}, {d['flag']}")
+        if dash.forecast:
+            lines += ["", "Expected billing:"]
+            for f in dash.forecast:
+                lines.append(f"- {f.label} {_money(f.amount, f.currency)}")
+        ui.status(f"report as of {rep.as_of.isoformat()}: {len(overdue)} overdue, "
+                  f"{len(unbilled)} to invoice")
+        ui.info("\n".join(lines))
+        return rep
+    return _guarded("Report", body, book, app)
+
+
+def _run_prepare_for_sharing(book, app, as_of: date | None = None,
+                             out_dir: Path | None = None):
+    from ..actions import share as action
+
+    def body(ui: _Ui):
+        live = LiveBook(book)
+        path = live.saved_path
+        if path is None:
+            ui.fail("Prepare for sharing: " + unsaved_message(live.name).replace(
+                "for the invoice documents", "for the shared copy"))
+            return None
+        answer = app.alert(f"The shared copy is made from the saved file {path.name}. "
+                           "Save the workbook first?", TITLE, buttons="yes_no_cancel")
+        if answer == "cancel":
+            ui.status("prepare for sharing cancelled")
+            return None
+        if answer == "yes":
+            book.save()
+        out = action.run(path, out_dir=out_dir, as_of=as_of)
+        ui.status(f"shared copy written: {out.name}")
+        ui.info(f"Wrote {out}\n\nExternal links and add-in functions are replaced by their "
+                "values; the copy can be emailed.")
+        return out
+    return _guarded("Prepare for sharing", body, book, app)
+
+
+__all__ = ["refresh", "check", "issue_invoices", "record_payment", "void_invoice", "report",
+           "prepare_for_sharing", "prompt"]
