@@ -215,3 +215,22 @@ def test_foreign_parts_survive_issue_pay_void(book):
         assert ext in sheet  # byte-for-byte, extLst untouched
         for name, data in drawings.items():
             assert z.read(name) == data, name
+
+
+def test_progress_is_reported_per_document(book):
+    seen = []
+    result = issue_action.run(FileBook(book), progress=lambda done, total: seen.append((done, total)))
+    assert len(result.issued) == 2
+    assert seen == [(1, 2), (2, 2)]
+
+
+@pytest.mark.libreoffice
+def test_issue_with_pdf_converts_every_document(book):
+    import subprocess
+    out = _issue(book, "--pdf")
+    folder = book.parent / "invoices"
+    for item in out["issued"]:
+        pdf = folder / (item["invoice_no"] + ".pdf")
+        assert pdf.exists()
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+        assert item["invoice_no"] in text
