@@ -25,8 +25,9 @@ from typing import Mapping
 from ..core.records import BookData, Problem
 from . import contract
 from .book import BookError
-from .cells import ERROR_CODES, split_a1, split_range, to_text
+from .cells import ERROR_CODES, quote_sheet, split_a1, split_range, to_text
 from .geometry import Locator, RawTable, TableGeometry, format_problem
+from .guard import check_package
 from .parse import parse_book
 
 __all__ = [
@@ -173,7 +174,8 @@ def table_locations(z: zipfile.ZipFile) -> list[TableLocation]:
 
 # ------------------------------------------------------------ error cells
 
-_ERROR_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*?\bt=["']e["'][^>]*>""")
+_ERROR_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]{0,4096}?\bt=["']e["'][^>]{0,4096}>""")
+_CELL_SPAN = 65_536   # an error cell's </c> is within this many bytes (formulas are < 8,192 chars)
 _CELL_REF = re.compile(rb"""\br=["']([A-Za-z]+[0-9]+)["']""")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _CELL_END = re.compile(rb"</(?:\w+:)?c>")
@@ -190,8 +192,8 @@ def error_cells(sheet_xml: bytes) -> dict[tuple[int, int], str]:
         ref = _CELL_REF.search(tag)
         if ref is None or tag.endswith(b"/>"):
             continue
-        end = _CELL_END.search(sheet_xml, m.end())
-        value = _VALUE.search(sheet_xml, m.end(), end.start() if end else len(sheet_xml))
+        end = _CELL_END.search(sheet_xml, m.end(), m.end() + _CELL_SPAN)
+        value = _VALUE.search(sheet_xml, m.end(), end.start() if end else m.end() + _CELL_SPAN)
         code = value.group(1).decode("utf-8", "replace").strip() if value else ""
         found[split_a1(ref.group(1).decode())] = code or "#VALUE!"
     return found
@@ -205,14 +207,22 @@ def read_raw_tables(path: str | Path,
     names asked for. A table the workbook lacks is simply absent."""
     path = Path(path)
     _check_file(path)
+    check_package(path)   # size, count and DTD limits before any XML is parsed
     wanted = {n.lower(): n for n in names}
     with _open_zip(path) as z:
         found = [loc for loc in table_locations(z) if loc.name.lower() in wanted]
         by_sheet: dict[str, list[TableLocation]] = {}
         for loc in found:
             by_sheet.setdefault(loc.sheet, []).append(loc)
-        errors = {sheet: error_cells(z.read(locs[0].sheet_part))
-                  for sheet, locs in by_sheet.items()}
+        errors = {}
+        for sheet, locs in by_sheet.items():
+            xml = z.read(locs[0].sheet_part)
+            _refuse_merged(xml, locs)
+            errors[sheet] = error_cells(xml)
+        unsupported = {locs[0].sheet_part for locs in by_sheet.values()
+                       if any(code not in _CALAMINE_ERRORS for code in errors[locs[0].sheet]
+                              .values())}
+        source = _without_new_errors(z, path, unsupported) if unsupported else str(path)
     if not found:
         return {}
     try:
@@ -221,7 +231,9 @@ def read_raw_tables(path: str | Path,
         raise BookError(f"python-calamine is not installed: {exc}") from None
     out: dict[str, RawTable] = {}
     try:
-        with CalamineWorkbook.from_path(str(path)) as wb:
+        opened = (CalamineWorkbook.from_path(source) if isinstance(source, str)
+                  else CalamineWorkbook.from_filelike(source))
+        with opened as wb:
             for sheet, locs in by_sheet.items():
                 bounds = [split_range(loc.ref) for loc in locs]
                 nrows = max(b[2] for b in bounds)
@@ -233,6 +245,50 @@ def read_raw_tables(path: str | Path,
     except CalamineError as exc:
         raise BookError(f"{path.name} cannot be read: {exc}") from None
     return out
+
+
+_MERGE = re.compile(rb"""<(?:\w+:)?mergeCell\s[^>]{0,512}?\bref=["']([A-Za-z0-9:$]{2,40})["']""")
+
+
+def _refuse_merged(sheet_xml: bytes, locs: list[TableLocation]) -> None:
+    """Merged cells inside a table (Excel never allows them; other tools
+    write them): the values would hide under the merge and a written cell
+    would not show. Refuse, naming the range."""
+    if b"mergeCell" not in sheet_xml:
+        return
+    for m in _MERGE.finditer(sheet_xml):
+        try:
+            r1, c1, r2, c2 = split_range(m.group(1).decode().replace("$", ""))
+        except ValueError:
+            continue
+        for loc in locs:
+            t1, u1, t2, u2 = split_range(loc.ref)
+            if r1 <= t2 and t1 <= r2 and c1 <= u2 and u1 <= c2:
+                raise BookError(f"{quote_sheet(loc.sheet)}!{m.group(1).decode()}: cells are merged "
+                                f"inside table {loc.name}; unmerge them (Home > Merge & Center) "
+                                "and fill every cell")
+
+
+# Error codes calamine reads; newer ones (#SPILL!, #CALC! ...) make it refuse
+# the whole sheet, so a copy with them as #N/A is read instead (the real
+# codes come from error_cells and are put back by _cut).
+_CALAMINE_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!",
+                              "#N/A", "#GETTING_DATA"})
+_ERROR_VALUE = re.compile(rb"""(<(?:\w+:)?c\s[^>]{0,4096}?\bt=["']e["'][^>]{0,4096}>"""
+                          rb"""(?:(?!</(?:\w+:)?c>).){0,65536}?<(?:\w+:)?v>)#[A-Z_/0!?]+""", re.S)
+
+
+def _without_new_errors(z: zipfile.ZipFile, path: Path, parts: set[str]):
+    import io
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():
+            data = z.read(info)
+            if info.filename in parts:
+                data = _ERROR_VALUE.sub(rb"\1#N/A", data)
+            out.writestr(info, data)
+    buf.seek(0)
+    return buf
 
 
 def _cut(loc: TableLocation, bound: tuple[int, int, int, int], values: list[list],

@@ -46,6 +46,7 @@ from typing import Iterable, Mapping, Sequence
 from lxml import etree
 
 from . import ooxml
+from .guard import check_package
 from .ooxml import Formula, attrs, local, parse_xml, set_attr
 from .safezip import (WorkbookChanged, WorkbookLocked, ZipSource, atomic_write,
                       check_unlocked, owner_file, rewrite_zip)
@@ -187,6 +188,7 @@ class Patcher:
         with open(path, "rb") as fh:
             data = fh.read()
             stat = os.fstat(fh.fileno())
+        check_package(data, path.name)   # size, count and DTD limits first
         return cls(path, data, stat)
 
     # ------------------------------------------------------------ loading

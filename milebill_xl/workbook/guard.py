@@ -1,0 +1,208 @@
+"""Limits every Office package (.xlsx workbook, .docx invoice template) is
+checked against before any of its XML is parsed or a member is unpacked by
+another library (calamine reads the zip itself, so the check comes first).
+
+What is refused, and why:
+
+* more than ``MAX_MEMBERS`` members (read from the end-of-central-directory
+  record, before ``zipfile`` builds one object per member);
+* a member that says it unpacks to more than ``MAX_MEMBER_SIZE``, or all
+  members together to more than ``MAX_TOTAL_SIZE`` (a zip bomb: 2 GB of
+  zeros compresses to 2 MB);
+* a member whose compressed data unpacks to more than it declares (a zip
+  bomb that lies in its headers), checked by streaming every XML member
+  through zlib in 1 MB steps, never holding it whole;
+* encrypted members and compression methods other than stored/deflate;
+* any ``<!DOCTYPE`` or ``<!ENTITY`` in an XML member (never valid in
+  OOXML; it is how entity-expansion "billion laughs" and external-entity
+  (XXE) attacks start), in UTF-8 or UTF-16;
+* more than ``MAX_SHEETS`` sheets, more than ``MAX_SHARED_STRINGS`` shared
+  strings, more than ``MAX_CELLS`` cells in one sheet.
+
+The limits sit far above any real billing workbook (the 100,000-milestone
+benchmark book is well inside them) and keep one ``milebill check`` under a
+few hundred MB of memory. Every XML parser we use is also safe on its own
+(defusedxml for reading, lxml with ``resolve_entities=False`` and
+``no_network``); this module makes the refusal early, cheap and worded
+for a user.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+from typing import BinaryIO
+
+from .book import BookError
+
+MAX_MEMBERS = 10_000
+MAX_SHEETS = 1_000
+MAX_MEMBER_SIZE = 256 * 2**20         # bytes, uncompressed, one member
+MAX_TOTAL_SIZE = 1024 * 2**20         # bytes, uncompressed, all members
+MAX_SHARED_STRINGS = 2_000_000
+MAX_CELLS = 10_000_000                # cells in one worksheet part
+
+_CHUNK = 2**20
+_EOCD = b"PK\x05\x06"
+_Z64_LOCATOR = b"PK\x06\x07"
+_LOCAL = b"PK\x03\x04"
+_DTD_MARKS = tuple(m for word in (b"<!DOCTYPE", b"<!ENTITY")
+                   for m in (word, word.decode().encode("utf-16-le"),
+                             word.decode().encode("utf-16-be")))
+_OVERLAP = max(len(m) for m in _DTD_MARKS) + 8
+_SI_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?si>")
+_CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c[\s/>]")
+_SHEET_EL = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sheet\s")
+_XML_NAME = re.compile(r".*\.(xml|rels|vml)\Z", re.I)
+_SHEET_PART = re.compile(r"xl/(worksheets|chartsheets|dialogsheets|macrosheets)/[^/]+\.xml\Z", re.I)
+
+
+class UnsafePackage(BookError, ValueError):
+    """The file is not a package we open: too big, damaged or hostile."""
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:,.0f} MB"
+
+
+def check_package(source: str | os.PathLike | bytes, name: str | None = None,
+                  kind: str = "workbook") -> None:
+    """Raise :class:`UnsafePackage` unless ``source`` (a path or the file's
+    bytes) is within every limit above. ``name`` is shown in messages."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        name = name or kind
+        fh: BinaryIO = io.BytesIO(source)
+        _check(fh, name, kind)
+        return
+    path = Path(source)
+    name = name or path.name
+    with open(path, "rb") as fh:
+        _check(fh, name, kind)
+
+
+def _refuse(name: str, kind: str, why: str) -> UnsafePackage:
+    return UnsafePackage(f"{name} was not opened: {why}. A normal {kind} never does this; "
+                         "the file is damaged or was made to attack the program reading it")
+
+
+def _member_count(fh: BinaryIO) -> int | None:
+    """Members declared by the end-of-central-directory record (zip64 aware)."""
+    fh.seek(0, os.SEEK_END)
+    size = fh.tell()
+    tail_len = min(size, 65_557)
+    fh.seek(size - tail_len)
+    tail = fh.read(tail_len)
+    pos = tail.rfind(_EOCD)
+    if pos < 0 or pos + 22 > len(tail):
+        return None
+    count = struct.unpack("<H", tail[pos + 10:pos + 12])[0]
+    loc = pos - 20
+    if count == 0xFFFF and loc >= 0 and tail[loc:loc + 4] == _Z64_LOCATOR:
+        (z64_off,) = struct.unpack("<Q", tail[loc + 8:loc + 16])
+        fh.seek(z64_off)
+        rec = fh.read(56)
+        if len(rec) == 56 and rec[:4] == b"PK\x06\x06":
+            count = struct.unpack("<Q", rec[32:40])[0]
+    return count
+
+
+def _check(fh: BinaryIO, name: str, kind: str) -> None:
+    count = _member_count(fh)
+    if count is not None and count > MAX_MEMBERS:
+        raise _refuse(name, kind, f"it holds {count:,} parts (limit {MAX_MEMBERS:,})")
+    fh.seek(0)
+    try:
+        z = zipfile.ZipFile(fh)
+    except (zipfile.BadZipFile, OSError, ValueError, struct.error) as exc:
+        what = "an Excel workbook (.xlsx)" if kind == "workbook" else f"a {kind}"
+        raise UnsafePackage(f"{name} is damaged or not {what}: {exc}") from None
+    infos = z.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise _refuse(name, kind, f"it holds {len(infos):,} parts (limit {MAX_MEMBERS:,})")
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise UnsafePackage(f"{name} is encrypted ({info.filename}); "
+                                "remove the password in the program that made it and save it again")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _refuse(name, kind, f"part {info.filename} uses compression method "
+                          f"{info.compress_type}")
+        if info.file_size > MAX_MEMBER_SIZE:
+            raise _refuse(name, kind, f"part {info.filename} unpacks to {_mb(info.file_size)} "
+                          f"(limit {_mb(MAX_MEMBER_SIZE)})")
+        total += info.file_size
+        if total > MAX_TOTAL_SIZE:
+            raise _refuse(name, kind, f"its parts unpack to more than {_mb(MAX_TOTAL_SIZE)} "
+                          "in all")
+    for info in infos:
+        if _XML_NAME.match(info.filename):
+            _scan_member(fh, info, name, kind)
+
+
+def _raw_data_start(fh: BinaryIO, info: zipfile.ZipInfo, name: str) -> int:
+    fh.seek(info.header_offset)
+    head = fh.read(30)
+    if len(head) < 30 or head[:4] != _LOCAL:
+        raise UnsafePackage(f"{name} is damaged: part {info.filename} has no local header")
+    nlen, xlen = struct.unpack("<HH", head[26:30])
+    return info.header_offset + 30 + nlen + xlen
+
+
+def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str) -> None:
+    """Stream one XML member: unpacked size as declared, no DTD, counts."""
+    fh.seek(_raw_data_start(fh, info, name))
+    left_in = info.compress_size
+    inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    produced = 0
+    tail = b""
+    part = info.filename
+    lower = part.lower()
+    is_sst = lower.endswith("sharedstrings.xml")
+    is_sheet = bool(_SHEET_PART.match(part))
+    is_workbook = lower in ("xl/workbook.xml",)
+    counted = 0
+    limit = MAX_SHARED_STRINGS if is_sst else MAX_CELLS if is_sheet else MAX_SHEETS
+    counter = _SI_END if is_sst else _CELL_START if is_sheet else _SHEET_EL if is_workbook else None
+    while True:
+        try:
+            if inflate is not None and inflate.unconsumed_tail:
+                out = inflate.decompress(inflate.unconsumed_tail, _CHUNK)
+            elif left_in > 0:
+                raw = fh.read(min(_CHUNK, left_in))
+                if not raw:
+                    raise UnsafePackage(f"{name} is damaged: part {part} is cut short")
+                left_in -= len(raw)
+                out = raw if inflate is None else inflate.decompress(raw, _CHUNK)
+            elif inflate is not None and not inflate.eof:
+                out = inflate.flush()
+                if not out:
+                    break
+            else:
+                break
+        except zlib.error as exc:
+            raise UnsafePackage(f"{name} is damaged: part {part}: {exc}") from None
+        if not out:
+            continue
+        produced += len(out)
+        if produced > info.file_size or produced > MAX_MEMBER_SIZE:
+            raise _refuse(name, kind, f"part {part} unpacks to more than the "
+                          f"{info.file_size:,} bytes it declares")
+        window = tail + out
+        for mark in _DTD_MARKS:
+            if mark in window:
+                raise _refuse(name, kind, f"part {part} declares a DOCTYPE or ENTITY "
+                              "(XML entity expansion or external entity)")
+        if counter is not None:
+            counted += len(counter.findall(out))
+            if counted > limit:
+                what = ("shared strings" if is_sst else "cells in one sheet" if is_sheet
+                        else "sheets")
+                raise _refuse(name, kind, f"it has more than {limit:,} {what} ({part})")
+        tail = window[-_OVERLAP:]
+    if produced != info.file_size:
+        raise UnsafePackage(f"{name} is damaged: part {part} unpacks to {produced:,} bytes, "
+                            f"not the {info.file_size:,} it declares")
