@@ -169,10 +169,18 @@ def to_decimal(value: object, label: str) -> Decimal | None:
     raise CellProblem(f"{label} must be a number, got {_shown(value)}")
 
 
+# Excel keeps 15 significant digits: from ten trillion up, an amount can no
+# longer be held to the cent (and 1e300 would overflow every total).
+MAX_AMOUNT = Decimal(10) ** 13
+
+
 def to_money(value: object, label: str, allow_negative: bool = False) -> Decimal | None:
     d = to_decimal(value, label)
     if d is not None and d < 0 and not allow_negative:
         raise CellProblem(f"{label} must not be negative, got {_shown(value)}")
+    if d is not None and abs(d) >= MAX_AMOUNT:
+        raise CellProblem(f"{label} {d:,.6g} is too large; amounts must be below "
+                          "10,000,000,000,000 (Excel keeps only 15 significant digits)")
     return d
 
 

@@ -6,6 +6,7 @@ table's geometry plus its data rows as lists of plain Python values.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Mapping, NamedTuple, Sequence
 
@@ -153,11 +154,23 @@ def _setting_named(problem: Problem, locator: Locator) -> str | None:
     return None
 
 
+_LONG_QUOTE = re.compile(r"'([^'\n]{80,})'|\"([^\"\n]{80,})\"")
+
+
+def _short_quotes(message: str) -> str:
+    """A cell's text quoted in a message is cut to its start: a 32,767-
+    character cell must not make a 32,767-character message."""
+    def cut(m: re.Match) -> str:
+        text = m.group(1) if m.group(1) is not None else m.group(2)
+        return f"'{text[:40]}...' ({len(text):,} characters)"
+    return _LONG_QUOTE.sub(cut, message) if len(message) > 200 else message
+
+
 def format_problem(problem: Problem, locator: Locator) -> dict:
     """``{"sheet": "Milestones", "cell": "Milestones!H7", "message": ...}``."""
     column = _setting_named(problem, locator) or problem.column
     return {
         "sheet": locator.sheet(problem.table),
         "cell": locator.cell(problem.table, problem.row, column),
-        "message": problem.message,
+        "message": _short_quotes(problem.message),
     }
