@@ -238,5 +238,20 @@ def addin_build(folder: Path, xlsm: bool) -> None:
         click.echo(str(build_xlsm_twin(folder)))
 
 
+@main.command()
+@book_argument
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the copy (default: beside the workbook).")
+@as_of_option
+def share(path: Path, out_dir: Path | None, as_of: date | None) -> None:
+    """Write a copy safe to email: no external links, add-in functions as values."""
+    from .actions import share as action
+    try:
+        out = action.run(path, out_dir, as_of)
+    except BookError as exc:
+        _book_error(exc)
+    click.echo(f"wrote {out}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
