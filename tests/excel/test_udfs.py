@@ -1,0 +1,228 @@
+"""The MB_* worksheet functions run as plain Python functions (xlwings'
+decorators pass through off Windows): they agree with the engine and with
+the template's own Excel formulas as LibreOffice computes them."""
+from __future__ import annotations
+
+import inspect
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from conftest import AS_OF, portfolio_rows
+
+from milebill_xl.actions.common import load
+from milebill_xl.actions.issue import plan
+from milebill_xl.core import aging as core_aging
+from milebill_xl.core.engine import compute
+from milebill_xl.core.records import CANCELLED, FIXED
+from milebill_xl.excel import udfs
+from milebill_xl.excel.udfs import (MB_AGING_BUCKET, MB_ALLOCATE, MB_DAYS_OVERDUE, MB_DISCOUNT,
+                                    MB_DUE_DATE, MB_FLAG)
+from milebill_xl.workbook import contract as C
+from milebill_xl.workbook import dashboard_layout as D
+from milebill_xl.workbook.filebook import FileBook
+from milebill_xl.workbook.reader import read_book, read_raw_tables
+from milebill_xl.workbook.template import build_workbook
+
+FUNCTIONS = [MB_ALLOCATE, MB_DUE_DATE, MB_DAYS_OVERDUE, MB_FLAG, MB_AGING_BUCKET, MB_DISCOUNT]
+
+
+def _serial(d: date) -> float:
+    """How a date arrives from a cell not formatted as a date."""
+    return float((d - date(1899, 12, 30)).days)
+
+
+def _cell(d):
+    """How Excel hands a date cell to a UDF (datetime) or a blank (None)."""
+    return None if d is None else datetime.combine(d, datetime.min.time())
+
+
+def test_functions_keep_excel_names_and_positional_signatures():
+    for f in FUNCTIONS:
+        assert f.__name__.startswith("MB_") and f.__doc__
+        params = inspect.signature(f).parameters.values()
+        # xlwings' func_sig refuses keyword-only and **kwargs parameters
+        assert all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in params)
+    assert udfs.__all__[:-1] == [f.__name__ for f in FUNCTIONS]
+
+
+def test_bad_arguments_give_a_readable_message():
+    assert MB_DUE_DATE(date(2026, 1, 1), "Net thirty") == \
+        "#MILEBILL: unknown payment terms 'Net thirty'"
+    assert MB_ALLOCATE(1000, [0.5, 0.5], "XYZ") == "#MILEBILL: unknown currency 'XYZ'"
+    assert MB_ALLOCATE(1000, [50, 50], "USD").startswith(
+        "#MILEBILL: percent 1 must be a fraction between 0 and 1")
+    assert MB_DAYS_OVERDUE("last week", 10, AS_OF) == \
+        "#MILEBILL: due_date must be a date such as 2026-11-25, got 'last week'"
+    assert MB_FLAG("Done", "", "", None, None, None, None, False, AS_OF) == \
+        "#MILEBILL: status 'Done' is not one of Planned, In Progress, Complete, Cancelled"
+    assert MB_DISCOUNT("2/10 Net 30", None, 100, "USD") == "#MILEBILL: invoice_date is blank"
+    assert MB_DISCOUNT("2/10 Net 30", AS_OF, 100, "USD", "both ways").startswith("#MILEBILL: part")
+    assert MB_AGING_BUCKET(AS_OF, "#N/A").startswith("#MILEBILL: ")
+
+
+def test_allocate_is_rule_1_exactly():
+    assert MB_ALLOCATE(10_000_001, [[1 / 3], [1 / 3], [1 / 3]], "JPY") == [3333334.0, 3333333.0, 3333334.0]
+    amounts = MB_ALLOCATE(100.0, [0.3333, 0.3333, 0.3334], "USD")
+    assert amounts == [33.33, 33.33, 33.34] and round(sum(amounts), 2) == 100.0
+    assert MB_ALLOCATE(45250.5, [0.5, 0.5], "KWD") == [22625.25, 22625.25]
+    assert MB_ALLOCATE(1000, 0.25, "usd") == [250.0]
+
+
+def test_dates_arrive_as_dates_serials_or_iso_text():
+    want = date(2026, 12, 15)  # 15 days after the end of November
+    for arg in (date(2026, 11, 15), datetime(2026, 11, 15), _serial(date(2026, 11, 15)), "2026-11-15"):
+        assert MB_DUE_DATE(arg, "Net 15 EOM") == want
+    assert MB_DUE_DATE(date(2026, 2, 10), "EOM") == date(2026, 2, 28)
+    assert MB_DUE_DATE(date(2026, 2, 10), "due on receipt") == date(2026, 2, 10)
+    assert MB_AGING_BUCKET(None, AS_OF) == "Current"
+    assert MB_AGING_BUCKET(AS_OF - timedelta(days=91), AS_OF) == "90+"
+    assert MB_DAYS_OVERDUE(None, 10, AS_OF) == 0
+    assert MB_DAYS_OVERDUE(AS_OF - timedelta(days=3), 0, AS_OF) == 0
+    assert MB_DAYS_OVERDUE(AS_OF - timedelta(days=3), 0.01, AS_OF) == 3
+
+
+def test_discount_amount_and_deadline():
+    assert MB_DISCOUNT("2/10 Net 30", date(2026, 11, 1), 29750.0, "EUR") == [595.0, date(2026, 11, 11)]
+    assert MB_DISCOUNT("1.5/10 Net 30", date(2026, 11, 1), 1000, "JPY", "amount") == 15.0
+    assert MB_DISCOUNT("Net 30", date(2026, 11, 1), 1000, "USD") == [0.0, ""]
+    assert MB_DISCOUNT("2/10 net 30", "2026-11-01", 100, "USD", "deadline") == date(2026, 11, 11)
+
+
+@pytest.fixture(scope="module")
+def engine_book(tmp_path_factory):
+    path = build_workbook(tmp_path_factory.mktemp("udf") / "b.xlsx", **portfolio_rows(0))
+    data, _ = read_book(path)
+    return path, data, compute(data, AS_OF)
+
+
+def _milestone_args(m, r, invoices):
+    inv = invoices.get(m.invoice_no)
+    due = m.due_date or (inv.due_date if inv else None)
+    balance = float(r.balance) if (m.invoice_no and inv) else None
+    return due, balance
+
+
+def test_flag_and_days_overdue_match_the_engine(engine_book):
+    _, data, comp = engine_book
+    invoices = {i.invoice_no: i for i in comp.invoices}
+    results = {r.milestone_id: r for r in comp.milestones}
+    seen = set()
+    for m in data.milestones:
+        r = results[m.milestone_id]
+        due, balance = _milestone_args(m, r, invoices)
+        flag = MB_FLAG(m.status, m.approval, m.invoice_no, balance, _cell(due),
+                       _cell(m.completed_date), _cell(m.planned_date), r.billable, _cell(AS_OF),
+                       data.settings.due_soon_days, data.settings.approval_sla_days)
+        assert flag == r.flag, m.milestone_id
+        assert MB_DAYS_OVERDUE(_cell(due), balance or 0, AS_OF) == r.days_overdue, m.milestone_id
+        seen.add(flag)
+    assert len(seen) >= 9  # the sample shows nearly every flag
+
+
+def test_allocate_matches_the_engine_for_projects_with_nothing_issued(engine_book):
+    _, data, comp = engine_book
+    results = {r.milestone_id: r for r in comp.milestones}
+    checked = 0
+    for p in data.projects:
+        rows = [m for m in data.milestones if m.project_id == p.project_id]
+        if any(m.invoice_no for m in rows) or any(m.basis == FIXED for m in rows):
+            continue
+        live = [m for m in rows if m.status != CANCELLED]
+        got = MB_ALLOCATE(float(p.contract_value), [float(m.percent) for m in live], p.currency)
+        assert got == [float(results[m.milestone_id].amount) for m in live], p.project_id
+        checked += 1
+    assert checked >= 2
+
+
+def test_aging_bucket_sums_match_the_engine(engine_book):
+    _, data, comp = engine_book
+    sums = defaultdict(lambda: defaultdict(Decimal))
+    for i in comp.invoices:
+        if core_aging.counts_for_aging(i.type, i.status, i.balance):
+            sums[i.currency][MB_AGING_BUCKET(_cell(i.due_date), _cell(AS_OF))] += i.balance
+    for cur, buckets in comp.aging.items():
+        for name, amount in buckets.items():
+            assert sums[cur][name] == amount, (cur, name)
+
+
+def test_due_date_and_discount_match_what_issue_would_invoice(tmp_path):
+    path = build_workbook(tmp_path / "fresh.xlsx", **portfolio_rows(0, fresh=True))
+    loaded = load(FileBook(path), AS_OF)
+    issued, errors = plan(loaded)
+    assert not errors and issued
+    terms = {p.project_id: p.payment_terms for p in loaded.data.projects}
+    for item in issued:
+        i = item.invoice
+        assert MB_DUE_DATE(_cell(i.issue_date), terms[i.project_id]) == i.due_date
+        amount = MB_DISCOUNT(terms[i.project_id], _cell(i.issue_date), float(i.total), i.currency,
+                             "amount")
+        if "/" in terms[i.project_id]:
+            assert Decimal(str(amount)) == (i.total * Decimal("0.02")).quantize(Decimal("0.01"))
+        else:
+            assert amount == 0.0
+
+
+@pytest.mark.libreoffice
+def test_functions_match_the_templates_own_formulas_in_libreoffice(tmp_path):
+    """Row by row, each function against the column the template computes
+    with native Excel formulas, as LibreOffice recalculates them."""
+    from python_calamine import CalamineWorkbook
+
+    from milebill_xl.office import recalculate
+    book = build_workbook(tmp_path / "b.xlsx", **portfolio_rows(0),
+                          dashboard_currencies=["USD", "EUR", "JPY", "KWD"])
+    (out,) = recalculate([book], tmp_path / "lo")
+    raw = read_raw_tables(out, (C.PROJECTS.name, C.MILESTONES.name, C.INVOICES.name))
+
+    def rows(table):
+        t = raw[table]
+        return [dict(zip(t.geometry.headers, r)) for r in t.rows]
+    projects = {p["Project ID"]: p for p in rows(C.PROJECTS.name)}
+    milestones = rows(C.MILESTONES.name)
+    invoices = rows(C.INVOICES.name)
+    assert milestones and all(m["Flag"] for m in milestones), "LibreOffice did not compute"
+
+    def blank(v):
+        return None if v in ("", None) else v
+    by_project = defaultdict(list)
+    for m in milestones:
+        due = blank(m["Eff Due Date"])
+        balance = m["Balance"] if m["Invoice No"] else None
+        flag = MB_FLAG(m["Status"], m["Approval"], m["Invoice No"], balance, due,
+                       blank(m["Completed Date"]), blank(m["Planned Date"]), m["Billable"], AS_OF)
+        assert flag == m["Flag"], m["Milestone ID"]
+        assert MB_DAYS_OVERDUE(due, m["Balance"] or 0, AS_OF) == m["Days Overdue"], m["Milestone ID"]
+        by_project[m["Project ID"]].append(m)
+    checked = 0
+    for pid, ms in by_project.items():
+        if any(m["Invoice No"] for m in ms) or any(m["Eff Basis"] == "Fixed" for m in ms):
+            continue
+        live = [m for m in ms if m["Status"] != "Cancelled"]
+        p = projects[pid]
+        got = MB_ALLOCATE(p["Contract Value"], [m["Percent"] for m in live], p["Eff Currency"])
+        assert got == [m["Amount"] for m in live], pid
+        checked += 1
+    assert checked >= 2
+    # aging: bucket every open invoice, sum, compare with the Dashboard's formulas
+    sums = defaultdict(lambda: defaultdict(float))
+    for i in invoices:
+        if i["Type"] == "Invoice" and i["Status"] != "Void" and (i["Balance"] or 0) > 0:
+            sums[i["Currency"]][MB_AGING_BUCKET(blank(i["Due Date"]), AS_OF)] += i["Balance"]
+    with CalamineWorkbook.from_path(str(out)) as wb:
+        dash = wb.get_sheet_by_name(C.DASHBOARD_SHEET).to_python(skip_empty_area=False)
+
+    def at(ref):
+        col = ord(ref[0]) - 64
+        return dash[int(ref[1:]) - 1][col - 1]
+    compared = 0
+    for s in range(D.CURRENCY_SLOTS):
+        cur = at(D.DASHBOARD_CELLS[("currency", s)])
+        if not cur:
+            continue
+        for bucket in D.AGING_BUCKETS:
+            native = at(D.DASHBOARD_CELLS[("aging", s, bucket)]) or 0
+            assert round(sums[cur][bucket], 3) == round(native, 3), (cur, bucket)
+            compared += 1
+    assert compared == 4 * len(D.AGING_BUCKETS)
