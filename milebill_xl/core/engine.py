@@ -235,6 +235,9 @@ def compute(book: BookData, as_of: date) -> Computation:
                                     "which is not in tblInvoices"))
 
     # Projects: allocation (rules 1, 2, 10) and totals.
+    invoices_of: dict[str, list[InvoiceResult]] = {}   # grouped once: linear in rows
+    for r in invoice_results:
+        invoices_of.setdefault(r.project_id, []).append(r)
     amount_of: dict[int, Decimal] = {}          # id(milestone) -> amount
     can_bill_of: dict[str, bool] = {}
     project_results = []
@@ -254,7 +257,7 @@ def compute(book: BookData, as_of: date) -> Computation:
                                     schedule_message(project.project_id, alloc)))
         can_bill = alloc.passes and terms is not None and currency is not None
         can_bill_of.setdefault(project.project_id, can_bill)
-        own = [r for r in invoice_results if r.project_id == project.project_id]
+        own = invoices_of.get(project.project_id, ())
         zero = round_money(0, rounding_currency)
         with arithmetic():
             billed = sum((r.net for r in own if r.type == INVOICE and r.status != VOID), zero)
