@@ -67,10 +67,14 @@ def age(items: Iterable[OpenItem], as_of: date,
     Currencies are in order of first appearance."""
     result: dict[str, dict[str, Decimal]] = {}
     for cur in currencies:
-        result.setdefault(normalize_currency(cur), empty_buckets(cur))
+        code = normalize_currency(cur)
+        if code not in result:
+            result[code] = empty_buckets(cur)
     for item in items:
         cur = normalize_currency(item.currency)
-        buckets = result.setdefault(cur, empty_buckets(cur))
+        buckets = result.get(cur)
+        if buckets is None:
+            buckets = result[cur] = empty_buckets(cur)
         days = 0 if item.due_date is None else (as_of - item.due_date).days
         buckets[bucket(days)] += item.balance
     return result

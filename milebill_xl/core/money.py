@@ -85,8 +85,10 @@ def rounding_currency(currency: str) -> str:
     return code if code in _known_currencies() else FALLBACK_CURRENCY
 
 
+@lru_cache(maxsize=512)
 def quantum(currency: str) -> Decimal:
-    """The smallest amount of ``currency``: 0.01 for USD, 1 for JPY."""
+    """The smallest amount of ``currency``: 0.01 for USD, 1 for JPY.
+    Cached (a Decimal is immutable): every amount of a book is rounded."""
     return Decimal(1).scaleb(-minor_units(currency))
 
 
