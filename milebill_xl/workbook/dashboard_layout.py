@@ -20,7 +20,13 @@ Blocks, top to bottom:
    Invoice, not Void, Balance > 0, by days = as-of - Due Date: Current
    (<= 0), 1-30, 31-60, 61-90, 90+.
 3. **Expected billing**, the as-of month and the next three months per
-   slot, plotted as a column chart; the same rule as ``core/dashboard.py``.
+   slot; the same rule as ``core/dashboard.py``. Beside the tables, one
+   small column chart per slot (``CHART_GRID_COLUMNS`` across), each on its
+   own scale so JPY millions do not flatten KWD thousands; the band above
+   each chart shows the slot's currency (a formula over the currency cell,
+   so it is right in Excel and LibreOffice without any Python). The charts
+   have no title or legend: LibreOffice shows a cell-linked chart title as
+   "Chart Title" and an empty series name as "Row N".
    Unissued (Invoice No blank), non-cancelled milestones at their
    ``Amount`` (net of tax), in the project's currency:
 
@@ -44,6 +50,12 @@ Blocks, top to bottom:
 from __future__ import annotations
 
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.axis import ChartLines
+from openpyxl.chart.data_source import StrRef
+from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.series import SeriesLabel
+from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
+from openpyxl.xml.functions import Element
 from openpyxl.formatting.rule import FormulaRule, Rule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.differential import DifferentialStyle
@@ -82,12 +94,28 @@ TL_COLUMNS = ("Milestone ID", "Project ID", "Milestone", "Planned Date",
               "Invoice No", "Due Date", "Flag")
 TL_MONTH0 = 2 + len(TL_COLUMNS)  # first month column (1-based)
 DIGITS_COL = 9  # column I: digits helper of the totals block
+# small multiples of expected billing: a grid of one chart per currency
+# slot right of the tables (rows TOTALS_HEADER .. TIMELINE_TITLE - 2); each
+# panel is a currency band (one row) over a chart of CHART_ROWS - 1 rows
+# and a gap row, CHART_SPAN_COLS columns wide (CHART_GAP_EMU kept free on
+# each side of a chart)
+CHART_GRID_COLUMNS = 3
+CHART_FIRST_COL = DIGITS_COL + 2  # column K
+CHART_SPAN_COLS = 4  # columns per panel
+CHART_GAP_EMU = 57150  # 6 px
+CHART_COL_WIDTH = 8  # the timeline's month column width
+_COL_EMU = int(CHART_COL_WIDTH * 7) * 9525  # a CHART_COL_WIDTH column: 7 px a character
+CHART_TOP = TOTALS_HEADER
+CHART_ROWS = 12
+CHART_PANEL_ROWS = CHART_ROWS + 1
+assert CHART_TOP + CHART_PANEL_ROWS * -(-CURRENCY_SLOTS // CHART_GRID_COLUMNS) < TIMELINE_TITLE
 
 #: figure name -> cell. Keys: ("as_of", 0); ("currency", slot);
 #: ("digits", slot); ("total_<name>", slot) for TOTALS; ("aging", slot,
 #: bucket); ("forecast_month", m) (first day of the month); ("forecast",
 #: slot, m); ("timeline_month", j); ("timeline", i, header) for TL_COLUMNS;
-#: ("timeline_cell", i, j). Slots, months and rows count from 0.
+#: ("timeline_cell", i, j); ("chart_currency", slot) (the band above the
+#: slot's chart). Slots, months and rows count from 0.
 DASHBOARD_CELLS: dict[tuple, str] = {}
 #: cell -> formula text (no leading "="), every formula cell of the sheet
 DASHBOARD_FORMULAS: dict[str, str] = {}
@@ -107,6 +135,12 @@ _THIN = Side(style="thin", color="FFBFBFBF")
 
 def _addr(row: int, column: int) -> str:
     return f"{get_column_letter(column)}{row}"
+
+
+def chart_panel(slot: int) -> tuple[int, int]:
+    """(row, column), 1-based, of the top-left cell of ``slot``'s chart panel."""
+    across, down = slot % CHART_GRID_COLUMNS, slot // CHART_GRID_COLUMNS
+    return CHART_TOP + down * CHART_PANEL_ROWS, CHART_FIRST_COL + across * CHART_SPAN_COLS
 
 
 def _open_invoices(cur: str) -> str:
@@ -184,6 +218,12 @@ def _layout() -> None:
                 expr = (f'SUMIFS({col(_M, "Amount")},{col(_M, "Project Currency")},$B{r},'
                         f'{col(_M, "Flag")},"Ready to Invoice")+{expr}')
             forms[a] = f'IF($B{r}="","",ROUND({expr},{dig}))'
+    for s in range(CURRENCY_SLOTS):
+        row, column = chart_panel(s)
+        a = _addr(row, column)
+        cells[("chart_currency", s)] = a
+        cur = f"$B${TOTALS_FIRST + s}"
+        forms[a] = f'IF({cur}="","",{cur})'
     for m in range(FORECAST_MONTHS):
         a = _addr(FORECAST_HEADER, 3 + m)
         cells[("forecast_month", m)] = a
@@ -235,6 +275,96 @@ def _header(ws, row: int, labels: list[str], first_col: int = 2) -> None:
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
+class _ColumnChart(BarChart):
+    """A column chart whose automatic title stays off: Excel would otherwise
+    title a one-series chart with its series name, LibreOffice would not."""
+
+    # openpyxl's metaclass serialises only what a class body declares
+    __attrs__ = BarChart.__attrs__
+    __nested__ = BarChart.__nested__
+    __elements__ = BarChart.__elements__
+
+    def _write(self):
+        tree = super()._write()
+        tree.find("chart").insert(0, Element("autoTitleDeleted", val="1"))
+        # openpyxl writes no sourceLinked on data labels; LibreOffice then
+        # uses the cells' format (36,000.00) instead of ours
+        for fmt in tree.iter("numFmt"):
+            fmt.set("sourceLinked", "0")
+        return tree
+
+
+# one format for every currency: axis 0, 500, 5k, 1.5M; bar labels 36.0k,
+# 14.3k, 6.7M, 250 and nothing on a zero month
+_AXIS_FORMAT = '[>=1000000]#,##0.0,,"M";[>=1000]#,##0,"k";#,##0'
+_LABEL_FORMAT = '[>=1000000]#,##0.0,,"M";[>=1000]#,##0.0,"k";#,###'
+_BAR = "2E75B6"
+
+
+def _forecast_chart(slot: int) -> BarChart:
+    """One currency slot's expected billing by month, on its own scale."""
+    r = FORECAST_FIRST + slot
+    chart = _ColumnChart()
+    chart.type = "col"
+    chart.grouping = "clustered"
+    chart.title = None
+    chart.legend = None
+    chart.gapWidth = 60
+    last = get_column_letter(2 + FORECAST_MONTHS)
+    sheet = f"'{C.DASHBOARD_SHEET}'"
+    chart.add_data(Reference(range_string=f"{sheet}!$C${r}:${last}${r}"), from_rows=True)
+    chart.set_categories(Reference(
+        range_string=f"{sheet}!$C${FORECAST_HEADER}:${last}${FORECAST_HEADER}"))
+    series = chart.series[0]
+    cur = DASHBOARD_CELLS[("currency", slot)]
+    series.tx = SeriesLabel(strRef=StrRef(f"{sheet}!${cur[0]}${cur[1:]}"))
+    series.graphicalProperties.solidFill = _BAR
+    series.graphicalProperties.line.solidFill = _BAR
+    series.dLbls = DataLabelList(showVal=True, showSerName=False, showCatName=False,
+                                 showLegendKey=False, showPercent=False,
+                                 numFmt=_LABEL_FORMAT, dLblPos="outEnd")
+    chart.y_axis.numFmt = _AXIS_FORMAT
+    chart.y_axis.majorGridlines = ChartLines()
+    chart.x_axis.number_format = "mmm yy"
+    chart.x_axis.axPos = "b"
+    # openpyxl 3.1 leaves <c:delete> out, which Excel reads as hidden axes
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    return chart
+
+
+def _forecast_charts(ws) -> None:
+    """The small multiples: per slot a currency band over its chart."""
+    ws.cell(row=CHART_TOP - 1, column=CHART_FIRST_COL,
+            value="Expected billing by month, net of tax: one scale per currency").font = _BLOCK_FONT
+    last_col = CHART_FIRST_COL + CHART_GRID_COLUMNS * CHART_SPAN_COLS - 1
+    for c in range(CHART_FIRST_COL, last_col + 1):
+        ws.column_dimensions[get_column_letter(c)].width = CHART_COL_WIDTH
+    white = Side(style="thick", color="FFFFFFFF")
+    for s in range(CURRENCY_SLOTS):
+        row, column = chart_panel(s)
+        for k in range(CHART_SPAN_COLS):
+            c = ws.cell(row=row, column=column + k)
+            c.font, c.fill = _HEAD_FONT, _HEAD_FILL
+            c.alignment = Alignment(horizontal="centerContinuous", vertical="center")
+            # white edges part neighbouring bands
+            c.border = Border(left=white if k == 0 else None,
+                              right=white if k == CHART_SPAN_COLS - 1 else None)
+        band = f"{_addr(row, column)}:{_addr(row, column + CHART_SPAN_COLS - 1)}"
+        # an unused slot's band goes pale instead of a dark bar without text
+        ws.conditional_formatting.add(band, FormulaRule(
+            formula=[f'${get_column_letter(column)}${row}=""'],
+            fill=PatternFill("solid", start_color="FFF2F2F2", end_color="FFF2F2F2")))
+        chart = _forecast_chart(s)
+        # two-cell anchor: the chart fills its panel's cells in any app
+        chart.anchor = TwoCellAnchor(
+            editAs="oneCell",
+            _from=AnchorMarker(col=column - 1, row=row, colOff=CHART_GAP_EMU, rowOff=0),
+            to=AnchorMarker(col=column - 1 + CHART_SPAN_COLS - 1, row=row + CHART_ROWS - 1,
+                            colOff=_COL_EMU - CHART_GAP_EMU, rowOff=0))
+        ws.add_chart(chart)
+
+
 def build_dashboard(ws, digit_values, currencies=None) -> None:
     """Lay out the Dashboard sheet ``ws`` (formulas, formats, chart).
 
@@ -246,6 +376,7 @@ def build_dashboard(ws, digit_values, currencies=None) -> None:
     ws.column_dimensions["A"].width = 2
     ws["B1"] = "Milestone billing dashboard"
     ws["B1"].font = _TITLE_FONT
+    ws.row_dimensions[TITLE_ROW].height = 24  # room for the 16 pt title
     ws["B2"] = "As of"
     ws["B2"].font = Font(bold=True)
     ws["D2"] = ("Set Settings > As Of Date to look at a past date; blank means today. "
@@ -317,21 +448,7 @@ def build_dashboard(ws, digit_values, currencies=None) -> None:
     ws.conditional_formatting.add(aging_late, FormulaRule(
         formula=[f"N(D{AGING_FIRST})>0"], font=Font(color="FF9C0006")))
 
-    # chart of expected billing
-    chart = BarChart()
-    chart.type = "col"
-    chart.grouping = "clustered"
-    chart.title = "Expected billing by month (net, per currency)"
-    chart.y_axis.title = "Amount"
-    chart.y_axis.numFmt = "#,##0"
-    chart.height, chart.width = 7.5, 16
-    data = Reference(ws, min_col=2, max_col=2 + FORECAST_MONTHS,
-                     min_row=FORECAST_FIRST, max_row=FORECAST_FIRST + CURRENCY_SLOTS - 1)
-    cats = Reference(ws, min_col=3, max_col=2 + FORECAST_MONTHS,
-                     min_row=FORECAST_HEADER, max_row=FORECAST_HEADER)
-    chart.add_data(data, from_rows=True, titles_from_data=True)
-    chart.set_categories(cats)
-    ws.add_chart(chart, f"K{TOTALS_HEADER - 1}")
+    _forecast_charts(ws)
 
     # timeline
     ws.cell(row=TIMELINE_TITLE, column=2, value="Milestone timeline").font = _BLOCK_FONT
@@ -355,6 +472,8 @@ def build_dashboard(ws, digit_values, currencies=None) -> None:
             c = ws.cell(row=r, column=2 + k)
             if h.endswith("Date"):
                 c.number_format = "yyyy-mm-dd"
+            if h.endswith("Date") or h == "Invoice No":  # else a date runs into its neighbour
+                c.alignment = Alignment(horizontal="center")
             c.border = Border(bottom=_THIN)
         for j in range(TIMELINE_MONTHS):
             c = ws.cell(row=r, column=TL_MONTH0 + j)
@@ -375,7 +494,7 @@ def build_dashboard(ws, digit_values, currencies=None) -> None:
         border=Border(left=Side(style="medium", color="FF1F4E78"),
                       right=Side(style="medium", color="FF1F4E78"))))
 
-    widths = {"B": 14, "C": 15, "D": 28, "E": 13, "F": 15, "G": 13, "H": 17, "I": 8}
+    widths = {"B": 14, "C": 15, "D": 24, "E": 13, "F": 15, "G": 13, "H": 17, "I": 8}
     for letter, w in widths.items():
         ws.column_dimensions[letter].width = w
     ws.freeze_panes = None

@@ -114,6 +114,60 @@ def test_dashboard_cells_named():
     assert len(set(DASHBOARD_CELLS.values())) == len(DASHBOARD_CELLS)
 
 
+_C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _dashboard_charts(path: Path) -> list:
+    """Chart parts (parsed) of the Dashboard's drawing, in drawing order."""
+    from posixpath import dirname, join, normpath
+    from xml.etree import ElementTree as ET
+
+    with zipfile.ZipFile(path) as z:
+        def rels(part):
+            name = join(dirname(part), "_rels", part.rsplit("/", 1)[1] + ".rels")
+            return {r.get("Id"): normpath(join(dirname(part), r.get("Target"))).lstrip("/")
+                    for r in ET.fromstring(z.read(name)).iter(_REL)}
+        book = ET.fromstring(z.read("xl/workbook.xml"))
+        sheet_rid = next(s.get(_R_ID) for s in book.iter()
+                         if s.tag.endswith("}sheet") and s.get("name") == C.DASHBOARD_SHEET)
+        sheet = rels("xl/workbook.xml")[sheet_rid]
+        drawing = next(t for t in rels(sheet).values() if "/drawings/" in t)
+        targets = rels(drawing)
+        frames = ET.fromstring(z.read(drawing)).iter(f"{_C}chart")
+        return [ET.fromstring(z.read(targets[f.get(_R_ID)])) for f in frames]
+
+
+def test_dashboard_has_one_chart_per_currency_slot(template):
+    charts = _dashboard_charts(template)
+    assert len(charts) == CURRENCY_SLOTS
+    months = f"$C${DASHBOARD_CELLS[('forecast_month', 0)][1:]}"
+    for s, chart in enumerate(charts):
+        series = list(chart.iter(f"{_C}ser"))
+        assert len(series) == 1  # its own scale
+        name = series[0].find(f"{_C}tx/{_C}strRef/{_C}f").text
+        cur = DASHBOARD_CELLS[("currency", s)]
+        assert name == f"'{C.DASHBOARD_SHEET}'!${cur[0]}${cur[1:]}"
+        first = DASHBOARD_CELLS[("forecast", s, 0)]
+        last = DASHBOARD_CELLS[("forecast", s, FORECAST_MONTHS - 1)]
+        assert series[0].find(f"{_C}val/{_C}numRef/{_C}f").text == \
+            f"'{C.DASHBOARD_SHEET}'!${first[0]}${first[1:]}:${last[0]}${last[1:]}"
+        assert series[0].find(f"{_C}cat/{_C}numRef/{_C}f").text.startswith(
+            f"'{C.DASHBOARD_SHEET}'!{months}:")
+        # no legend ("Row N" for an empty slot in LibreOffice) and no auto title
+        assert chart.find(f"{_C}chart/{_C}legend") is None
+        assert chart.find(f"{_C}chart/{_C}autoTitleDeleted").get("val") == "1"
+    # the band above each chart names the slot's currency
+    wb = load_workbook(template)
+    ws = wb[C.DASHBOARD_SHEET]
+    for s in range(CURRENCY_SLOTS):
+        band = DASHBOARD_CELLS[("chart_currency", s)]
+        assert ws[band].value == f"={DASHBOARD_FORMULAS[band]}"
+        cur = DASHBOARD_CELLS[("currency", s)]
+        assert f"${cur[0]}${cur[1:]}" in DASHBOARD_FORMULAS[band]
+
+
 def test_rows_are_written_with_formulas(tmp_path):
     rows = sample_portfolio(AS_OF)
     path = build_workbook(tmp_path / "s.xlsx", **rows)
