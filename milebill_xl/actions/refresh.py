@@ -69,6 +69,9 @@ def _dashboard(changes: Changes, data: BookData, comp: Computation, as_of: date)
     for s in range(D.CURRENCY_SLOTS):
         cur = currencies[s] if s < len(currencies) else ""
         cells[cell[("currency", s)]] = cur or None
+        for echo in ("aging_currency", "forecast_currency", "chart_currency"):
+            if (echo, s) in cell:  # cells that repeat the slot's currency
+                put((echo, s), cur)
         for name in D.TOTALS:
             put((f"total_{name}", s), getattr(totals[cur], name) if cur else "")
         for bucket in D.AGING_BUCKETS:
