@@ -557,6 +557,11 @@ class InvoiceTemplate:
     fills them, and appends them to a copy of that zip."""
 
     def __init__(self, data: bytes, name: str = "invoice template"):
+        from ..workbook.guard import UnsafePackage, check_package
+        try:   # sizes, counts and DTDs before any part is unpacked or parsed
+            check_package(data, name, kind="Word document (.docx)")
+        except UnsafePackage as exc:
+            raise TemplateError(str(exc)) from None
         try:
             src = zipfile.ZipFile(io.BytesIO(data))
             infos = src.infolist()

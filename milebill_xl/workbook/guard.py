@@ -9,6 +9,8 @@ What is refused, and why:
 * a member that says it unpacks to more than ``MAX_MEMBER_SIZE``, or all
   members together to more than ``MAX_TOTAL_SIZE`` (a zip bomb: 2 GB of
   zeros compresses to 2 MB);
+* a member above 16 MB unpacked that compresses better than 200 to 1
+  (spreadsheet XML manages about 45 to 1, a bomb of zeros 1,000 to 1);
 * a member whose compressed data unpacks to more than it declares (a zip
   bomb that lies in its headers), checked by streaming every XML member
   through zlib in 1 MB steps, never holding it whole;
@@ -46,6 +48,11 @@ MAX_SHEETS = 1_000
 # book's Milestones sheet unpacks to about 710 MB: these limits leave room.
 MAX_MEMBER_SIZE = 1024 * 2**20        # bytes, uncompressed, one member
 MAX_TOTAL_SIZE = 2048 * 2**20         # bytes, uncompressed, all members
+# Spreadsheet XML deflates about 10-50 to 1 (the benchmark book: 45); a
+# part of spaces or zeros, 1,000 to 1. Above RATIO_FROM bytes unpacked, a
+# part must not claim more than MAX_RATIO times its compressed size.
+MAX_RATIO = 200
+RATIO_FROM = 16 * 2**20
 MAX_SHARED_STRINGS = 2_000_000
 MAX_CELLS = 10_000_000                # cells in one worksheet part
 
@@ -137,6 +144,9 @@ def _check(fh: BinaryIO, name: str, kind: str) -> None:
         if info.file_size > MAX_MEMBER_SIZE:
             raise _refuse(name, kind, f"part {info.filename} unpacks to {_mb(info.file_size)} "
                           f"(limit {_mb(MAX_MEMBER_SIZE)})")
+        if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise _refuse(name, kind, f"part {info.filename} unpacks to {_mb(info.file_size)} from "
+                          f"{info.compress_size:,} bytes, over {MAX_RATIO} to 1 (a zip bomb)")
         total += info.file_size
         if total > MAX_TOTAL_SIZE:
             raise _refuse(name, kind, f"its parts unpack to more than {_mb(MAX_TOTAL_SIZE)} "
