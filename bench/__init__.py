@@ -1,0 +1,1 @@
+"""milebill_xl benchmarks: ``python -m bench`` (see bench/README.md)."""
