@@ -20,6 +20,11 @@ from . import corpus
 MILEBILL = Path(sys.executable).with_name("milebill")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "crash: kills milebill processes (about 2 minutes); "
+                            "runs in CI, skip locally with -m 'not crash'")
+
+
 @dataclass
 class Ran:
     code: int
