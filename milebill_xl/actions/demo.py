@@ -78,8 +78,8 @@ def run(folder: Path, as_of: date | None = None, console: Console | None = None)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / WORKBOOK
-    if path.exists():
-        raise BookError(f"{path} already exists; run the demo into an empty folder")
+    if path.exists():  # a previous demo run: start it again from scratch
+        _clear_previous_run(folder, path)
     build_workbook(path, **initial_rows(a))
     book = FileBook(path)
     result = DemoResult(folder, path, as_of=a)
@@ -170,6 +170,20 @@ def run(folder: Path, as_of: date | None = None, console: Console | None = None)
     rep = report.run(book, a)
     _summary(out, result, rep)
     return result
+
+
+def _clear_previous_run(folder: Path, path: Path) -> None:
+    """Remove what an earlier demo left in ``folder`` (its workbook, lock
+    file and invoice documents), nothing else."""
+    import shutil
+    path.unlink()
+    lock_file = folder / f".{path.name}.milebill-lock"
+    lock_file.unlink(missing_ok=True)
+    invoices = folder / "invoices"
+    if invoices.is_dir():
+        for doc in list(invoices.glob("INV-*")) + list(invoices.glob("CN-*")):
+            doc.unlink()
+        shutil.rmtree(invoices / ".milebill-pending", ignore_errors=True)
 
 
 def _expect(errors, what: str) -> None:
