@@ -36,6 +36,7 @@ import re
 import struct
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -79,19 +80,28 @@ def _mb(n: int) -> str:
     return f"{n / 2**20:,.0f} MB"
 
 
+@dataclass(frozen=True)
+class PackageScan:
+    """What the scan saw on its way through every worksheet, so a reader
+    need not unpack a big sheet again just to look for these (at 100,000
+    milestones the Milestones sheet unpacks to about 700 MB)."""
+
+    error_cell_parts: frozenset[str] = frozenset()   # sheets with t="e" cells
+    merge_cell_parts: frozenset[str] = frozenset()   # sheets mentioning mergeCell
+
+
 def check_package(source: str | os.PathLike | bytes, name: str | None = None,
-                  kind: str = "workbook") -> None:
+                  kind: str = "workbook") -> PackageScan:
     """Raise :class:`UnsafePackage` unless ``source`` (a path or the file's
     bytes) is within every limit above. ``name`` is shown in messages."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         name = name or kind
         fh: BinaryIO = io.BytesIO(source)
-        _check(fh, name, kind)
-        return
+        return _check(fh, name, kind)
     path = Path(source)
     name = name or path.name
     with open(path, "rb") as fh:
-        _check(fh, name, kind)
+        return _check(fh, name, kind)
 
 
 def _refuse(name: str, kind: str, why: str) -> UnsafePackage:
@@ -120,7 +130,7 @@ def _member_count(fh: BinaryIO) -> int | None:
     return count
 
 
-def _check(fh: BinaryIO, name: str, kind: str) -> None:
+def _check(fh: BinaryIO, name: str, kind: str) -> PackageScan:
     count = _member_count(fh)
     if count is not None and count > MAX_MEMBERS:
         raise _refuse(name, kind, f"it holds {count:,} parts (limit {MAX_MEMBERS:,})")
@@ -151,9 +161,15 @@ def _check(fh: BinaryIO, name: str, kind: str) -> None:
         if total > MAX_TOTAL_SIZE:
             raise _refuse(name, kind, f"its parts unpack to more than {_mb(MAX_TOTAL_SIZE)} "
                           "in all")
+    errors, merges = set(), set()
     for info in infos:
         if _XML_NAME.match(info.filename):
-            _scan_member(fh, info, name, kind)
+            has_errors, has_merges = _scan_member(fh, info, name, kind)
+            if has_errors:
+                errors.add(info.filename)
+            if has_merges:
+                merges.add(info.filename)
+    return PackageScan(frozenset(errors), frozenset(merges))
 
 
 def _raw_data_start(fh: BinaryIO, info: zipfile.ZipInfo, name: str) -> int:
@@ -165,8 +181,9 @@ def _raw_data_start(fh: BinaryIO, info: zipfile.ZipInfo, name: str) -> int:
     return info.header_offset + 30 + nlen + xlen
 
 
-def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str) -> None:
-    """Stream one XML member: unpacked size as declared, no DTD, counts."""
+def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str) -> tuple[bool, bool]:
+    """Stream one XML member: unpacked size as declared, no DTD, counts.
+    Returns whether a worksheet may hold error cells and merged cells."""
     fh.seek(_raw_data_start(fh, info, name))
     left_in = info.compress_size
     inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
@@ -178,6 +195,7 @@ def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str) -> N
     is_sheet = bool(_SHEET_PART.match(part))
     is_workbook = lower in ("xl/workbook.xml",)
     counted = 0
+    has_errors = has_merges = False
     limit = MAX_SHARED_STRINGS if is_sst else MAX_CELLS if is_sheet else MAX_SHEETS
     counter = _SI_END if is_sst else _CELL_START if is_sheet else _SHEET_EL if is_workbook else None
     while True:
@@ -209,13 +227,22 @@ def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str) -> N
             if mark in window:
                 raise _refuse(name, kind, f"part {part} declares a DOCTYPE or ENTITY "
                               "(XML entity expansion or external entity)")
-        if counter is not None:
+        if is_sheet:
+            if not has_errors and (b't="e"' in window or b"t='e'" in window):
+                has_errors = True
+            if not has_merges and b"mergeCell" in window:
+                has_merges = True
+            # "<c" counts every cell (and a few <col>/<cfRule>: an upper
+            # bound, cheap); a prefixed sheet (<x:c>) takes the exact regex
+            counted += out.count(b"<c") if b":c" not in out else len(counter.findall(out))
+        elif counter is not None:
             counted += len(counter.findall(out))
-            if counted > limit:
-                what = ("shared strings" if is_sst else "cells in one sheet" if is_sheet
-                        else "sheets")
-                raise _refuse(name, kind, f"it has more than {limit:,} {what} ({part})")
+        if counted > limit:
+            what = ("shared strings" if is_sst else "cells in one sheet" if is_sheet
+                    else "sheets")
+            raise _refuse(name, kind, f"it has more than {limit:,} {what} ({part})")
         tail = window[-_OVERLAP:]
     if produced != info.file_size:
         raise UnsafePackage(f"{name} is damaged: part {part} unpacks to {produced:,} bytes, "
                             f"not the {info.file_size:,} it declares")
+    return has_errors, has_merges

@@ -207,7 +207,7 @@ def read_raw_tables(path: str | Path,
     names asked for. A table the workbook lacks is simply absent."""
     path = Path(path)
     _check_file(path)
-    check_package(path)   # size, count and DTD limits before any XML is parsed
+    scan = check_package(path)   # size, count and DTD limits before any XML is parsed
     wanted = {n.lower(): n for n in names}
     with _open_zip(path) as z:
         found = [loc for loc in table_locations(z) if loc.name.lower() in wanted]
@@ -216,7 +216,11 @@ def read_raw_tables(path: str | Path,
             by_sheet.setdefault(loc.sheet, []).append(loc)
         errors = {}
         for sheet, locs in by_sheet.items():
-            xml = z.read(locs[0].sheet_part)
+            part = locs[0].sheet_part
+            if part not in scan.error_cell_parts and part not in scan.merge_cell_parts:
+                errors[sheet] = {}   # the guard's scan saw neither: no need to unpack it
+                continue
+            xml = z.read(part)
             _refuse_merged(xml, locs)
             errors[sheet] = error_cells(xml)
         unsupported = {locs[0].sheet_part for locs in by_sheet.values()
