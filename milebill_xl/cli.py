@@ -253,5 +253,30 @@ def share(path: Path, out_dir: Path | None, as_of: date | None) -> None:
     click.echo(f"wrote {out}")
 
 
+@main.command()
+@click.argument("book_a", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("book_b", type=click.Path(dir_okay=False, path_type=Path))
+@json_option
+def reconcile(book_a: Path, book_b: Path, as_json: bool) -> None:
+    """Compare two copies of a workbook; exit 1 on invoice-number conflicts."""
+    from .actions import reconcile as action
+    try:
+        rec = action.run(book_a, book_b)
+    except BookError as exc:
+        _book_error(exc, as_json)
+    if as_json:
+        _print_json(rec.to_json())
+    elif rec.conflicts:
+        click.echo(f"{len(rec.conflicts)} conflict(s) between {book_a.name} and {book_b.name}; "
+                   "do not merge them until each is resolved:", err=True)
+        for c in rec.conflicts:
+            click.echo(f"  {c['kind']}: {c['message']}", err=True)
+    else:
+        click.echo(f"no conflicts: {len(rec.shared)} invoice(s) in both, "
+                   f"{len(rec.only_a)} only in {book_a.name}, {len(rec.only_b)} only in {book_b.name}")
+    if rec.conflicts:
+        sys.exit(EXIT_PROBLEMS)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
