@@ -559,7 +559,7 @@ class InvoiceTemplate:
     def __init__(self, data: bytes, name: str = "invoice template"):
         from ..workbook.guard import UnsafePackage, check_package
         try:   # sizes, counts and DTDs before any part is unpacked or parsed
-            check_package(data, name, kind="Word document (.docx)")
+            check_package(data, name, kind=".docx file")
         except UnsafePackage as exc:
             raise TemplateError(str(exc)) from None
         try:
