@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 import zipfile
 from dataclasses import replace
 from datetime import date, timedelta
@@ -498,19 +497,18 @@ def test_different_numbers_never_share_a_file():
     assert safe_document_name("INV/1") == safe_document_name("INV/1")
 
 
-# ---- speed --------------------------------------------------------------------
+# ---- many documents ---------------------------------------------------------
 
 
-def test_many_renders_are_fast(tmp_path):
+def test_many_renders_from_one_parsed_template(tmp_path):
+    """One parsed template renders many documents, each with its own
+    figures (speed is measured in bench/, not here)."""
     tpl = load_template()
     prj = project()
     docs = [document_data(invoice_for(prj, 100 + i, no=f"INV-2026-{i:04d}"), prj, milestone(), settings())
             for i in range(1, 101)]
-    start = time.perf_counter()
     for d in docs:
         render_invoice(d, tpl, tmp_path / safe_document_name(d.invoice_no))
-    elapsed = time.perf_counter() - start
-    assert elapsed < 10, f"100 renders took {elapsed:.1f}s"
     assert "INV-2026-0100" in all_text(tmp_path / "INV-2026-0100.docx")
     assert usd(Decimal(200) * Decimal("1.2")) in all_text(tmp_path / "INV-2026-0100.docx")
 
