@@ -28,49 +28,12 @@ class CellProblem(ValueError):
 
 # --------------------------------------------------------------- addressing
 
-def column_letter(col: int) -> str:
-    """1 -> 'A', 27 -> 'AA'."""
-    if col < 1:
-        raise ValueError(f"column number must be 1 or more, got {col}")
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def column_number(letters: str) -> int:
-    """'A' -> 1, 'aa' -> 27."""
-    n = 0
-    for ch in letters.upper():
-        if not "A" <= ch <= "Z":
-            raise ValueError(f"not a column: {letters!r}")
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-_A1 = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)\Z")
-
-
-def split_a1(ref: str) -> tuple[int, int]:
-    """'C3' -> (row 3, column 3), both 1-based."""
-    m = _A1.match(ref.strip())
-    if not m:
-        raise ValueError(f"not a cell address: {ref!r}")
-    return int(m.group(2)), column_number(m.group(1))
-
-
-def a1(row: int, col: int) -> str:
-    """(3, 3) -> 'C3' (1-based row and column)."""
-    return f"{column_letter(col)}{row}"
-
-
-def split_range(ref: str) -> tuple[int, int, int, int]:
-    """'A1:V101' -> (first row, first col, last row, last col), 1-based."""
-    first, _, last = ref.partition(":")
-    r1, c1 = split_a1(first)
-    r2, c2 = split_a1(last) if last else (r1, c1)
-    return r1, c1, r2, c2
+# One implementation of A1 addressing, shared with the writer (ooxml.py).
+from .ooxml import cell_ref as a1  # noqa: E402,F401  (3, 3) -> 'C3'
+from .ooxml import col_letters as column_letter  # noqa: E402,F401  27 -> 'AA'
+from .ooxml import col_number as column_number  # noqa: E402,F401  'aa' -> 27
+from .ooxml import parse_range as split_range  # noqa: E402,F401  'A1:V101' -> (1, 1, 101, 22)
+from .ooxml import parse_ref as split_a1  # noqa: E402,F401  'C3' -> (3, 3)
 
 
 _PLAIN_SHEET = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
