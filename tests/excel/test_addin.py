@@ -407,3 +407,16 @@ def test_libreoffice_imports_the_same_module_text(built, tmp_path, soffice):
         # LibreOffice hides the Attribute lines as the VBA editor does.
         assert _LO_HEADER.sub("", text).rstrip("\n") == \
             _without_attributes(source).rstrip("\n"), f"module {name} differs"
+
+
+def test_cli_addin_build_writes_the_addin(tmp_path):
+    """`milebill addin build DIR` is the documented way to get the add-in."""
+    from click.testing import CliRunner
+
+    from milebill_xl.cli import main
+    res = CliRunner().invoke(main, ["addin", "build", str(tmp_path), "--xlsm"])
+    assert res.exit_code == 0, res.output
+    xlam, xlsm = tmp_path / "MileBill.xlam", tmp_path / "MileBill.xlsm"
+    assert str(xlam) in res.output and xlam.is_file() and xlsm.is_file()
+    with zipfile.ZipFile(xlam) as z:
+        assert "xl/vbaProject.bin" in z.namelist()
