@@ -65,6 +65,13 @@ _DTD_MARKS = tuple(m for word in (b"<!DOCTYPE", b"<!ENTITY")
                    for m in (word, word.decode().encode("utf-16-le"),
                              word.decode().encode("utf-16-be")))
 _OVERLAP = max(len(m) for m in _DTD_MARKS) + 8
+# Every mark holds the byte "!", and "<!" (UTF-8) or "<\0!" (UTF-16, either
+# byte order): a chunk without them cannot hold a mark, and most sheets have
+# no "!" at all (bytes `in` of one byte is a memchr), so the six exact
+# searches run only on the rare chunk that has a candidate.
+_DTD_HINT = re.compile(rb"<\x00?!")
+_ERROR_TYPE = re.compile(rb"t=(?:\"e\"|'e')")     # t="e" or t='e'
+_PREFIX_C = re.compile(rb":c")                       # sre finds this faster than bytes `in`
 _SI_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?si>")
 _CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c[\s/>]")
 _SHEET_EL = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sheet\s")
@@ -222,26 +229,33 @@ def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str) -> t
         if produced > info.file_size or produced > MAX_MEMBER_SIZE:
             raise _refuse(name, kind, f"part {part} unpacks to more than the "
                           f"{info.file_size:,} bytes it declares")
-        window = tail + out
-        for mark in _DTD_MARKS:
-            if mark in window:
-                raise _refuse(name, kind, f"part {part} declares a DOCTYPE or ENTITY "
-                              "(XML entity expansion or external entity)")
+        # Only the seam (end of the previous chunk + start of this one) is
+        # concatenated, for a mark or flag split across two chunks; each
+        # check is one pass over the chunk, skipped once its flag is set.
+        seam = tail + out[:_OVERLAP]
+        for buf in (seam, out):
+            if b"!" in buf and _DTD_HINT.search(buf) is not None:
+                for mark in _DTD_MARKS:
+                    if mark in buf:
+                        raise _refuse(name, kind, f"part {part} declares a DOCTYPE or ENTITY "
+                                      "(XML entity expansion or external entity)")
         if is_sheet:
-            if not has_errors and (b't="e"' in window or b"t='e'" in window):
+            if not has_errors and (_ERROR_TYPE.search(out) is not None
+                                   or _ERROR_TYPE.search(seam) is not None):
                 has_errors = True
-            if not has_merges and b"mergeCell" in window:
+            if not has_merges and (b"mergeCell" in out or b"mergeCell" in seam):
                 has_merges = True
             # "<c" counts every cell (and a few <col>/<cfRule>: an upper
             # bound, cheap); a prefixed sheet (<x:c>) takes the exact regex
-            counted += out.count(b"<c") if b":c" not in out else len(counter.findall(out))
+            counted += (out.count(b"<c") if _PREFIX_C.search(out) is None
+                        else len(counter.findall(out)))
         elif counter is not None:
             counted += len(counter.findall(out))
         if counted > limit:
             what = ("shared strings" if is_sst else "cells in one sheet" if is_sheet
                     else "sheets")
             raise _refuse(name, kind, f"it has more than {limit:,} {what} ({part})")
-        tail = window[-_OVERLAP:]
+        tail = out[-_OVERLAP:] if len(out) >= _OVERLAP else (tail + out)[-_OVERLAP:]
     if produced != info.file_size:
         raise UnsafePackage(f"{name} is damaged: part {part} unpacks to {produced:,} bytes, "
                             f"not the {info.file_size:,} it declares")
