@@ -96,8 +96,15 @@ def round_money(amount: Decimal | int | str | float, currency: str) -> Decimal:
     """``amount`` rounded to the minor unit of ``currency``, half away from
     zero, as Excel's ``ROUND(amount, digits)``: 2.675 USD -> 2.68,
     -2.675 USD -> -2.68, 2.5 JPY -> 3."""
-    with arithmetic():
-        return to_decimal(amount).quantize(quantum(currency), rounding=ROUND_HALF_UP)
+    # The context passed to quantize is what ``with arithmetic():`` would
+    # install (a private copy, so its flags stay private): the same result
+    # without entering a context per amount (30,000 calls for 10,000 rows).
+    if type(amount) is not Decimal:
+        amount = to_decimal(amount)
+    return amount.quantize(quantum(currency), ROUND_HALF_UP, _ROUNDING)
+
+
+_ROUNDING = ARITHMETIC.copy()
 
 
 def zero(currency: str) -> Decimal:
