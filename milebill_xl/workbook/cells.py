@@ -101,6 +101,9 @@ def to_text(value: object, label: str) -> str:
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
 
 
+_FLOAT_DECIMALS: dict[float, Decimal] = {}
+
+
 def to_decimal(value: object, label: str) -> Decimal | None:
     """A number cell as an exact Decimal (0.1 stays 0.1); blank -> None.
 
@@ -109,11 +112,21 @@ def to_decimal(value: object, label: str) -> Decimal | None:
     because reading it would be a guess."""
     t = type(value)
     if t is float:
+        # A column repeats few distinct amounts: one Decimal per distinct
+        # float (Decimals are immutable; only 0.0 and -0.0 are equal floats
+        # of different repr, and both give Decimal(0)). NaN never hits.
+        d = _FLOAT_DECIMALS.get(value)
+        if d is not None:
+            return d
         if value.is_integer():
-            return Decimal(int(value))
-        if value != value or value in (float("inf"), float("-inf")):
+            d = Decimal(int(value))
+        elif value != value or value in (float("inf"), float("-inf")):
             raise CellProblem(f"{label} must be a number, got {value}")
-        return Decimal(repr(value))
+        else:
+            d = Decimal(repr(value))
+        if len(_FLOAT_DECIMALS) < 65_536:
+            _FLOAT_DECIMALS[value] = d
+        return d
     if t is int:
         return Decimal(value)
     if value is None:
