@@ -15,7 +15,9 @@ import os
 import re
 import shutil
 import struct
+import signal
 import subprocess
+import sys
 import time
 import zipfile
 import zlib
@@ -38,25 +40,37 @@ LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
 XXE = b'<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
 
 
+# Linux gives a child the peak RSS of the process that forked it (kept
+# across exec), so a child of a large pytest process would report pytest's
+# size. A small, freshly started wrapper runs milebill and reports the peak
+# of its own child, which is milebill's alone.
+_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "rc = subprocess.call(sys.argv[2:])\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "open(sys.argv[1], 'w').write(str(peak))\n"
+    "sys.exit(rc)\n"
+)
+
+
 def measured(*args: str, cwd: Path) -> tuple[int, str, float, float]:
     """Run milebill; return (exit code, output, seconds, peak RSS in MB)."""
+    peak_file = cwd / "peak.txt"
     with open(cwd / "out.txt", "w+b") as out:
         start = time.monotonic()
-        proc = subprocess.Popen([str(MILEBILL), *map(str, args)], cwd=cwd, stdout=out,
-                                stderr=subprocess.STDOUT)
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - start > TIME_LIMIT_S * 3:
-                proc.kill()
-                pytest.fail(f"milebill {args[0]} hung on {args[1]}")
-            time.sleep(0.01)
+        proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, str(peak_file),
+                                 str(MILEBILL), *map(str, args)], cwd=cwd, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            proc.wait(timeout=TIME_LIMIT_S * 3)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            pytest.fail(f"milebill {args[0]} hung on {args[1]}")
         seconds = time.monotonic() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
-    return proc.returncode, text, seconds, usage.ru_maxrss / 1024
+    return proc.returncode, text, seconds, int(peak_file.read_text()) / 1024
 
 
 # ------------------------------------------------------------ packages
