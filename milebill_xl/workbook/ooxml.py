@@ -275,32 +275,42 @@ def render_cell(p: str, ref: str, style: bytes | None, value: object, date1904: 
     Text is an inline string and never a formula, whatever it starts with.
     """
     s_attr = f' s="{style.decode("ascii")}"' if style is not None else ""
-    head = f'<{p}c r="{ref}"{s_attr}'
+    return f'<{p}c r="{ref}"{s_attr}'.encode() + cell_tail(p, value, date1904)
+
+
+@functools.lru_cache(maxsize=512)
+def formula_elem(p: str, text: str) -> bytes:
+    """The ``<f>`` element of a formula (leading '=' dropped); cached per text."""
+    text = text[1:] if text.startswith("=") else text
+    if not text:
+        raise ValueError("empty formula")
+    return f"<{p}f>{escape_xml(text)}</{p}f>".encode()
+
+
+def cell_tail(p: str, value: object, date1904: bool) -> bytes:
+    """What follows ``<c r=".." s=".."`` in :func:`render_cell`'s output: the
+    type attribute, the end of the start tag, the content and ``</c>``."""
     if value is None:
-        return (head + "/>").encode()
+        return b"/>"
     if isinstance(value, Formula):
-        text = value.text[1:] if value.text.startswith("=") else value.text
-        if not text:
-            raise ValueError("empty formula")
-        f = f"<{p}f>{escape_xml(text)}</{p}f>"
+        f = formula_elem(p, value.text)
         c = value.cached
         if c is None:
-            return (f"{head}>{f}</{p}c>").encode()
+            return b">" + f + f"</{p}c>".encode()
         if isinstance(c, Formula):
             raise TypeError("a formula's cached value cannot be a formula")
         if isinstance(c, bool):
-            return (f'{head} t="b">{f}<{p}v>{int(c)}</{p}v></{p}c>').encode()
+            return b' t="b">' + f + f"<{p}v>{int(c)}</{p}v></{p}c>".encode()
         if isinstance(c, str):
             if len(c) > MAX_TEXT:
                 raise ValueError("cached text too long")
-            return (f'{head} t="str">{f}<{p}v>{escape_text(c)}</{p}v></{p}c>').encode()
-        num = _numeric(c, date1904)
-        return (f"{head}>{f}<{p}v>{num}</{p}v></{p}c>").encode()
+            return b' t="str">' + f + f"<{p}v>{escape_text(c)}</{p}v></{p}c>".encode()
+        return b">" + f + f"<{p}v>{_numeric(c, date1904)}</{p}v></{p}c>".encode()
     if isinstance(value, bool):
-        return (f'{head} t="b"><{p}v>{int(value)}</{p}v></{p}c>').encode()
+        return f' t="b"><{p}v>{int(value)}</{p}v></{p}c>'.encode()
     if isinstance(value, str):
-        return (f'{head} t="inlineStr">{_text_elem(p, value)}</{p}c>').encode()
-    return (f"{head}><{p}v>{_numeric(value, date1904)}</{p}v></{p}c>").encode()
+        return f' t="inlineStr">{_text_elem(p, value)}</{p}c>'.encode()
+    return f"><{p}v>{_numeric(value, date1904)}</{p}v></{p}c>".encode()
 
 
 def _numeric(value: object, date1904: bool) -> str:
@@ -323,6 +333,22 @@ def check_value(value: object, date1904: bool = False) -> None:
         escape_xml(value.text)
         if value.cached is not None and not isinstance(value.cached, (bool, str)):
             check_value(value.cached, date1904)
+        return
+    _check_number_or_date(value, date1904)
+
+
+def _check_number_or_date(value: object, date1904: bool) -> None:
+    # the checks number_text makes, without building the text (cheaper)
+    cls = type(value)
+    if cls is Decimal:
+        if not value.is_finite() or abs(value) > _MAX_DOUBLE:  # type: ignore[union-attr]
+            raise ValueError(f"cannot write {value!r} to a cell")
+        return
+    if cls is int:
+        return
+    if cls is float:
+        if not math.isfinite(value):  # type: ignore[arg-type]
+            raise ValueError(f"cannot write {value!r} to a cell")
         return
     if _is_number(value):
         number_text(value)  # type: ignore[arg-type]

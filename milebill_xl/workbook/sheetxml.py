@@ -12,7 +12,7 @@ import bisect
 import re
 
 from . import ooxml
-from .ooxml import TAG_BODY, attrs, set_attr
+from .ooxml import TAG_BODY, Formula, attrs, set_attr
 
 _PFX = rb"(?:[A-Za-z_][\w.\-]*:)?"
 
@@ -52,10 +52,17 @@ class SheetDoc:
             a = attrs(cm.group("body"))
             if b"style" in a and b"min" in a and b"max" in a:
                 self.col_styles.append((int(a[b"min"]), int(a[b"max"]), a[b"style"]))
-        self._row_re = re.compile(b"<" + p + rb"row(" + TAG_BODY + rb")(?:/>|>(.*?)</" + p
-                                  + rb"row>)", re.S)
         self._cell_re = re.compile(b"<" + p + rb"c(" + TAG_BODY + rb")(?:/>|>(.*?)</" + p
                                    + rb"c>)", re.S)
+        # start tags only: element ends are found with bytes.find (a lazy
+        # regex over each row's and cell's content is what made scans slow)
+        self._row_start = re.compile(b"<" + p + rb"row(" + TAG_BODY + rb")(/?)>")
+        self._cell_start = re.compile(b"<" + p + rb"c(" + TAG_BODY + rb")(/?)>")
+        rm = _ROOT_RE.search(data)
+        self.root_tag = (rm.group(0)[:-2] + b">") if rm and rm.group(0).endswith(b"/>") \
+            else (rm.group(0) if rm else b"")
+        self.root_name = rm.group(1) if rm else b""
+        self.checked: list[bytes] = []    # the bytes the last render wrote anew
         self._rows_scanned = False
         self.row_nums: list[int] = []
         self.row_spans: list[tuple[int, int]] = []
@@ -71,22 +78,41 @@ class SheetDoc:
             return
         start, end = self.inner
         d = self.data
-        if b"<![CDATA[" in d[start:end]:
+        if d.find(b"<![CDATA[", start, end) >= 0:
             raise SheetError(f"{self.part}: CDATA in sheetData is not supported")
         prev = 0
         nums, spans, parts = self.row_nums, self.row_spans, self._row_pos
         r_attr = _R_ROW.search
-        for m in self._row_re.finditer(d, start, end):
-            rm = r_attr(m.group(1))
+        open_tag = b"<" + self.prefix + b"row"
+        close_tag = b"</" + self.prefix + b"row>"
+        n_close = len(close_tag)
+        find, match = d.find, self._row_start.match
+        pos = start
+        while True:
+            k = find(open_tag, pos, end)
+            if k < 0:
+                break
+            m = match(d, k, end)
+            if m is None:
+                pos = k + 1
+                continue
+            body = m.group(1)
+            rm = r_attr(body)
             r = int(rm.group(1)) if rm else prev + 1
             if r <= prev:
                 raise SheetError(f"{self.part}: rows out of order at row {r}")
             nums.append(r)
-            spans.append((m.start(), m.end()))
-            if m.group(2) is None:
+            if m.group(2):
+                spans.append((k, m.end()))
                 parts.append((m.end(1), m.end(), m.end()))
+                pos = m.end()
             else:
-                parts.append((m.end(1), m.start(2), m.end(2)))
+                c = find(close_tag, m.end(), end)
+                if c < 0:
+                    raise SheetError(f"{self.part}: unterminated <row> (row {r})")
+                spans.append((k, c + n_close))
+                parts.append((m.end(1), m.end(), c))
+                pos = c + n_close
             prev = r
         self.row_index = {r: i for i, r in enumerate(nums)}
         self._rows_scanned = True
@@ -112,12 +138,33 @@ class SheetDoc:
         got = {}
         prev = 0
         r_attr = _R_CELL.search
-        for m in self._cell_re.finditer(self.data, s, e):
+        d = self.data
+        find, match = d.find, self._cell_start.match
+        open_tag = b"<" + self.prefix + b"c"
+        close_tag = b"</" + self.prefix + b"c>"
+        n_close = len(close_tag)
+        pos = s
+        while True:
+            k = find(open_tag, pos, e)
+            if k < 0:
+                break
+            m = match(d, k, e)
+            if m is None:
+                pos = k + 1
+                continue
+            if m.group(2):
+                ce = m.end()
+            else:
+                ce = find(close_tag, m.end(), e)
+                if ce < 0:
+                    raise SheetError(f"{self.part}: unterminated <c> in row {row}")
+                ce += n_close
             body = m.group(1)
             rm = r_attr(body)
             c = _col_of(rm.group(1)) if rm else prev + 1
-            got[c] = (m.start(), m.end(), body)
+            got[c] = (k, ce, body)
             prev = c
+            pos = ce
         self._cells_cache[row] = got
         return got
 
@@ -188,11 +235,27 @@ class SheetDoc:
                     "overwrite all its cells together")
 
     def render(self, date1904: bool, is_header=lambda r, c: False) -> bytes:
-        """The part with pending writes spliced in (pending stays until reset)."""
+        """The part with pending writes spliced in (pending stays until reset).
+
+        A write whose cell already holds exactly what it would write (same
+        bytes; a formula without cached value also matches the same formula
+        with an empty ``<v>``) changes nothing, and a row none of whose
+        writes changes anything is not touched. Changed cells of a row whose
+        cells all stay are replaced in place; a row that gains cells (or a
+        new row) is rebuilt, its untouched cells kept as raw bytes. Returns
+        ``self.data`` itself when nothing changes. ``self.checked`` holds the
+        new bytes (to check them for well-formedness).
+        """
         self._scan_rows()
         self._shared_masters = set()
         d = self.data
         p = self.prefix.decode()
+        pb = self.prefix
+        c_open = b"<" + pb + b"c"
+        skip_head = 2 + len(pb)                   # len(b"<c"), prefix included
+        f_close = b"</" + pb + b"c>"
+        empty_v = b"<" + pb + b"v></" + pb + b"v>" + f_close
+        tail_of = ooxml.cell_tail
         edits: list[tuple[int, int, bytes]] = []
         styles: dict[int, dict[int, bytes | None]] = {}
         bounds = [None, None, None, None]  # r1 c1 r2 c2 of written cells
@@ -214,42 +277,90 @@ class SheetDoc:
                     return s
             return None
 
+        def note(r: int, c: int) -> None:
+            for k, v, f in ((0, r, min), (1, c, min), (2, r, max), (3, c, max)):
+                bounds[k] = v if bounds[k] is None else f(bounds[k], v)
+
         for r in sorted(self.pending):
             changes = self.pending[r]
             i = self.row_index.get(r)
             existing = self.cells(r)
+            rs = str(r)
+            # ---- which writes change something: in-place replacements
+            inplace: list[tuple[int, int, bytes]] = []
+            grows = i is None
+            for c, value in changes.items():
+                cell = existing.get(c)
+                if cell is None:
+                    if value is not None:
+                        grows = True
+                    continue
+                cs, ce, body = cell
+                ref = (_letters(c) + rs).encode()
+                head = b' r="' + ref + b'"'
+                tail = tail_of(p, value, date1904)
+                if body.startswith(head):
+                    rest = body[len(head):]
+                    if rest.startswith(b' s="'):
+                        q = rest.find(b'"', 4)
+                        st = rest[4:q]
+                        at = cs + skip_head + len(head) + q + 1
+                        new_head = head + rest[:q + 1]
+                    else:
+                        st, at, new_head = None, cs + skip_head + len(head), head
+                    n = ce - at
+                    if n == len(tail) and d.startswith(tail, at):
+                        continue                              # already there
+                    if (n == len(tail) - len(f_close) + len(empty_v)
+                            and type(value) is Formula and value.cached is None
+                            and d.startswith(tail[:-len(f_close)], at)
+                            and d.startswith(empty_v, ce - len(empty_v))):
+                        continue                              # same, empty <v>
+                else:
+                    st = _style(body)
+                    new_head = head + (b' s="' + st + b'"' if st is not None else b"")
+                self._note_shared_master(d[cs:ce])
+                inplace.append((cs, ce, c_open + new_head + tail))
+                if value is not None:
+                    note(r, c)
+            if not grows:
+                inplace.sort()
+                edits.extend(inplace)
+                continue
+            # ---- the row gains cells (or is new): rebuild it
             if i is not None:
                 tag, in_s, in_e, end = self._row_parts(i)
                 ra = self.row_attrs(r)
             else:
                 tag, in_s, in_e, end = f'<{p}row r="{r}">'.encode(), -1, -1, -1
                 ra = {}
+            replaced = {}
+            for cs, ce, new in inplace:
+                replaced[cs] = new
             row_style = ra.get(b"s") if ra.get(b"customFormat") in (b"1", b"true") else None
             row_st: dict[int, bytes | None] = {}
             out: list[bytes] = []
             for c in sorted(set(existing) | set(changes)):
-                if c in changes:
-                    value = changes[c]
-                    if c in existing:
-                        st = _style(existing[c][2])
-                        self._note_shared_master(d[existing[c][0]:existing[c][1]])
-                    elif value is None:
-                        continue
-                    else:
-                        st = style_for_new(r, c, row_style)
-                    out.append(ooxml.render_cell(p, _letters(c) + str(r), st, value, date1904))
-                    row_st[c] = st
-                    if value is not None:
-                        for k, v, f in ((0, r, min), (1, c, min), (2, r, max), (3, c, max)):
-                            bounds[k] = v if bounds[k] is None else f(bounds[k], v)
-                else:
+                if c in existing:
                     s, e, body = existing[c]
-                    raw = d[s:e]
-                    if _R_CELL.search(body) is None:
-                        raw = raw[:len(p) + 2] + f' r="{ooxml.cell_ref(r, c)}"'.encode() \
-                            + raw[len(p) + 2:]
-                    out.append(raw)
+                    new = replaced.get(s)
+                    if new is not None:
+                        out.append(new)
+                    else:
+                        raw = d[s:e]
+                        if _R_CELL.search(body) is None:
+                            raw = raw[:len(p) + 2] + f' r="{ooxml.cell_ref(r, c)}"'.encode() \
+                                + raw[len(p) + 2:]
+                        out.append(raw)
                     row_st[c] = _style(body)
+                else:
+                    value = changes[c]
+                    if value is None:
+                        continue
+                    st = style_for_new(r, c, row_style)
+                    out.append(ooxml.render_cell(p, _letters(c) + rs, st, value, date1904))
+                    row_st[c] = st
+                    note(r, c)
             styles[r] = row_st
             tail = b""
             if existing and in_e > 0:
@@ -273,7 +384,12 @@ class SheetDoc:
                 edits.append((pos, pos, body))
 
         self._check_shared()
-        pieces: list[bytes] = []
+        if not edits:
+            self.checked = []
+            return d
+        pieces: list = []
+        checked: list[bytes] = []
+        view = memoryview(d)
         if self.dimension is not None and bounds[0] is not None:
             ds, de = self.dimension
             dtag = d[ds:de]
@@ -286,25 +402,33 @@ class SheetDoc:
                 r1, c1, r2, c2 = bounds  # type: ignore
             new_ref = ooxml.cell_ref(r1, c1) if (r1, c1) == (r2, c2) \
                 else ooxml.range_ref(r1, c1, r2, c2)
-            pieces += [d[:ds], set_attr(dtag, b"ref", new_ref.encode())]
+            new_dim = set_attr(dtag, b"ref", new_ref.encode())
+            pieces += [view[:ds], new_dim]
+            checked.append(new_dim)
             pos = de
         else:
             pos = 0
         if self.sd_empty:
             s0, e0 = self.sd_tag
-            pieces.append(d[pos:s0])
+            pieces.append(view[pos:s0])
             pieces.append(d[s0:e0 - 2].rstrip() + b">")
             pos = e0
-        for s, e, body in edits:      # edits come in row order == file order
-            pieces.append(d[pos:s])
+        s0, e0 = self.sd_tag
+        checked.append(d[s0:e0 - 2].rstrip() + b">" if self.sd_empty else d[s0:e0])
+        for s, e, body in edits:      # edits come in file order
+            pieces.append(view[pos:s])
             pieces.append(body)
+            checked.append(body)
             pos = e
+        checked.append(f"</{p}sheetData>".encode())
         if self.sd_empty:
             pieces.append(f"</{p}sheetData>".encode())
-        pieces.append(d[pos:])
+        pieces.append(view[pos:])
+        self.checked = checked
         return b"".join(pieces)
 
 
+_ROOT_RE = re.compile(rb"<([A-Za-z_][\w.\-]*(?::[\w.\-]+)?)" + TAG_BODY + rb"/?>")
 _SHARED_F_RE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?f(" + TAG_BODY + rb")/?>")
 _CONTENT_RE = re.compile(
     rb"<(?:[A-Za-z_][\w.\-]*:)?f[\s>/]|<(?:[A-Za-z_][\w.\-]*:)?v>[^<]"

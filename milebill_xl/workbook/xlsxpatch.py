@@ -421,9 +421,19 @@ class Patcher:
             if not same:
                 atomic_write(target, lambda fh: fh.write(self.src.data))
             return target
-        replace, remove = self._changed_parts()
+        replace, remove, fragments = self._changed_parts()
         for part, data in replace.items():
-            _check_well_formed(data, part)
+            if part in fragments:
+                _check_fragments_well_formed(fragments[part], part)
+            else:
+                _check_well_formed(data, part)
+        if not replace and not remove:
+            # every pending write found its cell already as asked: nothing to write
+            if not same:
+                atomic_write(target, lambda fh: fh.write(self.src.data))
+            for doc in self.sheets.values():
+                doc.pending.clear()
+            return target
 
         def produce(fh):
             rewrite_zip(fh, self.src, replace, remove)
@@ -436,9 +446,13 @@ class Patcher:
         self._load(data, stat)
         return target
 
-    def _changed_parts(self) -> tuple[dict[str, bytes], set[str]]:
+    def _changed_parts(self) -> tuple[dict[str, bytes], set[str], dict[str, list[bytes]]]:
+        """(new bytes by part, parts to drop, the new fragments of each sheet
+        part: only those need the well-formedness check)."""
         replace: dict[str, bytes] = {}
         remove: set[str] = set()
+        fragments: dict[str, list[bytes]] = {}
+        sheets_changed: set[str] = set()
         headers: dict[str, list[_Table]] = {}
         for t in {id(t): t for t in self.tables.values()}.values():
             headers.setdefault(self.sheet_parts[t.sheet], []).append(t)
@@ -452,7 +466,14 @@ class Patcher:
             def is_header(r, c, tabs=tabs):
                 return any(t.r1 <= r < t.r1 + t.header_rows and t.c1 <= c <= t.c2
                            for t in tabs)
-            replace[part] = doc.render(self.date1904, is_header)
+            data = doc.render(self.date1904, is_header)
+            if data is doc.data:
+                continue                      # every write was a no-op
+            replace[part] = data
+            sheets_changed.add(part)
+            if doc.root_tag:
+                fragments[part] = [doc.root_tag, *doc.checked,
+                                   b"</" + doc.root_name + b">"]
         # workbook level: drop calcChain, force full recalculation on load
         wb_part = self.workbook_part
         wb_rels_path = _rels_path(wb_part)
@@ -467,8 +488,10 @@ class Patcher:
                 replace[ct] = _remove_element(replace.get(ct, self.src.read(ct)), b"Override",
                                               b"PartName", ("/" + target).encode())
         replace[wb_part] = _full_calc_on_load(self.src.read(wb_part))
-        replace = {k: v for k, v in replace.items() if v != self.src.read(k)}
-        return replace, remove
+        # a rendered sheet with edits differs; small parts are compared
+        replace = {k: v for k, v in replace.items()
+                   if k in sheets_changed or v != self.src.read(k)}
+        return replace, remove, fragments
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -519,6 +542,33 @@ def _full_calc_on_load(data: bytes) -> bytes:
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                           huge_tree=True, dtd_validation=False)
+
+
+def _check_fragments_well_formed(fragments: list[bytes], part: str) -> None:
+    """Check a changed worksheet by its new bytes only (a bug guard).
+
+    ``fragments`` are the part's root start tag, the new ``<dimension>``,
+    the ``<sheetData>`` start tag, every rebuilt row or replaced cell and
+    the end tags; everything else is the original part's bytes, copied
+    unchanged. Fed to lxml piece by piece: the whole part is never parsed.
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=True, dtd_validation=False)
+    try:
+        batch: list[bytes] = []
+        size = 0
+        for frag in fragments:
+            ooxml.reject_dtd(frag, part)
+            batch.append(frag)
+            size += len(frag)
+            if size > 1 << 20:
+                parser.feed(b"".join(batch))
+                batch, size = [], 0
+        if batch:
+            parser.feed(b"".join(batch))
+        parser.close()
+    except etree.XMLSyntaxError as exc:
+        raise PatchError(f"{part}: would not be well-formed XML: {exc}") from exc
 
 
 def _check_well_formed(data: bytes, part: str) -> None:
