@@ -287,6 +287,11 @@ def formula_elem(p: str, text: str) -> bytes:
     return f"<{p}f>{escape_xml(text)}</{p}f>".encode()
 
 
+@functools.lru_cache(maxsize=512)
+def _formula_tail(p: str, text: str) -> bytes:
+    return b">" + formula_elem(p, text) + f"</{p}c>".encode()
+
+
 def cell_tail(p: str, value: object, date1904: bool) -> bytes:
     """What follows ``<c r=".." s=".."`` in :func:`render_cell`'s output: the
     type attribute, the end of the start tag, the content and ``</c>``."""
@@ -296,7 +301,7 @@ def cell_tail(p: str, value: object, date1904: bool) -> bytes:
         f = formula_elem(p, value.text)
         c = value.cached
         if c is None:
-            return b">" + f + f"</{p}c>".encode()
+            return _formula_tail(p, value.text)
         if isinstance(c, Formula):
             raise TypeError("a formula's cached value cannot be a formula")
         if isinstance(c, bool):

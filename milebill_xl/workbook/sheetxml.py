@@ -160,8 +160,15 @@ class SheetDoc:
                     raise SheetError(f"{self.part}: unterminated <c> in row {row}")
                 ce += n_close
             body = m.group(1)
-            rm = r_attr(body)
-            c = _col_of(rm.group(1)) if rm else prev + 1
+            if body[:4] == b' r="':           # the usual shape: r first
+                q = body.find(b'"', 4)
+                c = _COLS.get(body[4:q].rstrip(_DIGITS))
+                if c is None:
+                    rm = r_attr(body)
+                    c = _col_of(rm.group(1)) if rm else prev + 1
+            else:
+                rm = r_attr(body)
+                c = _col_of(rm.group(1)) if rm else prev + 1
             got[c] = (k, ce, body)
             prev = c
             pos = ce
@@ -443,6 +450,7 @@ _R_ROW = re.compile(rb"""(?:^|\s)r\s*=\s*["']([0-9]+)["']""")
 _R_CELL = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]{1,3})\$?[0-9]+["']""")
 _S_ATTR = re.compile(rb"""(?:^|\s)s\s*=\s*["']([0-9]+)["']""")
 _COLS: dict[bytes, int] = {}
+_DIGITS = b"0123456789"
 _LETTERS: dict[int, str] = {}
 
 

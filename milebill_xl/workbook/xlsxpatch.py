@@ -307,13 +307,22 @@ class Patcher:
     def update_rows(self, table: str, rows: Mapping[int, Mapping[str, object]]) -> None:
         """Write cells of existing data rows: {0-based data row: {header: value}}."""
         t = self.table(table)
-        cells = {}
+        cols: dict[str, int] = {}
+        first, n = t.data_first_row, t.data_rows
+        check, d1904 = ooxml.check_value, self.date1904
         for idx, values in rows.items():
-            if not 0 <= idx < t.data_rows:
-                raise IndexError(f"{t.name} has no data row {idx} ({t.data_rows} rows)")
+            if not 0 <= idx < n:
+                raise IndexError(f"{t.name} has no data row {idx} ({n} rows)")
+            for header in values:
+                if header not in cols:
+                    cols[header] = t.column(header)
+            for value in values.values():
+                check(value, d1904)
+        doc = self._sheet(t.sheet)
+        for idx, values in rows.items():
+            r = first + idx
             for header, value in values.items():
-                cells[t.cell(idx, header)] = value
-        self.set_cells(t.sheet, cells)
+                doc.set(r, cols[header], value)
 
     def set_column(self, table: str, header: str, values: Sequence[object]) -> None:
         """Write every data row of one column; ``len(values)`` must equal data_rows."""
@@ -558,14 +567,17 @@ def _check_fragments_well_formed(fragments: list[bytes], part: str) -> None:
         batch: list[bytes] = []
         size = 0
         for frag in fragments:
-            ooxml.reject_dtd(frag, part)
             batch.append(frag)
             size += len(frag)
             if size > 1 << 20:
-                parser.feed(b"".join(batch))
+                chunk = b"".join(batch)
+                ooxml.reject_dtd(chunk, part)
+                parser.feed(chunk)
                 batch, size = [], 0
         if batch:
-            parser.feed(b"".join(batch))
+            chunk = b"".join(batch)
+            ooxml.reject_dtd(chunk, part)
+            parser.feed(chunk)
         parser.close()
     except etree.XMLSyntaxError as exc:
         raise PatchError(f"{part}: would not be well-formed XML: {exc}") from exc
