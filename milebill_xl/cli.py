@@ -117,7 +117,7 @@ def refresh(path: Path, as_of: date | None) -> None:
     if result.errors:
         _fail_with_errors(result.errors, False)
     click.echo(f"refreshed {path} as of {result.as_of.isoformat()}: "
-               f"{result.cells_written} cells written")
+               f"{result.cells_written} computed cells brought up to date")
 
 
 @main.command()

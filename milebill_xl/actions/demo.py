@@ -165,7 +165,7 @@ def run(folder: Path, as_of: date | None = None, console: Console | None = None)
     approve(a, "M-103", by="J. Rivera")
     rf = refresh.run(book, a)
     _expect(rf.errors, "refresh")
-    step(a, "milebill refresh", f"{rf.cells_written} cells written; M-103 is Ready to Invoice")
+    step(a, "milebill refresh", f"{rf.cells_written} computed cells up to date; M-103 is Ready to Invoice")
 
     rep = report.run(book, a)
     _summary(out, result, rep)

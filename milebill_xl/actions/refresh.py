@@ -34,6 +34,7 @@ _PROJECT_VALUES = {
 class RefreshResult:
     as_of: date
     errors: tuple[dict, ...]
+    #: computed cells refreshed (the writer skips those already up to date)
     cells_written: int = 0
 
 
