@@ -54,6 +54,16 @@ def _fail_with_errors(errors, as_json: bool, payload: dict | None = None) -> Non
     sys.exit(EXIT_PROBLEMS)
 
 
+def _respond(errors, payload: dict, as_json: bool, show) -> None:
+    """Exit 1 with the problems, or print the JSON payload or ``show()``."""
+    if errors:
+        _fail_with_errors(errors, as_json, payload)
+    if as_json:
+        _print_json(payload)
+    else:
+        show()
+
+
 def _book_error(exc: Exception, as_json: bool = False) -> None:
     msg = str(exc)
     if as_json:
@@ -94,14 +104,8 @@ def check(path: Path, as_of: date | None, as_json: bool) -> None:
         loaded = action.run(_open(path), as_of)
     except BookError as exc:
         _book_error(exc, as_json)
-    payload = action.to_json(loaded)
-    if loaded.errors:
-        _fail_with_errors(loaded.errors, as_json, payload)
-    if as_json:
-        _print_json(payload)
-    else:
-        from .report_text import print_check
-        print_check(loaded)
+    from .report_text import print_check
+    _respond(loaded.errors, action.to_json(loaded), as_json, lambda: print_check(loaded))
 
 
 @main.command()
@@ -131,14 +135,8 @@ def report(path: Path, as_of: date | None, as_json: bool) -> None:
         rep = action.run(_open(path), as_of)
     except BookError as exc:
         _book_error(exc, as_json)
-    payload = action.to_json(rep)
-    if rep.loaded.errors:
-        _fail_with_errors(rep.loaded.errors, as_json, payload)
-    if as_json:
-        _print_json(payload)
-    else:
-        from .report_text import print_report
-        print_report(rep)
+    from .report_text import print_report
+    _respond(rep.loaded.errors, action.to_json(rep), as_json, lambda: print_report(rep))
 
 
 @main.command()
@@ -159,13 +157,7 @@ def issue(path: Path, as_of: date | None, out_dir: Path | None, dry_run: bool, p
             result = action.run(_open(path), as_of, out_dir, dry_run, pdf, progress)
     except BookError as exc:
         _book_error(exc, as_json)
-    payload = result.to_json()
-    if result.errors:
-        _fail_with_errors(result.errors, as_json, payload)
-    if as_json:
-        _print_json(payload)
-    else:
-        print_issued(result)
+    _respond(result.errors, result.to_json(), as_json, lambda: print_issued(result))
 
 
 @main.command()
