@@ -34,7 +34,7 @@ _APPROVED = "Approved"
 
 def _edit(path: Path, table: str, key: str, changes: dict[str, dict]) -> None:
     """A user's edit in Excel: rows found by their ID column."""
-    data, locator = read_book(path)
+    data, _ = read_book(path)
     records = {C.MILESTONES.name: data.milestones, C.PROJECTS.name: data.projects}[table]
     rows = {getattr(r, key): r.row for r in records}
     patcher = Patcher.open(path)

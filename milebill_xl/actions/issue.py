@@ -13,17 +13,16 @@ import getpass
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
 from ..core.engine import compute
 from ..core.money import round_money
 from ..core.numbering import format_number
-from ..core.records import INVOICE, OPEN, BookData, Invoice, Milestone
+from ..core.records import INVOICE, OPEN, BookData, Invoice
 from ..core.terms import due_date
-from ..documents.invoice import (IncompleteInvoiceError, TemplateError, document_data,
-                                 load_template, missing_fields, safe_document_name)
+from ..documents.invoice import (TemplateError, document_data, load_template, missing_fields,
+                                 safe_document_name)
 from ..documents.store import DocumentClash, DocumentStore
 from ..workbook import contract as C
 from ..workbook.book import Book, BookError, Changes

@@ -409,7 +409,6 @@ def build_dashboard(ws, digit_values, currencies=None) -> None:
         c.number_format = "mmm yyyy"
         c.alignment = Alignment(horizontal="center")
 
-    money_ranges = []
     for first, ncols in ((TOTALS_FIRST, len(TOTALS)), (AGING_FIRST, len(AGING_BUCKETS)),
                          (FORECAST_FIRST, FORECAST_MONTHS)):
         for s in range(CURRENCY_SLOTS):
@@ -420,14 +419,11 @@ def build_dashboard(ws, digit_values, currencies=None) -> None:
                 c = ws.cell(row=r, column=3 + k)
                 c.number_format = MONEY
                 c.border = Border(bottom=_THIN)
-        money_ranges.append(
-            f"C{first}:{get_column_letter(2 + ncols)}{first + CURRENCY_SLOTS - 1}")
         for s in range(CURRENCY_SLOTS):
             ws.cell(row=first + s, column=2).border = Border(bottom=_THIN)
     for s in range(CURRENCY_SLOTS):
         ws.cell(row=TOTALS_FIRST + s, column=DIGITS_COL).font = _GREY
     # currency digits: the number format follows the slot's currency
-    sqref = " ".join(money_ranges)
     for k in sorted(set(digit_values) - {2}):
         code = "#,##0" + ("." + "0" * k if k else "")
         dxf = DifferentialStyle(numFmt=NumberFormat(numFmtId=300 + k, formatCode=code))
