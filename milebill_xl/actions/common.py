@@ -27,6 +27,13 @@ class Loaded:
         return not self.errors
 
 
+def problem(message: str, cell: str | None = None) -> dict:
+    """An error object of the contract's JSON (``sheet``, ``cell``,
+    ``message``); the sheet is read from the cell address when there is one."""
+    sheet = cell.split("!")[0].strip("'") if cell else None
+    return {"sheet": sheet, "cell": cell, "message": message}
+
+
 def session(book: Book):
     """Exclusive use of ``book`` for one read-compute-write (a no-op for
     books that need none, such as a live Excel workbook)."""

@@ -26,7 +26,7 @@ from ..documents.invoice import (TemplateError, document_data, load_template, mi
 from ..documents.store import DocumentClash, DocumentStore
 from ..workbook import contract as C
 from ..workbook.book import Book, BookError, Changes
-from .common import Loaded, first_new_row, load, milestone_rows, session
+from .common import Loaded, first_new_row, load, milestone_rows, problem, session
 from .refresh import computed_changes
 
 Progress = Callable[[int, int], None]
@@ -99,8 +99,7 @@ def field_error(loaded: Loaded, message: str, project_row: int | None, milestone
             cell = loaded.locator.cell(C.PROJECTS.name, project_row, key)
         else:
             cell = loaded.locator.cell(C.MILESTONES.name, milestone_row, key.split("' or '")[0])
-    sheet = cell.split("!")[0].strip("'") if cell else None
-    return {"sheet": sheet, "cell": cell, "message": message}
+    return problem(message, cell)
 
 
 def audit_row(action: str, reference: str, detail: str) -> dict:
@@ -122,11 +121,11 @@ def plan(loaded: Loaded) -> tuple[list[Issued], list[dict]]:
         presult = comp.project(p.project_id)
         number = format_number(settings.invoice_number_format, as_of.year, seq)
         if number in existing:
-            errors.append({"sheet": "Settings",
-                           "cell": loaded.locator.cell(C.SETTINGS.name, None, "Next Invoice Seq"),
-                           "message": f"Next Invoice Seq {seq} gives {number}, which already exists "
-                                      f"({loaded.locator.cell(C.INVOICES.name, existing[number].row, 'Invoice No')}); "
-                                      "set Next Invoice Seq past the last issued number"})
+            errors.append(problem(
+                f"Next Invoice Seq {seq} gives {number}, which already exists "
+                f"({loaded.locator.cell(C.INVOICES.name, existing[number].row, 'Invoice No')}); "
+                "set Next Invoice Seq past the last issued number",
+                loaded.locator.cell(C.SETTINGS.name, None, "Next Invoice Seq")))
             break
         net = r.amount
         tax = round_money(net * p.tax_rate, p.currency)
@@ -215,7 +214,7 @@ def run(book: Book, as_of: date | None = None, out_dir: Path | None = None,
             store.check_free(names)
             template = invoice_template(book)
         except (DocumentClash, TemplateError) as exc:
-            return IssueResult(loaded.as_of, ({"sheet": None, "cell": None, "message": str(exc)},),
+            return IssueResult(loaded.as_of, (problem(str(exc)),),
                                loaded=loaded, folder=folder)
         changes = issue_changes(loaded, issued)
         staged: list[str] = []

@@ -10,7 +10,7 @@ from ..core.money import format_amount, minor_units
 from ..core.records import CREDIT_NOTE, VOID, Payment
 from ..workbook import contract as C
 from ..workbook.book import Book, Changes
-from .common import Loaded, load, session
+from .common import Loaded, load, problem as _error, session
 from .issue import audit_row
 from .refresh import computed_changes
 
@@ -23,10 +23,6 @@ class PayResult:
     balance: Decimal | None = None
     status: str = ""
     currency: str = ""
-
-
-def _error(message: str, cell: str | None = None) -> dict:
-    return {"sheet": cell.split("!")[0].strip("'") if cell else None, "cell": cell, "message": message}
 
 
 def validate(loaded: Loaded, invoice_no: str, amount: Decimal) -> list[dict]:

@@ -26,6 +26,7 @@ from ..core.records import CREDIT_NOTE, INVOICE, BookData, Invoice
 from ..workbook import contract as C
 from ..workbook.book import BookError
 from ..workbook.reader import Locator, read_book
+from .common import problem
 
 # Fields that make two rows "the same invoice".
 _SAME = ("type", "issue_date", "due_date", "project_id", "milestone_id", "client", "currency",
@@ -62,8 +63,7 @@ class Reconciliation:
     def to_json(self) -> dict:
         return {"a": str(self.a.path), "b": str(self.b.path),
                 "conflicts": self.conflicts,
-                "errors": [{"sheet": c["a"]["cell"].split("!")[0].strip("'") if c["a"] else None,
-                            "cell": c["a"]["cell"] if c["a"] else None, "message": c["message"]}
+                "errors": [problem(c["message"], c["a"]["cell"] if c["a"] else None)
                            for c in self.conflicts],
                 "shared": self.shared, "only_in_a": self.only_a, "only_in_b": self.only_b,
                 "next_invoice_seq": {"a": self.a.data.settings.next_invoice_seq,

@@ -22,9 +22,8 @@ from ..documents.store import DocumentClash, DocumentStore
 from ..workbook import contract as C
 from ..workbook.book import Book, Changes
 from .common import Loaded, load, session
-from .common import first_new_row
+from .common import first_new_row, problem as _error
 from .issue import audit_row, field_error, invoice_folder, invoice_template
-from .pay import _error
 from .refresh import computed_changes
 
 
