@@ -60,6 +60,8 @@ from datetime import date, datetime, time
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
+from milebill_xl.workbook.ooxml import col_letters, col_number as _col_number
+
 _A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$")
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 _ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?)?$")
@@ -67,21 +69,6 @@ _ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2}
 
 class XlError(str):
     """An error cell's value (e.g. XlError('#N/A'))."""
-
-
-def col_letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def _parse_cell(ref: str) -> tuple[int, int]:
