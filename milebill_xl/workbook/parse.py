@@ -439,9 +439,9 @@ def _find(tables: Mapping[str, RawTable], name: str) -> RawTable | None:
     if raw is not None:
         return raw
     lower = name.lower()
-    for key, value in tables.items():
+    for key in tables:       # keys only: a value may still be being read
         if key.lower() == lower:
-            return value
+            return tables[key]
     return None
 
 
@@ -451,12 +451,13 @@ def parse_book(tables: Mapping[str, RawTable]) -> tuple[BookData, Locator]:
     Every problem found is in ``BookData.problems``, ordered by table, row
     and column; nothing is raised for bad cell values."""
     problems: list[Problem] = []
+    # Milestones come last: with open_tables, the biggest table may still be
+    # being read while the others are parsed. Problems are sorted below, so
+    # the order tables are parsed in does not show.
     settings_t = _Table(contract.SETTINGS, _find(tables, contract.SETTINGS.name),
                         SETTINGS_COLUMNS, problems)
     projects_t = _Table(contract.PROJECTS, _find(tables, contract.PROJECTS.name),
                         PROJECT_COLUMNS, problems)
-    milestones_t = _Table(contract.MILESTONES, _find(tables, contract.MILESTONES.name),
-                          MILESTONE_COLUMNS, problems)
     invoices_t = _Table(contract.INVOICES, _find(tables, contract.INVOICES.name),
                         INVOICE_COLUMNS, problems)
     payments_t = _Table(contract.PAYMENTS, _find(tables, contract.PAYMENTS.name),
@@ -467,8 +468,10 @@ def parse_book(tables: Mapping[str, RawTable]) -> tuple[BookData, Locator]:
     projects, project_ids, blank_value = _parse_projects(projects_t, settings)
     by_project = {p.project_id: p for p in projects}
     invoices, invoice_ids = _parse_invoices(invoices_t, settings, by_project)
-    milestones = _parse_milestones(milestones_t, projects_t, project_ids)
     payments = _parse_payments(payments_t, invoices_t, invoice_ids)
+    milestones_t = _Table(contract.MILESTONES, _find(tables, contract.MILESTONES.name),
+                          MILESTONE_COLUMNS, problems)
+    milestones = _parse_milestones(milestones_t, projects_t, project_ids)
 
     with_milestones = {m.project_id for m in milestones}
     for pid in sorted(blank_value & with_milestones, key=project_ids.get):

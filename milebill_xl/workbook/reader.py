@@ -15,24 +15,28 @@ A file that cannot be read at all (missing, empty, not an .xlsx, an old
 """
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
+import io
 import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from ..core.records import BookData, Problem
 from . import contract
 from .book import BookError
-from .cells import ERROR_CODES, quote_sheet, split_a1, split_range, to_text
+from .cells import ERROR_CODES, a1, quote_sheet, split_a1, split_range, to_text
 from .geometry import Locator, RawTable, TableGeometry, format_problem
 from .guard import check_package
 from .parse import parse_book
 
 __all__ = [
     "BookError", "Locator", "RawTable", "TableGeometry", "TableLocation",
-    "format_problem", "parse_book", "read_book", "read_raw_tables", "table_locations",
+    "format_problem", "open_tables", "parse_book", "read_book", "read_raw_tables",
+    "table_locations",
 ]
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -46,7 +50,8 @@ CONTRACT_TABLES = tuple(t.name for t in contract.TABLES)
 def read_book(path: str | Path) -> tuple[BookData, Locator]:
     """Read and check a workbook. Bad cell values become ``problems``;
     a file that is not a usable workbook raises BookError."""
-    return parse_book(read_raw_tables(path))
+    with open_tables(path) as tables:
+        return parse_book(tables)
 
 
 # ------------------------------------------------------------ file checks
@@ -201,10 +206,27 @@ def error_cells(sheet_xml: bytes) -> dict[tuple[int, int], str]:
 
 # ------------------------------------------------------------ the tables
 
+# A sheet part unpacking to more than this is read in a thread of its own,
+# while the calling thread reads the other sheets and parses their tables
+# (calamine lets go of the GIL while it parses a sheet's XML).
+_THREAD_FROM = 1 << 20
+
+
 def read_raw_tables(path: str | Path,
                     names: tuple[str, ...] = CONTRACT_TABLES) -> dict[str, RawTable]:
     """The named tables (matched ignoring case) as RawTables, keyed by the
     names asked for. A table the workbook lacks is simply absent."""
+    with open_tables(path, names) as tables:
+        return dict(tables)
+
+
+@contextlib.contextmanager
+def open_tables(path: str | Path,
+                names: tuple[str, ...] = CONTRACT_TABLES) -> Iterator[Mapping[str, RawTable]]:
+    """Like :func:`read_raw_tables`, as a mapping whose biggest sheet may
+    still be being read: looking up one of its tables waits for it. So
+    :func:`.parse.parse_book` works on the small tables meanwhile. The read
+    is finished (or abandoned) when the ``with`` block ends."""
     path = Path(path)
     _check_file(path)
     scan = check_package(path)   # size, count and DTD limits before any XML is parsed
@@ -214,61 +236,95 @@ def read_raw_tables(path: str | Path,
         by_sheet: dict[str, list[TableLocation]] = {}
         for loc in found:
             by_sheet.setdefault(loc.sheet, []).append(loc)
+        sizes = {info.filename: info.file_size for info in z.infolist()}
         errors = {}
         for sheet, locs in by_sheet.items():
             part = locs[0].sheet_part
-            if part not in scan.error_cell_parts and part not in scan.merge_cell_parts:
-                errors[sheet] = {}   # the guard's scan saw neither: no need to unpack it
-                continue
-            xml = z.read(part)
-            _refuse_merged(xml, locs)
-            errors[sheet] = error_cells(xml)
+            # the guard's scan saw no t="e": no need to unpack the sheet again
+            errors[sheet] = error_cells(z.read(part)) if part in scan.error_cell_parts else {}
         unsupported = {locs[0].sheet_part for locs in by_sheet.values()
                        if any(code not in _CALAMINE_ERRORS for code in errors[locs[0].sheet]
                               .values())}
         source = _without_new_errors(z, path, unsupported) if unsupported else str(path)
     if not found:
-        return {}
+        yield {}
+        return
     try:
         from python_calamine import CalamineError, CalamineWorkbook
     except ImportError as exc:  # pragma: no cover - a broken install
         raise BookError(f"python-calamine is not installed: {exc}") from None
-    out: dict[str, RawTable] = {}
-    try:
-        opened = (CalamineWorkbook.from_path(source) if isinstance(source, str)
-                  else CalamineWorkbook.from_filelike(source))
-        with opened as wb:
-            for sheet, locs in by_sheet.items():
-                bounds = [split_range(loc.ref) for loc in locs]
-                nrows = max(b[2] for b in bounds)
-                values = wb.get_sheet_by_name(sheet).to_python(
-                    skip_empty_area=False, nrows=nrows)
-                for loc, bound in zip(locs, bounds):
-                    raw = _cut(loc, bound, values, errors[sheet])
-                    out[wanted[loc.name.lower()]] = raw
-    except CalamineError as exc:
-        raise BookError(f"{path.name} cannot be read: {exc}") from None
-    return out
+
+    def opened():
+        return (CalamineWorkbook.from_path(source) if isinstance(source, str)
+                else CalamineWorkbook.from_filelike(io.BytesIO(source)))
+
+    def read(sheets: list[str]) -> dict[str, RawTable]:
+        out: dict[str, RawTable] = {}
+        try:
+            with opened() as wb:
+                for sheet in sheets:
+                    out.update(_sheet_tables(wb, sheet, by_sheet[sheet], errors[sheet], wanted))
+        except CalamineError as exc:
+            raise BookError(f"{path.name} cannot be read: {exc}") from None
+        return out
+
+    order = sorted(by_sheet, key=lambda sh: -sizes.get(by_sheet[sh][0].sheet_part, 0))
+    big = order[0] if len(order) > 1 and sizes.get(by_sheet[order[0]][0].sheet_part, 0) > \
+        _THREAD_FROM else None
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        later = pool.submit(read, [big]) if big is not None else None
+        try:
+            ready = read([sh for sh in order if sh != big])
+            pending = {wanted[loc.name.lower()] for loc in by_sheet[big]} if big else set()
+            yield _Tables(ready, pending, later)
+        finally:
+            if later is not None:
+                later.cancel()
 
 
-_MERGE = re.compile(rb"""<(?:\w+:)?mergeCell\s[^>]{0,512}?\bref=["']([A-Za-z0-9:$]{2,40})["']""")
+class _Tables(Mapping):
+    """Tables read, plus tables of one sheet still being read (``later``)."""
+
+    def __init__(self, ready: dict[str, RawTable], pending: set[str], later) -> None:
+        self._ready, self._pending, self._later = dict(ready), set(pending), later
+
+    def __getitem__(self, name: str) -> RawTable:
+        if name in self._pending:
+            self._ready.update(self._later.result())
+            self._pending.clear()
+        return self._ready[name]
+
+    def __iter__(self):
+        return iter([*self._ready, *sorted(self._pending - self._ready.keys())])
+
+    def __len__(self) -> int:
+        return len(self._ready.keys() | self._pending)
 
 
-def _refuse_merged(sheet_xml: bytes, locs: list[TableLocation]) -> None:
+def _sheet_tables(wb, sheet: str, locs: list[TableLocation],
+                  errors: Mapping[tuple[int, int], str],
+                  wanted: Mapping[str, str]) -> dict[str, RawTable]:
+    bounds = [split_range(loc.ref) for loc in locs]
+    nrows = max(b[2] for b in bounds)
+    data = wb.get_sheet_by_name(sheet)
+    _refuse_merged(data.merged_cell_ranges or (), locs)
+    values = data.to_python(skip_empty_area=False, nrows=nrows)
+    return {wanted[loc.name.lower()]: _cut(loc, bound, values, errors)
+            for loc, bound in zip(locs, bounds)}
+
+
+def _refuse_merged(merged, locs: list[TableLocation]) -> None:
     """Merged cells inside a table (Excel never allows them; other tools
     write them): the values would hide under the merge and a written cell
-    would not show. Refuse, naming the range."""
-    if b"mergeCell" not in sheet_xml:
-        return
-    for m in _MERGE.finditer(sheet_xml):
-        try:
-            r1, c1, r2, c2 = split_range(m.group(1).decode().replace("$", ""))
-        except ValueError:
-            continue
+    would not show. Refuse, naming the range. ``merged`` holds calamine's
+    0-based ((row, col), (row, col)) corners."""
+    for (r1, c1), (r2, c2) in merged:
+        r1, c1, r2, c2 = r1 + 1, c1 + 1, r2 + 1, c2 + 1
         for loc in locs:
             t1, u1, t2, u2 = split_range(loc.ref)
             if r1 <= t2 and t1 <= r2 and c1 <= u2 and u1 <= c2:
-                raise BookError(f"{quote_sheet(loc.sheet)}!{m.group(1).decode()}: cells are merged "
+                where = a1(r1, c1) if (r1, c1) == (r2, c2) else f"{a1(r1, c1)}:{a1(r2, c2)}"
+                raise BookError(f"{quote_sheet(loc.sheet)}!{where}: cells are merged "
                                 f"inside table {loc.name}; unmerge them (Home > Merge & Center) "
                                 "and fill every cell")
 
@@ -282,8 +338,7 @@ _ERROR_VALUE = re.compile(rb"""(<(?:\w+:)?c\s[^>]{0,4096}?\bt=["']e["'][^>]{0,40
                           rb"""(?:(?!</(?:\w+:)?c>).){0,65536}?<(?:\w+:)?v>)#[A-Z_/0!?]+""", re.S)
 
 
-def _without_new_errors(z: zipfile.ZipFile, path: Path, parts: set[str]):
-    import io
+def _without_new_errors(z: zipfile.ZipFile, path: Path, parts: set[str]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
         for info in z.infolist():
@@ -291,8 +346,7 @@ def _without_new_errors(z: zipfile.ZipFile, path: Path, parts: set[str]):
             if info.filename in parts:
                 data = _ERROR_VALUE.sub(rb"\1#N/A", data)
             out.writestr(info, data)
-    buf.seek(0)
-    return buf
+    return buf.getvalue()
 
 
 def _cut(loc: TableLocation, bound: tuple[int, int, int, int], values: list[list],
