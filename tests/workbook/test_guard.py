@@ -1,0 +1,68 @@
+"""The package guard's cell limit, with the limit lowered so a test book
+stays small: a sheet that may hold more cells than the limit is refused
+however its XML is spelled, and an ordinary sheet passes untouched."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from milebill_xl.workbook import guard
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _book(sheet_xml: bytes) -> bytes:
+    """A minimal package whose one worksheet is ``sheet_xml``."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}"><sheets>'
+                   '<sheet name="S" sheetId="1"/></sheets></workbook>')
+        z.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+    return buf.getvalue()
+
+
+def _sheet(cells: int, prefix: str = "") -> bytes:
+    p = f"{prefix}:" if prefix else ""
+    ns = f'xmlns:{prefix}="{MAIN}"' if prefix else f'xmlns="{MAIN}"'
+    row = "".join(f'<{p}c r="A{i}"><{p}v>{i}</{p}v></{p}c>' for i in range(cells))
+    return (f'<{p}worksheet {ns}><{p}sheetData><{p}row r="1">{row}</{p}row>'
+            f'</{p}sheetData></{p}worksheet>').encode()
+
+
+@pytest.fixture
+def small_limit(monkeypatch):
+    monkeypatch.setattr(guard, "MAX_CELLS", 1_000)
+    monkeypatch.setattr(guard, "MIN_CELL_BYTES", 1)   # count even this small sheet
+
+
+@pytest.mark.parametrize("prefix", ["", "x"])
+def test_sheet_with_more_cells_than_the_limit_is_refused(small_limit, prefix):
+    with pytest.raises(guard.UnsafePackage) as err:
+        guard.check_package(_book(_sheet(1_200, prefix)), "big.xlsx")
+    assert "xl/worksheets/sheet1.xml" in str(err.value)
+    assert "more than 1,000 cells" in str(err.value)
+
+
+def test_sheet_within_the_limit_passes(small_limit):
+    guard.check_package(_book(_sheet(300)), "ok.xlsx")
+
+
+def test_small_part_is_not_counted(monkeypatch):
+    """Below MAX_CELLS * MIN_CELL_BYTES bytes a part cannot hold MAX_CELLS
+    cells with values (each takes 11 bytes at least), so it is let through
+    uncounted: this sheet has 1,200 cells in about 32 kB, under 1,000 x 40 bytes."""
+    monkeypatch.setattr(guard, "MAX_CELLS", 1_000)
+    monkeypatch.setattr(guard, "MIN_CELL_BYTES", 40)
+    xml = _sheet(1_200)
+    assert len(xml) < 40_000
+    guard.check_package(_book(xml), "ok.xlsx")
+
+
+def test_error_cells_are_noticed_in_either_quote_style():
+    for quote in ('"', "'"):
+        xml = _sheet(3).replace(b'<c r="A1">', f"<c r=\"A1\" t={quote}e{quote}>".encode())
+        scan = guard.check_package(_book(xml), "e.xlsx")
+        assert scan.error_cell_parts == {"xl/worksheets/sheet1.xml"}
+    assert guard.check_package(_book(_sheet(3)), "e.xlsx").error_cell_parts == set()
