@@ -6,8 +6,9 @@
 
 Each case runs in a fresh process (``bench.worker``): a warm-up on the 1k
 book, then the timed runs, untimed setup (a fresh copy of the book) before
-each. Ratios compare medians measured in the same run on the same machine;
-absolute seconds are not targets.
+each. A target and its baseline (check and calamine, refresh and openpyxl)
+share one process and run in turns. Ratios compare medians measured in the
+same run on the same machine; absolute seconds are not targets.
 """
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ DOC_CASES = ("naive_docs", "milebill_docs", "docxtpl")
 # Above 10k only these run (report, pay and void are check/refresh plus a
 # little; at 100k each run takes minutes).
 LARGE_CASES = ("check", "refresh", "issue", "calamine", "openpyxl")
+# A target and its baseline run in turns in one process (bench.worker
+# measure_pair), so drift of a noisy machine cannot tilt their ratio.
+PAIRS = {"check": "calamine", "refresh": "openpyxl"}
 GiB = 2**30
 
 
@@ -147,12 +151,16 @@ def run(sizes: list[int], repeats_small: int, repeats_large: int, skip: set[str]
     res: dict = {"machine": machine(), "sizes": sizes, "cases": {}}
     for size in sizes:
         reps = repeats_small if size <= 10_000 else repeats_large
+        paired = {b for a, b in PAIRS.items() if a not in skip and b not in skip}
         for case in ACTIONS + BASELINES:
-            if case in skip or (size > 10_000 and case not in LARGE_CASES):
+            if case in skip or case in paired or (size > 10_000 and case not in LARGE_CASES):
                 continue
-            got = worker(case, size, reps)
-            res["cases"].setdefault(case, {})[str(size)] = {**summary(got["times"]),
-                                                            "maxrss": got["maxrss_kb"] * 1024}
+            base = PAIRS.get(case) if PAIRS.get(case) in paired else None
+            got = worker(f"{case}+{base}" if base else case, size, reps)
+            times = got["times"] if base else {case: got["times"]}
+            for name, ts in times.items():
+                res["cases"].setdefault(name, {})[str(size)] = {**summary(ts),
+                                                                "maxrss": got["maxrss_kb"] * 1024}
     if ISSUE_SIZE in sizes:
         for case in DOC_CASES:
             if case in skip:

@@ -1,5 +1,6 @@
 """Run one benchmark case in this (fresh) process and print its times as
-one JSON line: ``python -m bench.worker CASE SIZE REPEATS [--no-warmup]``.
+one JSON line: ``python -m bench.worker CASE SIZE REPEATS [--no-warmup]``;
+``CASE+BASELINE`` runs the two in turns (their times keyed by name).
 
 A warm-up run on the 1k book first loads lazy imports and caches (Babel
 data, the parsed invoice template), so the timed runs measure the work.
@@ -39,9 +40,37 @@ def measure(name: str, size: int, repeats: int, warmup: bool = True) -> dict:
             "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 
 
+def measure_pair(names: list[str], size: int, repeats: int) -> dict:
+    """A case and its baseline in turns (A B A B ...) in one process, each
+    warmed up first: a machine that slows down or speeds up mid-run weighs
+    on both alike, so their ratio holds still."""
+    scratch = Path(tempfile.mkdtemp(prefix="milebill-bench-pair-"))
+    times: dict[str, list[float]] = {n: [] for n in names}
+    try:
+        cases = {}
+        for n in names:
+            warm = CASES[n](1000, scratch / f"warmup-{n}")
+            warm.timed(warm.setup())
+            cases[n] = CASES[n](size, scratch / f"timed-{n}")
+        for _ in range(repeats):
+            for n in names:
+                arg = cases[n].setup()
+                gc.collect()
+                start = time.perf_counter()
+                cases[n].timed(arg)
+                times[n].append(time.perf_counter() - start)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return {"case": "+".join(names), "size": size, "times": times,
+            "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
 def main(argv: list[str]) -> int:
     name, size, repeats = argv[0], int(argv[1]), int(argv[2])
-    print(json.dumps(measure(name, size, repeats, "--no-warmup" not in argv)))
+    if "+" in name:
+        print(json.dumps(measure_pair(name.split("+"), size, repeats)))
+    else:
+        print(json.dumps(measure(name, size, repeats, "--no-warmup" not in argv)))
     return 0
 
 

@@ -41,9 +41,8 @@ import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 from .book import BookError
 
@@ -78,10 +77,6 @@ _OVERLAP = max(len(m) for m in _DTD_MARKS) + 8
 # no "!" at all (bytes `in` of one byte is a memchr), so the six exact
 # searches run only on the rare chunk that has a candidate.
 _DTD_HINT = re.compile(rb"<\x00?!")
-_ERROR_TYPE = re.compile(rb"t=(?:\"e\"|'e')")     # t="e" or t='e'
-# A superset of _ERROR_TYPE that sre finds faster (a set as first item, no
-# common "t=" prefix to stop at); the exact pattern runs only after a hit.
-_ERROR_HINT = re.compile(rb"=[\"']e[\"']")
 _SI_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?si>")
 _SHEET_EL = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sheet\s")
 _XML_NAME = re.compile(r".*\.(xml|rels|vml)\Z", re.I)
@@ -96,27 +91,19 @@ def _mb(n: int) -> str:
     return f"{n / 2**20:,.0f} MB"
 
 
-@dataclass(frozen=True)
-class PackageScan:
-    """What the scan saw on its way through every worksheet, so a reader
-    need not unpack a big sheet again just to look for it (at 100,000
-    milestones the Milestones sheet unpacks to about 700 MB)."""
-
-    error_cell_parts: frozenset[str] = frozenset()   # sheets with t="e" cells
-
-
 def check_package(source: str | os.PathLike | bytes, name: str | None = None,
-                  kind: str = "workbook") -> PackageScan:
+                  kind: str = "workbook") -> None:
     """Raise :class:`UnsafePackage` unless ``source`` (a path or the file's
     bytes) is within every limit above. ``name`` is shown in messages."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         name = name or kind
         fh: BinaryIO = io.BytesIO(source)
-        return _check(fh, name, kind)
+        _check(fh, name, kind)
+        return
     path = Path(source)
     name = name or path.name
     with open(path, "rb") as fh:
-        return _check(fh, name, kind)
+        _check(fh, name, kind)
 
 
 def _refuse(name: str, kind: str, why: str) -> UnsafePackage:
@@ -145,7 +132,7 @@ def _member_count(fh: BinaryIO) -> int | None:
     return count
 
 
-def _check(fh: BinaryIO, name: str, kind: str) -> PackageScan:
+def _check(fh: BinaryIO, name: str, kind: str) -> None:
     count = _member_count(fh)
     if count is not None and count > MAX_MEMBERS:
         raise _refuse(name, kind, f"it holds {count:,} parts (limit {MAX_MEMBERS:,})")
@@ -176,11 +163,9 @@ def _check(fh: BinaryIO, name: str, kind: str) -> PackageScan:
         if total > MAX_TOTAL_SIZE:
             raise _refuse(name, kind, f"its parts unpack to more than {_mb(MAX_TOTAL_SIZE)} "
                           "in all")
-    errors = set()
     for info in infos:
-        if _XML_NAME.match(info.filename) and _scan_member(fh, info, name, kind):
-            errors.add(info.filename)
-    return PackageScan(frozenset(errors))
+        if _XML_NAME.match(info.filename):
+            _scan_member(fh, info, name, kind)
 
 
 def _raw_data_start(fh: BinaryIO, info: zipfile.ZipInfo, name: str) -> int:
@@ -192,25 +177,13 @@ def _raw_data_start(fh: BinaryIO, info: zipfile.ZipInfo, name: str) -> int:
     return info.header_offset + 30 + nlen + xlen
 
 
-def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str) -> bool:
-    """Stream one XML member: unpacked size as declared, no DTD, counts.
-    Returns whether a worksheet may hold error cells."""
+def unpacked(fh: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[bytes]:
+    """The member's bytes, unpacked in steps of at most 1 MB (so a bomb is
+    never held whole). Raises UnsafePackage when its data is damaged."""
     fh.seek(_raw_data_start(fh, info, name))
     left_in = info.compress_size
     inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
-    produced = 0
-    tail = b""
     part = info.filename
-    lower = part.lower()
-    is_sst = lower.endswith("sharedstrings.xml")
-    is_sheet = bool(_SHEET_PART.match(part))
-    is_workbook = lower in ("xl/workbook.xml",)
-    counted = 0
-    has_errors = False
-    count_cells = is_sheet and info.file_size > MAX_CELLS * MIN_CELL_BYTES
-    limit = (MAX_SHARED_STRINGS if is_sst else MAX_CELLS * TAGS_PER_CELL if is_sheet
-             else MAX_SHEETS)
-    counter = _SI_END if is_sst else _SHEET_EL if is_workbook else None
     while True:
         try:
             if inflate is not None and inflate.unconsumed_tail:
@@ -224,20 +197,36 @@ def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str) -> b
             elif inflate is not None and not inflate.eof:
                 out = inflate.flush()
                 if not out:
-                    break
+                    return
             else:
-                break
+                return
         except zlib.error as exc:
             raise UnsafePackage(f"{name} is damaged: part {part}: {exc}") from None
-        if not out:
-            continue
+        if out:
+            yield out
+
+
+def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str) -> None:
+    """Stream one XML member: unpacked size as declared, no DTD, counts."""
+    produced = 0
+    tail = b""
+    part = info.filename
+    lower = part.lower()
+    is_sst = lower.endswith("sharedstrings.xml")
+    is_sheet = bool(_SHEET_PART.match(part))
+    is_workbook = lower in ("xl/workbook.xml",)
+    counted = 0
+    count_cells = is_sheet and info.file_size > MAX_CELLS * MIN_CELL_BYTES
+    limit = (MAX_SHARED_STRINGS if is_sst else MAX_CELLS * TAGS_PER_CELL if is_sheet
+             else MAX_SHEETS)
+    counter = _SI_END if is_sst else _SHEET_EL if is_workbook else None
+    for out in unpacked(fh, info, name):
         produced += len(out)
         if produced > info.file_size or produced > MAX_MEMBER_SIZE:
             raise _refuse(name, kind, f"part {part} unpacks to more than the "
                           f"{info.file_size:,} bytes it declares")
         # Only the seam (end of the previous chunk + start of this one) is
-        # concatenated, for a mark or flag split across two chunks; each
-        # check is one pass over the chunk, skipped once its flag is set.
+        # concatenated, for a mark split across two chunks.
         seam = tail + out[:_OVERLAP]
         for buf in (seam, out):
             if b"!" in buf and _DTD_HINT.search(buf) is not None:
@@ -245,13 +234,8 @@ def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str) -> b
                     if mark in buf:
                         raise _refuse(name, kind, f"part {part} declares a DOCTYPE or ENTITY "
                                       "(XML entity expansion or external entity)")
-        if is_sheet:
-            if not has_errors and any(_ERROR_HINT.search(buf) is not None
-                                      and _ERROR_TYPE.search(buf) is not None
-                                      for buf in (out, seam)):
-                has_errors = True
-            if count_cells:
-                counted += out.count(b"<")     # tags: three per cell at least
+        if count_cells:
+            counted += out.count(b"<")     # tags: three per cell at least
         elif counter is not None:
             counted += len(counter.findall(out))
         if counted > limit:
@@ -264,4 +248,3 @@ def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str) -> b
     if produced != info.file_size:
         raise UnsafePackage(f"{name} is damaged: part {part} unpacks to {produced:,} bytes, "
                             f"not the {info.file_size:,} it declares")
-    return has_errors

@@ -30,7 +30,7 @@ from . import contract
 from .book import BookError
 from .cells import ERROR_CODES, a1, quote_sheet, split_a1, split_range, to_text
 from .geometry import Locator, RawTable, TableGeometry, format_problem
-from .guard import check_package
+from .guard import check_package, unpacked
 from .parse import parse_book
 
 __all__ = [
@@ -204,6 +204,25 @@ def error_cells(sheet_xml: bytes) -> dict[tuple[int, int], str]:
     return found
 
 
+# A superset of t="e" / t='e' that sre finds fast; error_cells is exact.
+_ERROR_HINT = re.compile(rb"=[\"']e[\"']")
+_SEAM = 8
+
+
+def _error_cells_of(z: zipfile.ZipFile, fh, part: str) -> dict[tuple[int, int], str]:
+    """error_cells of a worksheet part, unpacking it in 1 MB steps and
+    reading it whole only when it may hold an error cell (most never do).
+    The guard has already checked the part, so its raw data is inflated
+    straight (no CRC pass: calamine checks that)."""
+    tail = b""
+    for chunk in unpacked(fh, z.getinfo(part), part):
+        if _ERROR_HINT.search(chunk) is not None or \
+                _ERROR_HINT.search(tail + chunk[:_SEAM]) is not None:
+            return error_cells(z.read(part))
+        tail = chunk[-_SEAM:]
+    return {}
+
+
 # ------------------------------------------------------------ the tables
 
 # A sheet part unpacking to more than this is read in a thread of its own,
@@ -226,71 +245,97 @@ def open_tables(path: str | Path,
     """Like :func:`read_raw_tables`, as a mapping whose biggest sheet may
     still be being read: looking up one of its tables waits for it. So
     :func:`.parse.parse_book` works on the small tables meanwhile. The read
-    is finished (or abandoned) when the ``with`` block ends."""
+    is finished (or abandoned) when the ``with`` block ends.
+
+    Order: the guard checks the whole package first (nothing else touches
+    its XML before); then calamine parses the biggest sheet in a worker
+    while this thread looks for error cells (which calamine reads as blank)
+    and reads the other sheets."""
     path = Path(path)
     _check_file(path)
-    scan = check_package(path)   # size, count and DTD limits before any XML is parsed
+    check_package(path)   # size, count and DTD limits before any XML is parsed
     wanted = {n.lower(): n for n in names}
     with _open_zip(path) as z:
         found = [loc for loc in table_locations(z) if loc.name.lower() in wanted]
+        if not found:
+            yield {}
+            return
+        try:
+            from python_calamine import CalamineError, CalamineWorkbook
+        except ImportError as exc:  # pragma: no cover - a broken install
+            raise BookError(f"python-calamine is not installed: {exc}") from None
         by_sheet: dict[str, list[TableLocation]] = {}
         for loc in found:
             by_sheet.setdefault(loc.sheet, []).append(loc)
         sizes = {info.filename: info.file_size for info in z.infolist()}
-        errors = {}
-        for sheet, locs in by_sheet.items():
-            part = locs[0].sheet_part
-            # the guard's scan saw no t="e": no need to unpack the sheet again
-            errors[sheet] = error_cells(z.read(part)) if part in scan.error_cell_parts else {}
-        unsupported = {locs[0].sheet_part for locs in by_sheet.values()
-                       if any(code not in _CALAMINE_ERRORS for code in errors[locs[0].sheet]
-                              .values())}
-        source = _without_new_errors(z, path, unsupported) if unsupported else str(path)
-    if not found:
-        yield {}
-        return
-    try:
-        from python_calamine import CalamineError, CalamineWorkbook
-    except ImportError as exc:  # pragma: no cover - a broken install
-        raise BookError(f"python-calamine is not installed: {exc}") from None
 
-    def opened():
-        return (CalamineWorkbook.from_path(source) if isinstance(source, str)
-                else CalamineWorkbook.from_filelike(io.BytesIO(source)))
+        def read(source, sheets: list[str]) -> dict[str, tuple]:
+            """sheet -> (values, merged ranges), straight from calamine."""
+            out = {}
+            try:
+                with (CalamineWorkbook.from_path(source) if isinstance(source, str)
+                      else CalamineWorkbook.from_filelike(io.BytesIO(source))) as wb:
+                    for sheet in sheets:
+                        nrows = max(split_range(loc.ref)[2] for loc in by_sheet[sheet])
+                        data = wb.get_sheet_by_name(sheet)
+                        out[sheet] = (data.to_python(skip_empty_area=False, nrows=nrows),
+                                      data.merged_cell_ranges or ())
+            except CalamineError as exc:
+                raise BookError(f"{path.name} cannot be read: {exc}") from None
+            return out
 
-    def read(sheets: list[str]) -> dict[str, RawTable]:
-        out: dict[str, RawTable] = {}
-        try:
-            with opened() as wb:
-                for sheet in sheets:
-                    out.update(_sheet_tables(wb, sheet, by_sheet[sheet], errors[sheet], wanted))
-        except CalamineError as exc:
-            raise BookError(f"{path.name} cannot be read: {exc}") from None
-        return out
+        order = sorted(by_sheet, key=lambda sh: -sizes.get(by_sheet[sh][0].sheet_part, 0))
+        big = order[0] if len(order) > 1 and sizes.get(by_sheet[order[0]][0].sheet_part, 0) > \
+            _THREAD_FROM else None
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            later = pool.submit(read, str(path), [big]) if big is not None else None
+            try:
+                with open(path, "rb") as fh:
+                    errors = {sheet: _error_cells_of(z, fh, by_sheet[sheet][0].sheet_part)
+                              for sheet in order}
+                unsupported = {by_sheet[sh][0].sheet_part for sh in order
+                               if any(code not in _CALAMINE_ERRORS
+                                      for code in errors[sh].values())}
+                if unsupported:
+                    # calamine refuses a sheet with #SPILL! and the like: read
+                    # every sheet from a copy that has #N/A in their place
+                    # (_cut puts the real codes back).
+                    if later is not None:
+                        concurrent.futures.wait([later])
+                    later = None
+                    raw = read(_without_new_errors(z, unsupported), order)
+                else:
+                    raw = read(str(path), [sh for sh in order if sh != big])
 
-    order = sorted(by_sheet, key=lambda sh: -sizes.get(by_sheet[sh][0].sheet_part, 0))
-    big = order[0] if len(order) > 1 and sizes.get(by_sheet[order[0]][0].sheet_part, 0) > \
-        _THREAD_FROM else None
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        later = pool.submit(read, [big]) if big is not None else None
-        try:
-            ready = read([sh for sh in order if sh != big])
-            pending = {wanted[loc.name.lower()] for loc in by_sheet[big]} if big else set()
-            yield _Tables(ready, pending, later)
-        finally:
-            if later is not None:
-                later.cancel()
+                def tables_of(sheet: str, got: tuple) -> dict[str, RawTable]:
+                    values, merged = got
+                    _refuse_merged(merged, by_sheet[sheet])
+                    return {wanted[loc.name.lower()]: _cut(loc, split_range(loc.ref), values,
+                                                           errors[sheet])
+                            for loc in by_sheet[sheet]}
+
+                ready: dict[str, RawTable] = {}
+                for sheet, got in raw.items():
+                    ready.update(tables_of(sheet, got))
+                pending = ({wanted[loc.name.lower()] for loc in by_sheet[big]}
+                           if later is not None else set())
+                yield _Tables(ready, pending,
+                              lambda: tables_of(big, later.result()[big]))
+            finally:
+                if later is not None:
+                    later.cancel()
 
 
 class _Tables(Mapping):
-    """Tables read, plus tables of one sheet still being read (``later``)."""
+    """Tables read, plus the tables of one sheet still being read, which
+    ``resolve()`` waits for."""
 
-    def __init__(self, ready: dict[str, RawTable], pending: set[str], later) -> None:
-        self._ready, self._pending, self._later = dict(ready), set(pending), later
+    def __init__(self, ready: dict[str, RawTable], pending: set[str], resolve) -> None:
+        self._ready, self._pending, self._resolve = dict(ready), set(pending), resolve
 
     def __getitem__(self, name: str) -> RawTable:
         if name in self._pending:
-            self._ready.update(self._later.result())
+            self._ready.update(self._resolve())
             self._pending.clear()
         return self._ready[name]
 
@@ -299,18 +344,6 @@ class _Tables(Mapping):
 
     def __len__(self) -> int:
         return len(self._ready.keys() | self._pending)
-
-
-def _sheet_tables(wb, sheet: str, locs: list[TableLocation],
-                  errors: Mapping[tuple[int, int], str],
-                  wanted: Mapping[str, str]) -> dict[str, RawTable]:
-    bounds = [split_range(loc.ref) for loc in locs]
-    nrows = max(b[2] for b in bounds)
-    data = wb.get_sheet_by_name(sheet)
-    _refuse_merged(data.merged_cell_ranges or (), locs)
-    values = data.to_python(skip_empty_area=False, nrows=nrows)
-    return {wanted[loc.name.lower()]: _cut(loc, bound, values, errors)
-            for loc, bound in zip(locs, bounds)}
 
 
 def _refuse_merged(merged, locs: list[TableLocation]) -> None:
@@ -338,7 +371,7 @@ _ERROR_VALUE = re.compile(rb"""(<(?:\w+:)?c\s[^>]{0,4096}?\bt=["']e["'][^>]{0,40
                           rb"""(?:(?!</(?:\w+:)?c>).){0,65536}?<(?:\w+:)?v>)#[A-Z_/0!?]+""", re.S)
 
 
-def _without_new_errors(z: zipfile.ZipFile, path: Path, parts: set[str]) -> bytes:
+def _without_new_errors(z: zipfile.ZipFile, parts: set[str]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
         for info in z.infolist():

@@ -171,3 +171,25 @@ def test_unusual_but_valid_books_work_end_to_end(corpus_cases, name, tmp_path):
         assert len(m.deliverable) == corpus.LONG
     if name == "hidden-rows":
         assert next(m for m in data.milestones if m.milestone_id == "M-103").invoice_no
+
+
+def test_threaded_read_gives_the_same_book_and_refusals(corpus_cases, monkeypatch):
+    """The biggest table sheet is read in a worker thread only when it is
+    big (the corpus books are small): forced on for every corpus book, the
+    records, problems and refusals are exactly those of the plain read."""
+    from milebill_xl.workbook import reader
+    from milebill_xl.workbook.book import BookError
+
+    def outcome(path):
+        try:
+            data, _ = read_book(path)
+            return data
+        except BookError as exc:
+            return str(exc)
+
+    for case in corpus_cases.values():
+        monkeypatch.setattr(reader, "_THREAD_FROM", 1 << 40)
+        plain = outcome(case.path)
+        monkeypatch.setattr(reader, "_THREAD_FROM", 0)
+        threaded = outcome(case.path)
+        assert threaded == plain, case.name

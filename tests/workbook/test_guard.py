@@ -60,9 +60,21 @@ def test_small_part_is_not_counted(monkeypatch):
     guard.check_package(_book(xml), "ok.xlsx")
 
 
-def test_error_cells_are_noticed_in_either_quote_style():
+def test_error_cells_are_found_in_either_quote_style_and_across_chunks(monkeypatch):
+    """calamine reads an error cell as blank, so the reader scans the sheet
+    for t="e" itself, in 1 MB steps: a mark split between two steps counts."""
+    from milebill_xl.workbook import reader
+
+    def errors_of(book: bytes) -> dict:
+        z = zipfile.ZipFile(io.BytesIO(book))
+        return reader._error_cells_of(z, io.BytesIO(book), "xl/worksheets/sheet1.xml")
+
     for quote in ('"', "'"):
         xml = _sheet(3).replace(b'<c r="A1">', f"<c r=\"A1\" t={quote}e{quote}>".encode())
-        scan = guard.check_package(_book(xml), "e.xlsx")
-        assert scan.error_cell_parts == {"xl/worksheets/sheet1.xml"}
-    assert guard.check_package(_book(_sheet(3)), "e.xlsx").error_cell_parts == set()
+        xml = xml.replace(b"<v>1</v>", b"<v>#N/A</v>")
+        assert errors_of(_book(xml)) == {(1, 1): "#N/A"}
+        cut = xml.index(b"t=") + 3            # split inside t="e"
+        padded = xml[:cut].replace(b"<sheetData>", b"<sheetData>" + b" " * (2**20 - cut)) + xml[cut:]
+        assert padded.index(b"t=") + 3 == 2**20
+        assert errors_of(_book(padded)) == {(1, 1): "#N/A"}
+    assert errors_of(_book(_sheet(3))) == {}
