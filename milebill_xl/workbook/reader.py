@@ -270,15 +270,20 @@ def open_tables(path: str | Path,
         sizes = {info.filename: info.file_size for info in z.infolist()}
 
         def read(source, sheets: list[str]) -> dict[str, tuple]:
-            """sheet -> (values, merged ranges), straight from calamine."""
+            """sheet -> (its tables, merged ranges): calamine's values cut
+            into tables, error cells not yet put back."""
             out = {}
             try:
                 with (CalamineWorkbook.from_path(source) if isinstance(source, str)
                       else CalamineWorkbook.from_filelike(io.BytesIO(source))) as wb:
                     for sheet in sheets:
-                        nrows = max(split_range(loc.ref)[2] for loc in by_sheet[sheet])
+                        locs = by_sheet[sheet]
+                        bounds = [split_range(loc.ref) for loc in locs]
                         data = wb.get_sheet_by_name(sheet)
-                        out[sheet] = (data.to_python(skip_empty_area=False, nrows=nrows),
+                        values = data.to_python(skip_empty_area=False,
+                                                nrows=max(b[2] for b in bounds))
+                        out[sheet] = ({wanted[loc.name.lower()]: _cut(loc, bound, values)
+                                       for loc, bound in zip(locs, bounds)},
                                       data.merged_cell_ranges or ())
             except CalamineError as exc:
                 raise BookError(f"{path.name} cannot be read: {exc}") from None
@@ -308,11 +313,10 @@ def open_tables(path: str | Path,
                     raw = read(str(path), [sh for sh in order if sh != big])
 
                 def tables_of(sheet: str, got: tuple) -> dict[str, RawTable]:
-                    values, merged = got
+                    tables, merged = got
                     _refuse_merged(merged, by_sheet[sheet])
-                    return {wanted[loc.name.lower()]: _cut(loc, split_range(loc.ref), values,
-                                                           errors[sheet])
-                            for loc in by_sheet[sheet]}
+                    return {name: _put_errors(raw, errors[sheet])
+                            for name, raw in tables.items()}
 
                 ready: dict[str, RawTable] = {}
                 for sheet, got in raw.items():
@@ -382,8 +386,9 @@ def _without_new_errors(z: zipfile.ZipFile, parts: set[str]) -> bytes:
     return buf.getvalue()
 
 
-def _cut(loc: TableLocation, bound: tuple[int, int, int, int], values: list[list],
-         errors: Mapping[tuple[int, int], str]) -> RawTable:
+def _cut(loc: TableLocation, bound: tuple[int, int, int, int], values: list[list]) -> RawTable:
+    """The table's rows out of its sheet's ``values`` (fresh lists, which
+    :func:`_put_errors` may then fill in)."""
     r1, c1, r2, c2 = bound
     first_data = r1 + (1 if loc.header_rows else 0)     # 1-based sheet row
     last_data = r2 - loc.totals_rows
@@ -407,12 +412,20 @@ def _cut(loc: TableLocation, bound: tuple[int, int, int, int], values: list[list
     n_rows = max(last_data - first_data + 1, 0)
     while len(rows) < n_rows:
         rows.append([""] * width)
-    for (er, ec), code in errors.items():
-        if first_data <= er <= last_data and c1 <= ec <= c2:
-            rows[er - first_data][ec - c1] = code
     geometry = TableGeometry(name=loc.name, sheet=loc.sheet, header_row=first_data - 1,
                              first_col=c1, headers=tuple(headers), n_rows=n_rows)
     return RawTable(geometry, rows)
+
+
+def _put_errors(raw: RawTable, errors: Mapping[tuple[int, int], str]) -> RawTable:
+    """``raw`` with the sheet's error cells (1-based (row, col) -> code)
+    that fall in its data rows written in, as calamine reads them blank."""
+    g = raw.geometry
+    first, last = g.first_data_row, g.header_row + g.n_rows
+    for (er, ec), code in errors.items():
+        if first <= er <= last and g.first_col <= ec < g.first_col + len(g.headers):
+            raw.rows[er - first][ec - g.first_col] = code
+    return raw
 
 
 def format_problems(problems: tuple[Problem, ...] | list[Problem], locator: Locator) -> list[dict]:
