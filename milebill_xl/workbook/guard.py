@@ -18,6 +18,13 @@ What is refused, and why:
 * any ``<!DOCTYPE`` or ``<!ENTITY`` in an XML member (never valid in
   OOXML; it is how entity-expansion "billion laughs" and external-entity
   (XXE) attacks start), in UTF-8 or UTF-16;
+* shared strings that the sheets repeat into more than ``MAX_STRING_BYTES``
+  of cell text (calamine copies a shared string into every cell that names
+  it: a 6 kB file naming one 30,000-character string 20,000 times took
+  570 MB). Each string's size is bounded by its span in the shared-strings
+  part; a sheet whose ``t="s"`` cells times the longest string could pass
+  the limit has its references summed exactly, any reference the sum cannot
+  read counting as the longest string;
 * more than ``MAX_SHEETS`` sheets, more than ``MAX_SHARED_STRINGS`` shared
   strings, room for more than ``MAX_CELLS`` cells in one sheet. calamine
   keeps nothing for an empty ``<c/>``, and a cell with a value is written
@@ -59,6 +66,7 @@ MAX_TOTAL_SIZE = 2048 * 2**20         # bytes, uncompressed, all members
 MAX_RATIO = 200
 RATIO_FROM = 16 * 2**20
 MAX_SHARED_STRINGS = 2_000_000
+MAX_STRING_BYTES = 256 * 2**20         # shared-string text copied into cells, all sheets
 MAX_CELLS = 10_000_000                # cells in one worksheet part
 # `<c><v/></c>`: 3 tags, 11 bytes; fewer cannot hold a value.
 TAGS_PER_CELL = 3
@@ -78,6 +86,8 @@ _OVERLAP = max(len(m) for m in _DTD_MARKS) + 8
 # searches run only on the rare chunk that has a candidate.
 _DTD_HINT = re.compile(rb"<\x00?!")
 _SI_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?si>")
+_S_CELL = re.compile(rb"""\bt=["']s["']""")
+_S_VALUE = re.compile(rb"""\bt=["']s["'][^<>]{0,4096}>\s*<(?:[A-Za-z_][\w.\-]*:)?v>\s*(\d{1,10})\s*<""")
 _SHEET_EL = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sheet\s")
 _XML_NAME = re.compile(r".*\.(xml|rels|vml)\Z", re.I)
 _SHEET_PART = re.compile(r"xl/(worksheets|chartsheets|dialogsheets|macrosheets)/[^/]+\.xml\Z", re.I)
@@ -163,9 +173,26 @@ def _check(fh: BinaryIO, name: str, kind: str) -> None:
         if total > MAX_TOTAL_SIZE:
             raise _refuse(name, kind, f"its parts unpack to more than {_mb(MAX_TOTAL_SIZE)} "
                           "in all")
-    for info in infos:
-        if _XML_NAME.match(info.filename):
-            _scan_member(fh, info, name, kind)
+    xml = [info for info in infos if _XML_NAME.match(info.filename)]
+    xml.sort(key=lambda info: not _is_sst(info.filename))   # strings before sheets
+    strings = _Strings()
+    for info in xml:
+        _scan_member(fh, info, name, kind, strings)
+
+
+def _is_sst(part: str) -> bool:
+    return part.lower().endswith("sharedstrings.xml")
+
+
+class _Strings:
+    """What the scan learnt of the shared strings: an upper bound of each
+    one's size in bytes (its span in the part), and how much shared-string
+    text the sheets scanned so far copy into cells."""
+
+    def __init__(self) -> None:
+        self.spans: list[int] = []
+        self.longest = 0
+        self.copied = 0
 
 
 def _raw_data_start(fh: BinaryIO, info: zipfile.ZipInfo, name: str) -> int:
@@ -206,13 +233,14 @@ def unpacked(fh: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[bytes]:
             yield out
 
 
-def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str) -> None:
+def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str,
+                 strings: _Strings) -> None:
     """Stream one XML member: unpacked size as declared, no DTD, counts."""
     produced = 0
     tail = b""
     part = info.filename
     lower = part.lower()
-    is_sst = lower.endswith("sharedstrings.xml")
+    is_sst = _is_sst(part)
     is_sheet = bool(_SHEET_PART.match(part))
     is_workbook = lower in ("xl/workbook.xml",)
     counted = 0
@@ -220,7 +248,19 @@ def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str) -> N
     limit = (MAX_SHARED_STRINGS if is_sst else MAX_CELLS * TAGS_PER_CELL if is_sheet
              else MAX_SHEETS)
     counter = _SI_END if is_sst else _SHEET_EL if is_workbook else None
+    # t="s" cells are counted only where they could copy too much text
+    count_refs = is_sheet and strings.longest * (info.file_size // 11) > \
+        MAX_STRING_BYTES - strings.copied
+    refs = 0
+    last_end = 0
     for out in unpacked(fh, info, name):
+        if is_sst:
+            for m in _SI_END.finditer(out):
+                end = produced + m.end()
+                strings.spans.append(end - last_end)
+                last_end = end
+        elif count_refs:
+            refs += len(_S_CELL.findall(out))
         produced += len(out)
         if produced > info.file_size or produced > MAX_MEMBER_SIZE:
             raise _refuse(name, kind, f"part {part} unpacks to more than the "
@@ -236,6 +276,8 @@ def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str) -> N
                                       "(XML entity expansion or external entity)")
         if count_cells:
             counted += out.count(b"<")     # tags: three per cell at least
+        elif is_sst:
+            counted = len(strings.spans)
         elif counter is not None:
             counted += len(counter.findall(out))
         if counted > limit:
@@ -248,3 +290,29 @@ def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str) -> N
     if produced != info.file_size:
         raise UnsafePackage(f"{name} is damaged: part {part} unpacks to {produced:,} bytes, "
                             f"not the {info.file_size:,} it declares")
+    if is_sst:
+        strings.longest = max(strings.spans, default=0)
+    elif refs:
+        copied = refs * strings.longest
+        if strings.copied + copied > MAX_STRING_BYTES:
+            copied = _copied_text(fh, info, name, strings, refs)
+        strings.copied += copied
+        if strings.copied > MAX_STRING_BYTES:
+            raise _refuse(name, kind, f"its cells repeat shared strings into more than "
+                          f"{_mb(MAX_STRING_BYTES)} of text ({part})")
+
+
+def _copied_text(fh: BinaryIO, info: zipfile.ZipInfo, name: str, strings: _Strings,
+                 refs: int) -> int:
+    """Bytes of shared-string text the sheet's ``refs`` t="s" cells copy:
+    the spans of the strings they name, read from each ``<v>``; a cell the
+    pattern cannot read (split between two chunks, or written oddly) counts
+    as the longest string."""
+    total = matched = 0
+    spans, n = strings.spans, len(strings.spans)
+    for out in unpacked(fh, info, name):
+        for m in _S_VALUE.finditer(out):
+            matched += 1
+            i = int(m.group(1))
+            total += spans[i] if i < n else 0
+    return total + max(refs - matched, 0) * strings.longest

@@ -1,5 +1,5 @@
 """Hostile files: entity expansion, external entities, zip bombs, thousands
-of sheets, millions of shared strings. ``milebill check`` (a real process)
+of sheets, millions of shared strings, one long shared string repeated. ``milebill check`` (a real process)
 must refuse each quickly, with bounded memory, never hang, never leak a
 file's contents, and leave the file unchanged. The invoice template (.docx)
 a team keeps beside its workbook is checked the same way by ``issue``.
@@ -255,6 +255,20 @@ def hostile_books(base: Path, folder: Path) -> dict[str, tuple[Path, str]]:
     books["3m-shared-strings"] = (raw_zip(_entries(sst_members, {"xl/sharedStrings.xml":
                                                                   (sst, crc, len(sst), usize)})),
                                   "more than 2,000,000 shared strings")
+    # one 30,000-character shared string named by 20,000 cells of the
+    # Milestones sheet: calamine would copy 600 MB of text out of a small file
+    amp = []
+    for info, data in _shared_strings_members(members):
+        if info.filename == "xl/sharedStrings.xml":
+            data = (b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/'
+                    b'spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>'
+                    + b"a" * 30_000 + b"</t></si></sst>")
+        if info.filename == sheet:
+            rows = b"".join(b'<row r="%d">' % r + b'<c t="s"><v>0</v></c>' * 10_000 + b"</row>"
+                            for r in (60_000, 60_001))
+            data = data.replace(b"</sheetData>", rows + b"</sheetData>", 1)
+        amp.append((info, data))
+    books["shared-string-amplification"] = (raw_zip(_entries(amp)), "repeat shared strings")
     # more zip members than any workbook
     many = [(zipfile.ZipInfo(f"customXml/item{k}.bin"), b"") for k in range(12_000)]
     books["12000-members"] = (raw_zip(_entries(members + many)), "parts (limit 10,000)")
@@ -274,7 +288,8 @@ def hostile(base, tmp_path_factory):
 
 NAMES = ["laughs-sheet", "laughs-table", "laughs-workbook", "laughs-sharedstrings",
          "xxe-sharedstrings", "xxe-workbook", "xxe-utf16-workbook", "zip-bomb-2gb", "zip-bomb-900mb",
-         "zip-bomb-lying-sizes", "3000-sheets", "3m-shared-strings", "12000-members"]
+         "zip-bomb-lying-sizes", "3000-sheets", "3m-shared-strings", "12000-members",
+         "shared-string-amplification"]
 
 
 def test_reference_check_of_a_good_book(base, tmp_path):

@@ -78,3 +78,57 @@ def test_error_cells_are_found_in_either_quote_style_and_across_chunks(monkeypat
         assert padded.index(b"t=") + 3 == 2**20
         assert errors_of(_book(padded)) == {(1, 1): "#N/A"}
     assert errors_of(_book(_sheet(3))) == {}
+
+
+def _book_with_strings(strings: list[str], sheet_cells: str) -> bytes:
+    """A package with a shared-strings part and one sheet of ``sheet_cells``."""
+    buf = io.BytesIO()
+    sst = (f'<sst xmlns="{MAIN}" count="{len(strings)}" uniqueCount="{len(strings)}">'
+           + "".join(f"<si><t>{s}</t></si>" for s in strings) + "</sst>")
+    sheet = (f'<worksheet xmlns="{MAIN}"><sheetData>{sheet_cells}</sheetData></worksheet>')
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}"><sheets>'
+                   '<sheet name="S" sheetId="1"/></sheets></workbook>')
+        z.writestr("xl/worksheets/sheet1.xml", sheet)   # before the strings, as in a zip
+        z.writestr("xl/sharedStrings.xml", sst)
+    return buf.getvalue()
+
+
+def _rows(refs: list[int], cell: str = '<c t="s"><v>{}</v></c>') -> str:
+    return "".join(f'<row r="{r + 1}">' + "".join(cell.format(i) for i in refs[r:r + 1000])
+                   + "</row>" for r in range(0, len(refs), 1000))
+
+
+def test_one_long_string_repeated_in_every_cell_is_refused():
+    """A 6 kB file whose 20,000 cells all name one 30,000-character string
+    would make calamine copy 600 MB of text."""
+    book = _book_with_strings(["a" * 30_000], _rows([0] * 20_000))
+    assert len(book) < 20_000
+    with pytest.raises(guard.UnsafePackage) as err:
+        guard.check_package(book, "amplified.xlsx")
+    assert "repeat shared strings into more than 256 MB" in str(err.value)
+
+
+def test_a_long_string_named_by_few_cells_passes(monkeypatch):
+    """The quick bound (cells x longest string) would refuse this book; the
+    exact sum of the strings the cells name lets it through."""
+    monkeypatch.setattr(guard, "MAX_STRING_BYTES", 1_000_000)
+    strings = ["note " * 10_000] + [f"s{i}" for i in range(1_000)]
+    refs = [1 + i % 1_000 for i in range(5_000)] + [0, 0, 0]
+    assert len(refs) * 50_000 > guard.MAX_STRING_BYTES       # the quick bound fails
+    guard.check_package(_book_with_strings(strings, _rows(refs)), "notes.xlsx")
+    many = refs + [0] * 20                                     # 23 x 50 kB: over 1 MB
+    with pytest.raises(guard.UnsafePackage):
+        guard.check_package(_book_with_strings(strings, _rows(many)), "notes.xlsx")
+
+
+def test_a_reference_the_sum_cannot_read_counts_as_the_longest_string(monkeypatch):
+    """Cells written so that the exact pattern misses their index (here a
+    formula between the tag and its value) are charged the longest string."""
+    monkeypatch.setattr(guard, "MAX_STRING_BYTES", 1_000_000)
+    strings = ["note " * 10_000] + [f"s{i}" for i in range(1_000)]
+    refs = [1 + i % 1_000 for i in range(5_000)]
+    guard.check_package(_book_with_strings(strings, _rows(refs)), "ok.xlsx")
+    odd = _rows(refs[:30], '<c t="s"><f>1</f><v>{}</v></c>')   # names short strings, unread
+    with pytest.raises(guard.UnsafePackage):
+        guard.check_package(_book_with_strings(strings, _rows(refs) + odd), "odd.xlsx")
