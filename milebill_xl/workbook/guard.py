@@ -25,6 +25,13 @@ What is refused, and why:
   part; a sheet whose ``t="s"`` cells times the longest string could pass
   the limit has its references summed exactly, any reference the sum cannot
   read counting as the longest string;
+* a sheet whose values span more than ``MAX_GRID`` cells from A1 to the
+  farthest one: calamine holds a sheet as one dense rectangle, so a single
+  value typed at XFD1048576 would make it ask for hundreds of GB and abort.
+  Excel writes the used range in ``<dimension>``; only a sheet declaring a
+  range over the limit has its cells' positions read (a range of formatted
+  but empty cells passes). A sheet that lies in ``<dimension>`` is not
+  caught: that needs a reader that does not hold the whole rectangle;
 * more than ``MAX_SHEETS`` sheets, more than ``MAX_SHARED_STRINGS`` shared
   strings, room for more than ``MAX_CELLS`` cells in one sheet. calamine
   keeps nothing for an empty ``<c/>``, and a cell with a value is written
@@ -68,6 +75,7 @@ RATIO_FROM = 16 * 2**20
 MAX_SHARED_STRINGS = 2_000_000
 MAX_STRING_BYTES = 256 * 2**20         # shared-string text copied into cells, all sheets
 MAX_CELLS = 10_000_000                # cells in one worksheet part
+MAX_GRID = 8_000_000                  # A1 to the farthest value, rows x columns (256 MB)
 # `<c><v/></c>`: 3 tags, 11 bytes; fewer cannot hold a value.
 TAGS_PER_CELL = 3
 MIN_CELL_BYTES = 10
@@ -89,6 +97,10 @@ _SI_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?si>")
 _S_CELL = re.compile(rb"""\bt=["']s["']""")
 _S_VALUE = re.compile(rb"""\bt=["']s["'][^<>]{0,4096}>\s*<(?:[A-Za-z_][\w.\-]*:)?v>\s*(\d{1,10})\s*<""")
 _SHEET_EL = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sheet\s")
+_DIMENSION = re.compile(rb"""<(?:[A-Za-z_][\w.\-]*:)?dimension\s[^>]{0,200}?\bref=["']"""
+                        rb"""\$?[A-Za-z]{1,3}\$?\d{1,7}(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?["']""")
+_VALUE_CELL = re.compile(rb"""<(?:[A-Za-z_][\w.\-]*:)?c\s[^>]{0,4096}?\br=["']([A-Z]{1,3})(\d{1,7})["']"""
+                         rb"""[^>]{0,4096}?(/?)>(</(?:[A-Za-z_][\w.\-]*:)?c>)?""")
 _XML_NAME = re.compile(r".*\.(xml|rels|vml)\Z", re.I)
 _SHEET_PART = re.compile(r"xl/(worksheets|chartsheets|dialogsheets|macrosheets)/[^/]+\.xml\Z", re.I)
 
@@ -253,7 +265,12 @@ def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str,
         MAX_STRING_BYTES - strings.copied
     refs = 0
     last_end = 0
+    wide = False
     for out in unpacked(fh, info, name):
+        if is_sheet and not produced:
+            dim = _DIMENSION.search(out)
+            if dim is not None and dim.group(1):
+                wide = _col_number(dim.group(1)) * int(dim.group(2)) > MAX_GRID
         if is_sst:
             for m in _SI_END.finditer(out):
                 end = produced + m.end()
@@ -290,6 +307,8 @@ def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str,
     if produced != info.file_size:
         raise UnsafePackage(f"{name} is damaged: part {part} unpacks to {produced:,} bytes, "
                             f"not the {info.file_size:,} it declares")
+    if wide:
+        _refuse_far_values(fh, info, name, kind)
     if is_sst:
         strings.longest = max(strings.spans, default=0)
     elif refs:
@@ -316,3 +335,54 @@ def _copied_text(fh: BinaryIO, info: zipfile.ZipInfo, name: str, strings: _Strin
             i = int(m.group(1))
             total += spans[i] if i < n else 0
     return total + max(refs - matched, 0) * strings.longest
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _refuse_far_values(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str) -> None:
+    """Read the positions of the sheet's cells that may hold a value (not
+    ``<c .../>`` nor ``<c ...></c>``) and refuse when A1 to the farthest
+    row and column spans more than MAX_GRID cells, naming those cells."""
+    far_row = far_col = (0, 0, b"")
+    for out in unpacked(fh, info, name):
+        for m in _VALUE_CELL.finditer(out):
+            if m.group(3) or m.group(4):
+                continue
+            col, row = _col_number(m.group(1)), int(m.group(2))
+            if row > far_row[0]:
+                far_row = (row, col, m.group(1) + m.group(2))
+            if col > far_col[1]:
+                far_col = (row, col, m.group(1) + m.group(2))
+    if far_row[0] * far_col[1] > MAX_GRID:
+        cells = sorted({far_row[2].decode(), far_col[2].decode()})
+        where = " and ".join(cells)
+        raise UnsafePackage(
+            f"{name} was not opened: {_sheet_name(fh, info.filename)}!{where} "
+            f"{'hold values' if len(cells) > 1 else 'holds a value'} so far from A1 that the "
+            f"sheet would span {far_row[0] * far_col[1]:,} cells (limit {MAX_GRID:,}); "
+            "clear what is there (Ctrl+End goes to the last used cell) and save again")
+
+
+def _sheet_name(fh: BinaryIO, part: str) -> str:
+    """The sheet's tab name for a message (the part name when not found)."""
+    from defusedxml.ElementTree import fromstring
+    try:
+        z = zipfile.ZipFile(fh)
+        rels = fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        ids = {r.get("Id"): r.get("Target", "").lstrip("/").removeprefix("xl/")
+               for r in rels}
+        book = fromstring(z.read("xl/workbook.xml"))
+        for sheet in book.iter():
+            if sheet.tag.endswith("}sheet"):
+                rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+                if ids.get(rid) and "xl/" + ids[rid] == part:
+                    title = sheet.get("name", part)
+                    return f"'{title}'" if not title.isalnum() else title
+    except Exception:  # a message helper: any trouble falls back to the part
+        pass
+    return part

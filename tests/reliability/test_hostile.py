@@ -269,6 +269,16 @@ def hostile_books(base: Path, folder: Path) -> dict[str, tuple[Path, str]]:
             data = data.replace(b"</sheetData>", rows + b"</sheetData>", 1)
         amp.append((info, data))
     books["shared-string-amplification"] = (raw_zip(_entries(amp)), "repeat shared strings")
+    # one value typed at the sheet's far corner, the used range as Excel
+    # writes it: calamine would allocate the whole 17-billion-cell rectangle
+    far = []
+    for info, data in members:
+        if info.filename == sheet:
+            data = data.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v>'
+                                b'</c></row></sheetData>', 1)
+            data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', data)
+        far.append((info, data))
+    books["value-at-far-corner"] = (raw_zip(_entries(far)), "XFD1048576 holds a value so far")
     # more zip members than any workbook
     many = [(zipfile.ZipInfo(f"customXml/item{k}.bin"), b"") for k in range(12_000)]
     books["12000-members"] = (raw_zip(_entries(members + many)), "parts (limit 10,000)")
@@ -289,7 +299,7 @@ def hostile(base, tmp_path_factory):
 NAMES = ["laughs-sheet", "laughs-table", "laughs-workbook", "laughs-sharedstrings",
          "xxe-sharedstrings", "xxe-workbook", "xxe-utf16-workbook", "zip-bomb-2gb", "zip-bomb-900mb",
          "zip-bomb-lying-sizes", "3000-sheets", "3m-shared-strings", "12000-members",
-         "shared-string-amplification"]
+         "shared-string-amplification", "value-at-far-corner"]
 
 
 def test_reference_check_of_a_good_book(base, tmp_path):

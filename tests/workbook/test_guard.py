@@ -1,6 +1,7 @@
-"""The package guard's cell limit, with the limit lowered so a test book
-stays small: a sheet that may hold more cells than the limit is refused
-however its XML is spelled, and an ordinary sheet passes untouched."""
+"""The package guard's limits on what calamine would hold in memory: cells
+per sheet (the limit lowered so a test book stays small), shared-string
+text repeated into cells, and the rectangle from A1 to the farthest value.
+Each is refused however the XML is spelled; ordinary sheets pass."""
 from __future__ import annotations
 
 import io
@@ -11,14 +12,19 @@ import pytest
 from milebill_xl.workbook import guard
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
 def _book(sheet_xml: bytes) -> bytes:
     """A minimal package whose one worksheet is ``sheet_xml``."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}"><sheets>'
-                   '<sheet name="S" sheetId="1"/></sheets></workbook>')
+        z.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
+                   '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{PKG_REL}">'
+                   f'<Relationship Id="rId1" Type="{REL}/worksheet" '
+                   'Target="worksheets/sheet1.xml"/></Relationships>')
         z.writestr("xl/worksheets/sheet1.xml", sheet_xml)
     return buf.getvalue()
 
@@ -132,3 +138,28 @@ def test_a_reference_the_sum_cannot_read_counts_as_the_longest_string(monkeypatc
     odd = _rows(refs[:30], '<c t="s"><f>1</f><v>{}</v></c>')   # names short strings, unread
     with pytest.raises(guard.UnsafePackage):
         guard.check_package(_book_with_strings(strings, _rows(refs) + odd), "odd.xlsx")
+
+
+def _sheet_with(dimension: str, extra: str) -> bytes:
+    return (f'<worksheet xmlns="{MAIN}"><dimension ref="{dimension}"/><sheetData>'
+            f'<row r="1"><c r="A1"><v>1</v></c></row>{extra}</sheetData></worksheet>').encode()
+
+
+def test_a_value_far_from_a1_is_refused_naming_the_sheet_and_cell():
+    xml = _sheet_with("A1:XFD1048576", '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    with pytest.raises(guard.UnsafePackage) as err:
+        guard.check_package(_book(xml), "far.xlsx")
+    assert "S!XFD1048576 holds a value so far from A1" in str(err.value)
+
+
+def test_formatted_empty_cells_far_away_pass():
+    """Excel counts formatted cells in the used range; they hold no value,
+    so calamine keeps nothing for them."""
+    extra = ('<row r="900000"><c r="XFD900000" s="1"/><c r="XFC900000" s="1"></c></row>')
+    guard.check_package(_book(_sheet_with("A1:XFD900000", extra)), "formatted.xlsx")
+
+
+def test_values_within_the_limit_pass_whatever_the_declared_range():
+    extra = '<row r="200000"><c r="AG200000"><v>2</v></c></row>'      # 33 x 200,000
+    assert 33 * 200_000 <= guard.MAX_GRID
+    guard.check_package(_book(_sheet_with("A1:XFD1048576", extra)), "ok.xlsx")
