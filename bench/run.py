@@ -1,6 +1,6 @@
 """Run every benchmark and write ``bench/results.md`` and ``bench/results.json``.
 
-    .venv/bin/python -m bench            # 1k, 10k, 100k milestones (about 40 min)
+    .venv/bin/python -m bench            # 1k, 10k, 100k milestones (about 30 min)
     .venv/bin/python -m bench --quick    # 1k and 10k, 3 runs each
     .venv/bin/python -m bench --sizes 1000,10000 --repeats 5
 
