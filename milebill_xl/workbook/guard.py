@@ -93,14 +93,18 @@ _OVERLAP = max(len(m) for m in _DTD_MARKS) + 8
 # no "!" at all (bytes `in` of one byte is a memchr), so the six exact
 # searches run only on the rare chunk that has a candidate.
 _DTD_HINT = re.compile(rb"<\x00?!")
-_SI_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?si>")
-_S_CELL = re.compile(rb"""\bt=["']s["']""")
-_S_VALUE = re.compile(rb"""\bt=["']s["'][^<>]{0,4096}>\s*<(?:[A-Za-z_][\w.\-]*:)?v>\s*(\d{1,10})\s*<""")
+_PFX = rb"(?:[A-Za-z_][\w.\-]*:)?"
+_SI_START = re.compile(rb"<" + _PFX + rb"si(?=[\s/>])")
+# quick-xml allows spaces around "=", and calamine compares the raw value
+_S_CELL = re.compile(rb"""(?<![\w:.\-])t\s*=\s*["']s["']""")
+_TAG = re.compile(rb"<" + _PFX + rb"(row|c)(?=[\s/>])([^>]*)>")
+_R_ATTR = re.compile(rb"""(?<![\w:.\-])r\s*=\s*["']([A-Za-z]{1,3})(\d{1,7})["']""")
+_ROW_ATTR = re.compile(rb"""(?<![\w:.\-])r\s*=\s*["'](\d{1,7})["']""")
+_V_INDEX = re.compile(rb"\s*<" + _PFX + rb"v(?:\s[^>]*)?>\s*(\d{1,10})\s*<")
+_MAX_TAG = 65_536    # no tag of a real sheet comes near; a longer one is refused
 _SHEET_EL = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sheet\s")
-_DIMENSION = re.compile(rb"""<(?:[A-Za-z_][\w.\-]*:)?dimension\s[^>]{0,200}?\bref=["']"""
-                        rb"""\$?[A-Za-z]{1,3}\$?\d{1,7}(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?["']""")
-_VALUE_CELL = re.compile(rb"""<(?:[A-Za-z_][\w.\-]*:)?c\s[^>]{0,4096}?\br=["']([A-Z]{1,3})(\d{1,7})["']"""
-                         rb"""[^>]{0,4096}?(/?)>(</(?:[A-Za-z_][\w.\-]*:)?c>)?""")
+_DIMENSION = re.compile(rb"""<(?:[A-Za-z_][\w.\-]*:)?dimension\s[^>]*?\bref\s*=\s*["']"""
+                        rb"""\$?([A-Za-z]{1,3})\$?(\d{1,7})(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?["']""")
 _XML_NAME = re.compile(r".*\.(xml|rels|vml)\Z", re.I)
 _SHEET_PART = re.compile(r"xl/(worksheets|chartsheets|dialogsheets|macrosheets)/[^/]+\.xml\Z", re.I)
 
@@ -198,13 +202,48 @@ def _is_sst(part: str) -> bool:
 
 class _Strings:
     """What the scan learnt of the shared strings: an upper bound of each
-    one's size in bytes (its span in the part), and how much shared-string
-    text the sheets scanned so far copy into cells."""
+    one's size in bytes (from its ``<si`` to the next), and how much
+    shared-string text the sheets scanned so far copy into cells. A package
+    with more than one strings part is judged by the largest span at each
+    index (which part calamine reads does not matter then)."""
 
     def __init__(self) -> None:
-        self.spans: list[int] = []
+        self.parts: list[list[int]] = []
         self.longest = 0
         self.copied = 0
+
+    def add_part(self, starts: list[int], end: int) -> None:
+        spans = [b - a for a, b in zip(starts, starts[1:] + [end])]
+        self.parts.append(spans)
+        self.longest = max(self.longest, max(spans, default=0))
+
+    def span(self, index: int) -> int:
+        return max((p[index] for p in self.parts if index < len(p)), default=0)
+
+
+def _whole_tags(out: bytes, box: list[bytes], name: str, part: str) -> bytes:
+    """``out`` behind what the previous chunk left in ``box[0]``, cut just
+    before its last ``<`` whose tag is not closed yet; that rest goes back
+    into ``box[0]``. ``<`` cannot occur inside a tag, so no tag is split
+    between two pieces and no pattern within a tag is missed at a seam."""
+    buf = box[0] + out if box[0] else out
+    cut = buf.rfind(b"<")
+    if cut < 0 or buf.find(b">", cut) >= 0:
+        cut = len(buf)
+    box[0] = buf[cut:]
+    if len(box[0]) > _MAX_TAG:
+        raise UnsafePackage(f"{name} is damaged: part {part} has a tag longer than "
+                            f"{_MAX_TAG:,} bytes")
+    return buf[:cut]
+
+
+def _tag_chunks(fh: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[bytes]:
+    """The member unpacked in pieces that never split a tag."""
+    box = [b""]
+    for out in unpacked(fh, info, name):
+        yield _whole_tags(out, box, name, info.filename)
+    if box[0]:
+        yield box[0]
 
 
 def _raw_data_start(fh: BinaryIO, info: zipfile.ZipInfo, name: str) -> int:
@@ -259,25 +298,27 @@ def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str,
     count_cells = is_sheet and info.file_size > MAX_CELLS * MIN_CELL_BYTES
     limit = (MAX_SHARED_STRINGS if is_sst else MAX_CELLS * TAGS_PER_CELL if is_sheet
              else MAX_SHEETS)
-    counter = _SI_END if is_sst else _SHEET_EL if is_workbook else None
+    counter = _SHEET_EL if is_workbook else None
     # t="s" cells are counted only where they could copy too much text
     count_refs = is_sheet and strings.longest * (info.file_size // 11) > \
         MAX_STRING_BYTES - strings.copied
     refs = 0
-    last_end = 0
+    starts: list[int] = []
+    carry_box = [b""]
     wide = False
+    seen = 0               # bytes of whole tags handed to the tag scans so far
     for out in unpacked(fh, info, name):
         if is_sheet and not produced:
-            dim = _DIMENSION.search(out)
-            if dim is not None and dim.group(1):
-                wide = _col_number(dim.group(1)) * int(dim.group(2)) > MAX_GRID
-        if is_sst:
-            for m in _SI_END.finditer(out):
-                end = produced + m.end()
-                strings.spans.append(end - last_end)
-                last_end = end
-        elif count_refs:
-            refs += len(_S_CELL.findall(out))
+            wide = _wide(out)
+        if is_sst or count_refs:
+            # this chunk's whole tags (a tag split at the chunk's end waits
+            # for the next one): the ``<`` scan cannot miss or split a tag
+            piece = _whole_tags(out, carry_box, name, part)
+            if is_sst:
+                starts.extend(seen + m.start() for m in _SI_START.finditer(piece))
+            else:
+                refs += len(_S_CELL.findall(piece))
+            seen += len(piece)
         produced += len(out)
         if produced > info.file_size or produced > MAX_MEMBER_SIZE:
             raise _refuse(name, kind, f"part {part} unpacks to more than the "
@@ -294,7 +335,7 @@ def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str,
         if count_cells:
             counted += out.count(b"<")     # tags: three per cell at least
         elif is_sst:
-            counted = len(strings.spans)
+            counted = len(starts)
         elif counter is not None:
             counted += len(counter.findall(out))
         if counted > limit:
@@ -307,10 +348,15 @@ def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str,
     if produced != info.file_size:
         raise UnsafePackage(f"{name} is damaged: part {part} unpacks to {produced:,} bytes, "
                             f"not the {info.file_size:,} it declares")
+    if carry_box[0]:                       # the part ends inside a tag
+        if is_sst:
+            starts.extend(seen + m.start() for m in _SI_START.finditer(carry_box[0]))
+        else:
+            refs += len(_S_CELL.findall(carry_box[0]))
     if wide:
-        _refuse_far_values(fh, info, name, kind)
+        _refuse_far_values(fh, info, name)
     if is_sst:
-        strings.longest = max(strings.spans, default=0)
+        strings.add_part(starts, produced)
     elif refs:
         copied = refs * strings.longest
         if strings.copied + copied > MAX_STRING_BYTES:
@@ -324,16 +370,17 @@ def _scan_member(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str,
 def _copied_text(fh: BinaryIO, info: zipfile.ZipInfo, name: str, strings: _Strings,
                  refs: int) -> int:
     """Bytes of shared-string text the sheet's ``refs`` t="s" cells copy:
-    the spans of the strings they name, read from each ``<v>``; a cell the
-    pattern cannot read (split between two chunks, or written oddly) counts
-    as the longest string."""
+    the span of the string each one names, read from its ``<v>``; a cell
+    whose index cannot be read here (written oddly, or its value in the next
+    piece) counts as the longest string."""
     total = matched = 0
-    spans, n = strings.spans, len(strings.spans)
-    for out in unpacked(fh, info, name):
-        for m in _S_VALUE.finditer(out):
-            matched += 1
-            i = int(m.group(1))
-            total += spans[i] if i < n else 0
+    for piece in _tag_chunks(fh, info, name):
+        for m in _TAG.finditer(piece):
+            if m.group(1) == b"c" and _S_CELL.search(m.group(2)):
+                v = _V_INDEX.match(piece, m.end())
+                if v is not None:
+                    matched += 1
+                    total += strings.span(int(v.group(1)))
     return total + max(refs - matched, 0) * strings.longest
 
 
@@ -344,27 +391,51 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
-def _refuse_far_values(fh: BinaryIO, info: zipfile.ZipInfo, name: str, kind: str) -> None:
-    """Read the positions of the sheet's cells that may hold a value (not
-    ``<c .../>`` nor ``<c ...></c>``) and refuse when A1 to the farthest
-    row and column spans more than MAX_GRID cells, naming those cells."""
-    far_row = far_col = (0, 0, b"")
-    for out in unpacked(fh, info, name):
-        for m in _VALUE_CELL.finditer(out):
-            if m.group(3) or m.group(4):
+def _wide(first_chunk: bytes) -> bool:
+    """Whether the sheet may hold values farther than MAX_GRID cells from A1
+    by the ``<dimension>`` before its ``<sheetData>`` (Excel's used range);
+    a sheet without one, or one that cannot be read, may."""
+    end = first_chunk.find(b"sheetData")
+    dim = _DIMENSION.search(first_chunk, 0, end if end >= 0 else len(first_chunk))
+    if dim is None:
+        return True
+    col, row = (dim.group(3), dim.group(4)) if dim.group(3) else (dim.group(1), dim.group(2))
+    return _col_number(col) * int(row) > MAX_GRID
+
+
+def _refuse_far_values(fh: BinaryIO, info: zipfile.ZipInfo, name: str) -> None:
+    """Place every cell as calamine does (its ``r``, else the next column
+    of the row, a row without ``r`` being the next row) and refuse when A1
+    to the farthest cell that may hold a value (not ``<c/>`` nor
+    ``<c></c>``) spans more than MAX_GRID cells, naming those cells."""
+    row = col = 0
+    far_row = far_col = (0, 0)
+    for piece in _tag_chunks(fh, info, name):
+        for m in _TAG.finditer(piece):
+            attrs = m.group(2)
+            if m.group(1) == b"row":
+                r = _ROW_ATTR.search(attrs)
+                row, col = (int(r.group(1)) if r else row + 1), 0
                 continue
-            col, row = _col_number(m.group(1)), int(m.group(2))
+            ref = _R_ATTR.search(attrs)
+            if ref is not None:
+                col, row = _col_number(ref.group(1)), int(ref.group(2))
+            else:
+                col += 1
+            if attrs.endswith(b"/") or piece.startswith(b"</", m.end()):
+                continue                       # no value: calamine keeps nothing
             if row > far_row[0]:
-                far_row = (row, col, m.group(1) + m.group(2))
+                far_row = (row, col)
             if col > far_col[1]:
-                far_col = (row, col, m.group(1) + m.group(2))
-    if far_row[0] * far_col[1] > MAX_GRID:
-        cells = sorted({far_row[2].decode(), far_col[2].decode()})
-        where = " and ".join(cells)
+                far_col = (row, col)
+    span = far_row[0] * far_col[1]
+    if span > MAX_GRID:
+        from .ooxml import cell_ref
+        cells = sorted({cell_ref(*far_row), cell_ref(*far_col)})
         raise UnsafePackage(
-            f"{name} was not opened: {_sheet_name(fh, info.filename)}!{where} "
+            f"{name} was not opened: {_sheet_name(fh, info.filename)}!{' and '.join(cells)} "
             f"{'hold values' if len(cells) > 1 else 'holds a value'} so far from A1 that the "
-            f"sheet would span {far_row[0] * far_col[1]:,} cells (limit {MAX_GRID:,}); "
+            f"sheet would span {span:,} cells (limit {MAX_GRID:,}); "
             "clear what is there (Ctrl+End goes to the last used cell) and save again")
 
 

@@ -30,7 +30,7 @@ from . import contract
 from .book import BookError
 from .cells import ERROR_CODES, a1, quote_sheet, split_a1, split_range, to_text
 from .geometry import Locator, RawTable, TableGeometry, format_problem
-from .guard import check_package, unpacked
+from .guard import MAX_GRID, check_package, unpacked
 from .parse import parse_book
 
 __all__ = [
@@ -205,7 +205,7 @@ def error_cells(sheet_xml: bytes) -> dict[tuple[int, int], str]:
 
 
 # A superset of t="e" / t='e' that sre finds fast; error_cells is exact.
-_ERROR_HINT = re.compile(rb"=[\"']e[\"']")
+_ERROR_HINT = re.compile(rb"=\s*[\"']e[\"']")
 _SEAM = 8
 
 
@@ -214,11 +214,14 @@ def _error_cells_of(z: zipfile.ZipFile, fh, part: str) -> dict[tuple[int, int], 
     reading it whole only when it may hold an error cell (most never do).
     The guard has already checked the part, so its raw data is inflated
     straight (no CRC pass: calamine checks that)."""
+    info = next((i for i in z.infolist() if i.filename.lower() == part.lower()), None)
+    if info is None:
+        return {}         # calamine, which looks parts up the same way, says what is wrong
     tail = b""
-    for chunk in unpacked(fh, z.getinfo(part), part):
+    for chunk in unpacked(fh, info, part):
         if _ERROR_HINT.search(chunk) is not None or \
                 _ERROR_HINT.search(tail + chunk[:_SEAM]) is not None:
-            return error_cells(z.read(part))
+            return error_cells(z.read(info))
         tail = chunk[-_SEAM:]
     return {}
 
@@ -260,6 +263,8 @@ def open_tables(path: str | Path,
         if not found:
             yield {}
             return
+        for loc in found:
+            _refuse_huge_table(loc)
         try:
             from python_calamine import CalamineError, CalamineWorkbook
         except ImportError as exc:  # pragma: no cover - a broken install
@@ -348,6 +353,22 @@ class _Tables(Mapping):
 
     def __len__(self) -> int:
         return len(self._ready.keys() | self._pending)
+
+
+def _refuse_huge_table(loc: TableLocation) -> None:
+    """A table range bigger than any sheet the guard lets calamine read
+    (its rows are padded out to the range, so ``A1:XFD1048576`` would ask
+    for 17 billion cells): refused, naming it."""
+    try:
+        r1, c1, r2, c2 = split_range(loc.ref)
+    except ValueError:
+        raise BookError(f"Table {loc.name} on sheet {loc.sheet} has a range Excel cannot "
+                        f"read ({loc.ref!r}); the workbook is damaged") from None
+    cells = (r2 - r1 + 1) * (c2 - c1 + 1)
+    if cells > MAX_GRID:
+        raise BookError(f"{quote_sheet(loc.sheet)}!{loc.ref}: table {loc.name} spans "
+                        f"{cells:,} cells (limit {MAX_GRID:,}); the workbook is damaged or "
+                        "was made to attack the program reading it")
 
 
 def _refuse_merged(merged, locs: list[TableLocation]) -> None:

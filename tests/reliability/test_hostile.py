@@ -279,6 +279,11 @@ def hostile_books(base: Path, folder: Path) -> dict[str, tuple[Path, str]]:
             data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', data)
         far.append((info, data))
     books["value-at-far-corner"] = (raw_zip(_entries(far)), "XFD1048576 holds a value so far")
+    # a table whose range is the whole sheet: its rows would be padded out
+    # to 17 billion cells
+    huge = [(info, re.sub(rb'\bref="[^"]*"', b'ref="A1:XFD1048576"', data, count=1)
+             if info.filename == table else data) for info, data in members]
+    books["table-over-whole-sheet"] = (raw_zip(_entries(huge)), "spans 17,179,869,184 cells")
     # more zip members than any workbook
     many = [(zipfile.ZipInfo(f"customXml/item{k}.bin"), b"") for k in range(12_000)]
     books["12000-members"] = (raw_zip(_entries(members + many)), "parts (limit 10,000)")
@@ -299,7 +304,7 @@ def hostile(base, tmp_path_factory):
 NAMES = ["laughs-sheet", "laughs-table", "laughs-workbook", "laughs-sharedstrings",
          "xxe-sharedstrings", "xxe-workbook", "xxe-utf16-workbook", "zip-bomb-2gb", "zip-bomb-900mb",
          "zip-bomb-lying-sizes", "3000-sheets", "3m-shared-strings", "12000-members",
-         "shared-string-amplification", "value-at-far-corner"]
+         "shared-string-amplification", "value-at-far-corner", "table-over-whole-sheet"]
 
 
 def test_reference_check_of_a_good_book(base, tmp_path):

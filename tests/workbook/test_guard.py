@@ -101,7 +101,7 @@ def _book_with_strings(strings: list[str], sheet_cells: str) -> bytes:
 
 
 def _rows(refs: list[int], cell: str = '<c t="s"><v>{}</v></c>') -> str:
-    return "".join(f'<row r="{r + 1}">' + "".join(cell.format(i) for i in refs[r:r + 1000])
+    return "".join(f'<row r="{r // 1000 + 1}">' + "".join(cell.format(i) for i in refs[r:r + 1000])
                    + "</row>" for r in range(0, len(refs), 1000))
 
 
@@ -163,3 +163,91 @@ def test_values_within_the_limit_pass_whatever_the_declared_range():
     extra = '<row r="200000"><c r="AG200000"><v>2</v></c></row>'      # 33 x 200,000
     assert 33 * 200_000 <= guard.MAX_GRID
     guard.check_package(_book(_sheet_with("A1:XFD1048576", extra)), "ok.xlsx")
+
+
+# --- spellings of the same attacks (each was let through once) -------------
+
+AMPLIFIED_ROWS = _rows([0] * 20_000)
+
+
+@pytest.mark.parametrize("spelling", ["spaces", "si-end-space", "empty-si-first", "decoy-part"])
+def test_shared_string_amplification_however_spelled(spelling):
+    strings, rows, extra = ["a" * 30_000], AMPLIFIED_ROWS, {}
+    if spelling == "spaces":
+        rows = rows.replace('t="s"', 't = "s"')
+    book = _book_with_strings(strings, rows)
+    if spelling in ("si-end-space", "empty-si-first"):
+        z = zipfile.ZipFile(io.BytesIO(book))
+        sst = z.read("xl/sharedStrings.xml").decode()
+        if spelling == "si-end-space":
+            sst = sst.replace("</si>", "</si >")
+        else:   # cells name index 1, the long string after an empty one
+            sst = sst.replace("<si>", "<si/><si>", 1)
+            rows = rows.replace("<v>0</v>", "<v>1</v>")
+        book = _rezip(book, {"xl/sharedStrings.xml": sst.encode(),
+                             "xl/worksheets/sheet1.xml": _sheet_xml(rows)})
+    if spelling == "decoy-part":   # a short strings part listed before the real one
+        decoy = f'<sst xmlns="{MAIN}"><si><t>x</t></si></sst>'.encode()
+        book = _rezip(book, {}, first=("a/sharedStrings.xml", decoy))
+    with pytest.raises(guard.UnsafePackage) as err:
+        guard.check_package(book, "amplified.xlsx")
+    assert "repeat shared strings" in str(err.value)
+
+
+def _sheet_xml(cells: str, dimension: str | None = None) -> bytes:
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return f'<worksheet xmlns="{MAIN}">{dim}<sheetData>{cells}</sheetData></worksheet>'.encode()
+
+
+def _rezip(book: bytes, replace: dict[str, bytes], first: tuple[str, bytes] | None = None) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(book))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        if first:
+            z.writestr(*first)
+        for info in src.infolist():
+            z.writestr(info.filename, replace.get(info.filename, src.read(info)))
+    return buf.getvalue()
+
+
+FAR = {
+    "lowercase-ref": ('<row r="1"><c r="xfd1048576"><v>1</v></c></row>', "A1:XFD1048576"),
+    "no-dimension": ('<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>', None),
+    "single-cell-dimension": ('<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>',
+                              "XFD1048576"),
+    "padded-attributes": ('<row r="1048576"><c ' + 'x="y" ' * 1_000
+                          + 'r="XFD1048576"><v>1</v></c></row>', "A1:XFD1048576"),
+    "cells-without-r": ('<row r="1048576">' + "<c><v>1</v></c>" * 20 + "</row>", None),
+    "rows-without-r": ("<row/>" * 999_999 + '<row><c r="A1"/><c r="Z1000000"><v>1</v></c></row>',
+                       None),
+}
+
+
+@pytest.mark.parametrize("case", list(FAR))
+def test_a_far_value_however_spelled(case):
+    cells, dimension = FAR[case]
+    book = _book(_sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>' + cells, dimension))
+    if case == "cells-without-r":   # 20 columns x 1,048,576 rows = 21 million cells
+        assert 20 * 1_048_576 > guard.MAX_GRID
+    with pytest.raises(guard.UnsafePackage) as err:
+        guard.check_package(book, "far.xlsx")
+    assert "so far from A1" in str(err.value)
+
+
+def test_a_dimension_after_the_first_chunk_counts_as_none():
+    """A used range declared past the first 1 MB (after padding) is not
+    believed: the cells' positions are read."""
+    xml = (f'<worksheet xmlns="{MAIN}">' + " " * 2**20 + '<dimension ref="A1"/><sheetData>'
+           '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>')
+    with pytest.raises(guard.UnsafePackage):
+        guard.check_package(_book(xml.encode()), "late.xlsx")
+
+
+def test_tags_are_never_split_between_pieces():
+    box = [b""]
+    pieces = [guard._whole_tags(c, box, "b", "p") for c in (b'<a t="', b's"><c t', b'="s"/>')]
+    pieces.append(box[0])
+    assert pieces == [b"", b'<a t="s">', b'<c t="s"/>', b""]
+    assert sum(len(guard._S_CELL.findall(p)) for p in pieces) == 2
+    with pytest.raises(guard.UnsafePackage):
+        guard._whole_tags(b"<c " + b"x" * (guard._MAX_TAG + 1), [b""], "b", "p")
