@@ -205,7 +205,10 @@ def error_cells(sheet_xml: bytes) -> dict[tuple[int, int], str]:
 
 
 # A superset of t="e" / t='e' that sre finds fast; error_cells is exact.
-_ERROR_HINT = re.compile(rb"=\s*[\"']e[\"']")
+# (``t = "e"``, spaces around "=", which no spreadsheet program writes, is
+# not looked for: such a cell would read as blank, and allowing the spaces
+# makes this scan of every table sheet a third slower.)
+_ERROR_HINT = re.compile(rb"=[\"']e[\"']")
 _SEAM = 8
 
 
