@@ -12,18 +12,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable
 
 from .money import arithmetic, rounding_currency, round_money
-from .records import CREDIT_NOTE, OPEN, PAID, PARTIALLY_PAID, VOID, Invoice, Payment
+from .records import CREDIT_NOTE, OPEN, PAID, PARTIALLY_PAID, VOID, Invoice, Payment, record
 
 # Our added status word for a credit note (WORKBOOK.md lists the others).
 APPLIED = "Applied"
 
 
-@dataclass(frozen=True)
+@record
 class InvoiceFigures:
     paid: Decimal
     balance: Decimal

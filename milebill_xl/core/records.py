@@ -7,6 +7,7 @@ without knowing anything about sheets. Money is ``Decimal``; dates are
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,6 +24,35 @@ STATUSES = (PLANNED, IN_PROGRESS, COMPLETE, CANCELLED)
 APPROVALS = (PENDING, APPROVED, REJECTED)
 INVOICE_TYPES = (INVOICE, CREDIT_NOTE)
 INVOICE_STATUSES = (OPEN, PARTIALLY_PAID, PAID, VOID)
+
+
+def record(cls):
+    """``@dataclass(frozen=True)``, built faster: the dataclass's own
+    ``__init__`` sets each field through ``object.__setattr__``, which takes
+    longer than all the rest of building a record of fifteen fields, and a
+    book of 100,000 milestones builds half a million records. This one sets
+    the instance's fields in one step; parameters, defaults, immutability,
+    equality, hashing, ``repr`` and ``dataclasses.replace`` stay the
+    dataclass's own. For plain records only: no ``__post_init__``, no
+    default factories, every field in ``__init__``."""
+    cls = dataclass(frozen=True)(cls)
+    fields = dataclasses.fields(cls)
+    if hasattr(cls, "__post_init__") or any(
+            not f.init or f.default_factory is not dataclasses.MISSING for f in fields):
+        raise TypeError(f"@record needs a plain record; {cls.__name__} is not one")
+    params = ", ".join(f.name if f.default is dataclasses.MISSING else f"{f.name}=_d_{f.name}"
+                       for f in fields)
+    body = ", ".join(f"{f.name!r}: {f.name}" for f in fields)
+    source = f"def __init__(self, {params}):\n    _set(self, '__dict__', {{{body}}})\n"
+    namespace = {"_set": object.__setattr__,
+                 **{f"_d_{f.name}": f.default for f in fields
+                    if f.default is not dataclasses.MISSING}}
+    exec(source, namespace)  # noqa: S102 - fixed text built from the field names
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__doc__ = cls.__init__.__doc__
+    cls.__init__ = init
+    return cls
 
 
 @dataclass(frozen=True)
@@ -45,7 +75,7 @@ class Settings:
     as_of_date: date | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Project:
     """A project with the Settings defaults already applied."""
 
@@ -63,7 +93,7 @@ class Project:
     row: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class Milestone:
     milestone_id: str
     project_id: str
@@ -90,7 +120,7 @@ class Milestone:
         return bool(self.invoice_no)
 
 
-@dataclass(frozen=True)
+@record
 class Invoice:
     """One issued document, invoice or credit note. Credit notes carry
     negative Net, Tax and Total and name the invoice they correct in
@@ -113,7 +143,7 @@ class Invoice:
     row: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class Payment:
     payment_date: date | None
     invoice_no: str
