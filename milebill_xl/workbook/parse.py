@@ -134,7 +134,7 @@ class _Table:
     def problem(self, row: int | None, header: str | None, message: str) -> None:
         self.problems.append(Problem(self.name, row, header, message))
 
-    def rows(self, headers: Sequence[str]) -> Iterator[tuple[int, list]]:
+    def rows(self, headers: Sequence[str]) -> Iterator[tuple[int, tuple]]:
         """(data row, values in ``headers`` order) for each non-blank row;
         a column the table lacks reads as blank. Rows blank in every read
         column are skipped: Excel tables often carry empty rows."""
@@ -150,8 +150,8 @@ class _Table:
         for r, values in enumerate(self.raw.rows):
             if len(values) < width:
                 values = list(values) + [None] * (width - len(values))
-            cells = list(pick(values)) if pick is not None else \
-                [None if i is None else values[i] for i in idx]
+            cells = pick(values) if pick is not None else \
+                tuple(None if i is None else values[i] for i in idx)
             for v in cells:
                 if v is not None and v != "" and (type(v) is not str or not v.isspace()):
                     break
