@@ -115,21 +115,28 @@ def _kill_round(base: Path, folder: Path, mode: str, delay: float, again: bool) 
 @pytest.mark.crash
 def test_sigkill_during_issue_never_breaks_the_book(tmp_path):
     base = build_many(tmp_path / "base.xlsx", N)
-    # how long an uninterrupted run takes here
-    cal = tmp_path / "calibrate"
-    cal.mkdir()
-    shutil.copyfile(base, cal / "book.xlsx")
-    t0 = time.monotonic()
-    done = subprocess.run([str(MILEBILL), "issue", str(cal / "book.xlsx"), "--json"], cwd=cal,
-                          capture_output=True, text=True, timeout=120)
-    full = time.monotonic() - t0
-    assert done.returncode == 0, done.stderr
-    _inspect(cal / "book.xlsx", complete=True)
+    # how long an uninterrupted run takes here: the faster of two (the first
+    # also pays for cold caches, and the kill rounds run warm)
+    times = []
+    for k in range(2):
+        cal = tmp_path / f"calibrate{k}"
+        cal.mkdir()
+        shutil.copyfile(base, cal / "book.xlsx")
+        t0 = time.monotonic()
+        done = subprocess.run([str(MILEBILL), "issue", str(cal / "book.xlsx"), "--json"],
+                              cwd=cal, capture_output=True, text=True, timeout=120)
+        times.append(time.monotonic() - t0)
+        assert done.returncode == 0, done.stderr
+        _inspect(cal / "book.xlsx", complete=True)
+    full = min(times)
 
     # spread over the part of the run after start-up (reading the book is
-    # read-only: kills there prove little), with a little seeded jitter
+    # read-only: kills there prove little), with a little seeded jitter; the
+    # last at 90 % of the calibration run, so a run that happens to go faster
+    # than that one is still killed (the end of the run is covered by the
+    # "written" and "publishing" kills below)
     rnd = random.Random(20250630)
-    plans = [("delay", full * (0.3 + 0.7 * (k + rnd.random()) / SPREAD_KILLS))
+    plans = [("delay", full * (0.3 + 0.6 * (k + rnd.random()) / SPREAD_KILLS))
              for k in range(SPREAD_KILLS)]
     plans += [("staging", 1), ("staging", N // 2), ("staging", N)]
     plans += [("written", 0), ("written", 0), ("publishing", 0), ("publishing", 0)]
