@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine with Python 3.11: the venv with milebill_xl
-# and, with --office, LibreOffice (our independent spreadsheet/document client).
+# (pinned by constraints.txt) and, with --office, LibreOffice (our independent
+# spreadsheet/document client).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -20,4 +21,8 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+# Every package, build tools included, at the exact version constraints.txt
+# names (scripts/lock.sh upgrades them), so a new release cannot change a
+# run. PIP_CONSTRAINT also reaches pip's isolated build environment.
+PIP_CONSTRAINT="$PWD/constraints.txt" .venv/bin/python -m pip install -q \
+  --disable-pip-version-check -e '.[test]'

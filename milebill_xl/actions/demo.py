@@ -72,6 +72,10 @@ class DemoResult:
 
 
 def run(folder: Path, as_of: date | None = None, console: Console | None = None) -> DemoResult:
+    """Play the demo ending on ``as_of`` (default today). An explicit
+    ``as_of`` is also written to Settings ``As Of Date``, so the workbook
+    shows the story's last day on any day it is opened; without one the
+    workbook follows today, as a team's own does."""
     out = console or Console(highlight=False)
     a = as_of or date.today()
     d: Callable[[int], date] = lambda n: a + timedelta(days=n)  # noqa: E731
@@ -80,7 +84,10 @@ def run(folder: Path, as_of: date | None = None, console: Console | None = None)
     path = folder / WORKBOOK
     if path.exists():  # a previous demo run: start it again from scratch
         _clear_previous_run(folder, path)
-    build_workbook(path, **initial_rows(a))
+    rows = initial_rows(a)
+    if as_of is not None:
+        rows["settings"]["As Of Date"] = as_of
+    build_workbook(path, **rows)
     book = FileBook(path)
     result = DemoResult(folder, path, as_of=a)
 

@@ -2,9 +2,10 @@
 
 The contract (WORKBOOK.md, "Rules") says money is exact decimal arithmetic
 in the project's currency, rounded to that currency's minor unit, half away
-from zero as Excel's ``ROUND``. The minor unit comes from Babel's CLDR data
-(USD and EUR 2 digits, JPY 0, KWD 3), the same table the template writes to
-``tblCurrencies`` so Excel formulas round to the same digits.
+from zero as Excel's ``ROUND``. The minor unit is the workbook's own
+(``tblCurrencies``, carried by each :class:`~.currency.Currency` the reader
+makes), else ISO 4217's (USD and EUR 2 digits, JPY 0, KWD 3): see
+:mod:`.currency`.
 
 Intermediate products and quotients use a local Decimal context of precision
 34 (IEEE decimal128), far beyond any invoice amount, so only the final
@@ -15,7 +16,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from functools import lru_cache
 
-from babel.numbers import get_currency_precision, list_currencies
+from .currency import ISO_4217, Currency
 
 # Precision for every intermediate money computation in core.
 ARITHMETIC = Context(prec=34, rounding=ROUND_HALF_UP)
@@ -44,52 +45,60 @@ def to_decimal(value: Decimal | int | str | float) -> Decimal:
     raise TypeError(f"not an amount: {value!r}")
 
 
-@lru_cache(maxsize=None)
-def _known_currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
-
-
 def normalize_currency(currency: str) -> str:
-    """The ISO 4217 code as written in upper case, spaces trimmed."""
+    """The ISO 4217 code as written in upper case, spaces trimmed. A
+    :class:`Currency` read from a workbook is already normalized and keeps
+    its digits."""
+    if type(currency) is Currency:
+        return currency
     return (currency or "").strip().upper()
 
 
 def is_known_currency(currency: str) -> bool:
-    """True when ``currency`` (any case, spaces trimmed) is an ISO 4217
-    code Babel knows."""
-    return normalize_currency(currency) in _known_currencies()
+    """True for a :class:`Currency` (the workbook's table knows it) and for
+    an ISO 4217 code (any case, spaces trimmed)."""
+    return type(currency) is Currency or normalize_currency(currency) in ISO_4217
 
 
 def minor_units(currency: str) -> int:
-    """Digits after the decimal point for ``currency``: USD 2, JPY 0, KWD 3.
+    """Digits after the decimal point for ``currency``: the workbook's own
+    for a :class:`Currency`, else ISO 4217's (USD 2, JPY 0, KWD 3).
 
-    Raises ValueError for a code Babel does not know, because guessing two
-    digits for a typo like ``USX`` would print invoices in a currency that
-    does not exist."""
-    code = normalize_currency(currency)
-    if code not in _known_currencies():
+    Raises ValueError for an unknown code, because guessing two digits for
+    a typo like ``USX`` would print invoices in a currency that does not
+    exist."""
+    if type(currency) is Currency:
+        return currency.digits
+    digits = ISO_4217.get(normalize_currency(currency))
+    if digits is None:
         raise ValueError(f"unknown currency code {currency!r}: use an ISO 4217 code such as USD, EUR or JPY")
-    return get_currency_precision(code)
+    return digits
 
 
-# ISO 4217 "no currency" code, two digits in CLDR: what an unknown code is
-# rounded with while the problem is reported (the template's fallback too).
-FALLBACK_CURRENCY = "XXX"
+# ISO 4217 "no currency" code, rounded with two digits: what an unknown
+# code is rounded with while the problem is reported (the template's
+# formulas fall back to two digits too).
+FALLBACK_CURRENCY = Currency("XXX", 2)
 
 
 def rounding_currency(currency: str) -> str:
-    """``currency`` normalized when Babel knows it, else ``FALLBACK_CURRENCY``
+    """``currency`` normalized when it is known, else ``FALLBACK_CURRENCY``
     (two digits). For showing figures of a book whose Currency cell is
     wrong; issuing still refuses such a project."""
     code = normalize_currency(currency)
-    return code if code in _known_currencies() else FALLBACK_CURRENCY
+    return code if is_known_currency(code) else FALLBACK_CURRENCY
 
 
-@lru_cache(maxsize=512)
 def quantum(currency: str) -> Decimal:
-    """The smallest amount of ``currency``: 0.01 for USD, 1 for JPY.
-    Cached (a Decimal is immutable): every amount of a book is rounded."""
-    return Decimal(1).scaleb(-minor_units(currency))
+    """The smallest amount of ``currency``: 0.01 for USD, 1 for JPY."""
+    return _quantum(minor_units(currency))
+
+
+@lru_cache(maxsize=16)
+def _quantum(digits: int) -> Decimal:
+    # Cached per digits, not per code: two workbooks may give one code
+    # different digits, and every amount of a book is rounded.
+    return Decimal(1).scaleb(-digits)
 
 
 def round_money(amount: Decimal | int | str | float, currency: str) -> Decimal:

@@ -8,6 +8,7 @@ without knowing anything about sheets. Money is ``Decimal``; dates are
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -184,3 +185,6 @@ class BookData:
     invoices: tuple[Invoice, ...] = ()
     payments: tuple[Payment, ...] = ()
     problems: tuple[Problem, ...] = field(default=())
+    #: code -> Currency: the workbook's own currency list (its minor units);
+    #: empty for a book built in code, whose plain codes round as ISO 4217
+    currencies: Mapping[str, str] = field(default_factory=dict)

@@ -45,12 +45,13 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from babel.numbers import format_currency, format_percent
+from babel.core import Locale
+from babel.numbers import format_percent
 from docx.opc.oxml import serialize_part_xml
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 
-from ..core.money import arithmetic, is_known_currency, normalize_currency, round_money
+from ..core.money import arithmetic, is_known_currency, minor_units, normalize_currency, round_money
 from ..core.records import CREDIT_NOTE, INVOICE, Invoice, Milestone, Project, Settings
 from ..core.terms import TermsError, discount, parse_terms
 from .template import DEFAULT_TEMPLATE, TOKENS
@@ -60,6 +61,17 @@ DEFAULT_LOCALE = "en_US"
 
 # --------------------------------------------------------------------------
 # The data a document prints
+
+
+def money_text(amount: Decimal, currency: str, locale: str = "en_US") -> str:
+    """``amount`` as the locale writes money, with the currency's digits
+    from the workbook (not Babel's CLDR digits, which differ from ISO 4217
+    for some currencies): $1,234.50, ¥1,235, KWD 1,234.500."""
+    digits = minor_units(currency)
+    pattern = copy.copy(Locale.parse(locale).currency_formats["standard"])
+    pattern.frac_prec = (digits, digits)
+    return pattern.apply(round_money(amount, currency), locale, currency=str(currency),
+                         currency_digits=False)
 
 
 @dataclass(frozen=True)
@@ -120,8 +132,7 @@ class InvoiceDocument:
         would round half to even)."""
         if not is_known_currency(self.currency):
             return f"{self.currency} {amount:,}".strip()
-        return format_currency(round_money(amount, self.currency), normalize_currency(self.currency),
-                               locale=self.locale)
+        return money_text(amount, self.currency, self.locale)
 
     @property
     def tax_rate_text(self) -> str:

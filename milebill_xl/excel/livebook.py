@@ -62,7 +62,7 @@ from ..workbook.formulas import formula_columns
 from ..workbook.geometry import RawTable, TableGeometry, header_key
 from ..workbook.parse import parse_book
 
-CONTRACT_TABLES = tuple(t.name for t in contract.TABLES)
+CONTRACT_TABLES = tuple(t.name for t in contract.TABLES) + (contract.CURRENCIES.name,)
 
 __all__ = ["LiveBook", "CONTRACT_TABLES", "to_excel", "unsaved_message"]
 

@@ -13,6 +13,9 @@ import re
 import string
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Mapping
+
+from ..core.currency import ISO_4217, Currency
 
 # Every error value Excel can show in a cell.
 ERROR_CODES = frozenset({
@@ -253,26 +256,24 @@ def to_choice(value: object, label: str, choices: dict[str, str]) -> str | None:
     return word
 
 
-_currencies: frozenset[str] | None = None
-
-
-def known_currencies() -> frozenset[str]:
-    global _currencies
-    if _currencies is None:
-        from babel.numbers import list_currencies
-        _currencies = frozenset(list_currencies())
-    return _currencies
-
-
-def to_currency(value: object, label: str) -> str | None:
-    """An ISO 4217 code known to Babel, upper-cased; blank -> None."""
+def to_currency(value: object, label: str,
+                currencies: Mapping[str, Currency] | None = None) -> str | None:
+    """A currency code, upper-cased; blank -> None. With ``currencies``
+    (the workbook's own table) the code must be in it and comes back as the
+    table's :class:`Currency`, digits and all; without, any ISO 4217 code."""
     s = to_text(value, label)
     if not s:
         return None
     code = s.upper()
-    if code not in known_currencies():
+    if currencies is not None and code in currencies:
+        return currencies[code]
+    if code not in ISO_4217:
         raise CellProblem(
             f"{label} '{s}' is not an ISO 4217 currency code (such as USD, EUR, GBP, JPY)")
+    if currencies is not None:
+        raise CellProblem(
+            f"{label} '{s}' is not in the workbook's currency list (sheet Lists, columns "
+            "Currency and Digits); add it there with its minor-unit digits")
     return code
 
 

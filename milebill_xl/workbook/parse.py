@@ -11,12 +11,15 @@ its default, so later rules still see them; the problem is reported.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
+from types import MappingProxyType
 from decimal import Decimal
 from operator import itemgetter
 from typing import Callable, Iterator, Mapping, Sequence
 
 from ..core import records as rec
+from ..core.currency import ISO_4217, Currency, table_currencies
 from ..core.records import BookData, Invoice, Milestone, Payment, Problem, Project, Settings
 from . import contract
 from .cells import (ERROR_CODES, CellProblem, check_number_format, choice_map, quote_sheet, to_choice,
@@ -218,7 +221,31 @@ def _ok(value, default=None):
     return default if value is None or value is _BAD else value
 
 
-def _parse_settings(t: _Table) -> tuple[Settings, dict[str, int]]:
+def _parse_currencies(raw: RawTable | None, problems: list[Problem]) -> dict[str, Currency]:
+    """The workbook's currency list (code -> Currency with its digits): the
+    one source of minor units for everything that reads this workbook, as
+    its formulas look them up there too. A workbook without the table (made
+    by hand) gets ISO 4217's."""
+    if raw is None:
+        return table_currencies(ISO_4217)
+    t = _Table(contract.CURRENCIES, raw, contract.CURRENCIES.columns, problems)
+    digits: dict[str, int] = {}
+    for r, (code_cell, digits_cell) in t.rows(contract.CURRENCIES.columns):
+        code = t.text(r, "Currency", code_cell).upper()
+        n = t.take(r, "Digits", to_int, digits_cell, 0)
+        if not code or n is _BAD:
+            continue
+        if n is None or n > 4:
+            t.problem(r, "Digits", f"Digits of {code} must be a whole number from 0 to 4 "
+                      f"(the minor unit: USD 2, JPY 0, KWD 3), got {'nothing' if n is None else n}")
+        elif code in digits:
+            t.problem(r, "Currency", f"Currency '{code}' is listed twice")
+        else:
+            digits[code] = n
+    return table_currencies(digits)
+
+
+def _parse_settings(t: _Table, currencies: Mapping[str, Currency]) -> tuple[Settings, dict[str, int]]:
     values: dict[str, object] = {}
     rows: dict[str, int] = {}
     keys = {header_key(k): k for k, _ in contract.SETTING_DEFAULTS}
@@ -235,13 +262,19 @@ def _parse_settings(t: _Table) -> tuple[Settings, dict[str, int]]:
             continue
         rows[canon] = r
         kind = _SETTING_KINDS[canon]
-        got = t.take(r, "Value", kind, value, label=canon)
+        args = (currencies,) if kind is to_currency else ()
+        got = t.take(r, "Value", kind, value, *args, label=canon)
         if got is not None and got is not _BAD:
             values[_setting_attr(canon)] = got
-    return Settings(**values), rows
+    settings = Settings(**values)
+    default = currencies.get(settings.default_currency)
+    if default is not None and type(settings.default_currency) is not Currency:
+        settings = replace(settings, default_currency=default)
+    return settings, rows
 
 
-def _parse_projects(t: _Table, settings: Settings) -> tuple[list[Project], dict[str, int], set[str]]:
+def _parse_projects(t: _Table, settings: Settings, currencies: Mapping[str, Currency]
+                    ) -> tuple[list[Project], dict[str, int], set[str]]:
     projects: list[Project] = []
     seen: dict[str, int] = {}
     blank_value: set[str] = set()
@@ -249,7 +282,7 @@ def _parse_projects(t: _Table, settings: Settings) -> tuple[list[Project], dict[
      c_ret) = PROJECT_COLUMNS
     for r, v in t.rows(PROJECT_COLUMNS):
         value = t.take(r, c_value, to_money, v[6])
-        currency = t.take(r, c_cur, to_currency, v[7])
+        currency = t.take(r, c_cur, to_currency, v[7], currencies)
         tax = t.take(r, c_tax, to_percent, v[8])
         retainage = t.take(r, c_ret, to_percent, v[10])
         name = t.text(r, c_name, v[1])
@@ -276,8 +309,8 @@ def _parse_projects(t: _Table, settings: Settings) -> tuple[list[Project], dict[
     return projects, seen, blank_value
 
 
-def _parse_invoices(t: _Table, settings: Settings,
-                    projects: dict[str, Project]) -> tuple[list[Invoice], dict[str, int]]:
+def _parse_invoices(t: _Table, settings: Settings, projects: dict[str, Project],
+                    currencies: Mapping[str, Currency]) -> tuple[list[Invoice], dict[str, int]]:
     invoices: list[Invoice] = []
     seen: dict[str, int] = {}
     columns = INVOICE_COLUMNS + ("Status",)
@@ -292,7 +325,7 @@ def _parse_invoices(t: _Table, settings: Settings,
         pid = t.text(r, "Project ID", pid)
         mid = t.text(r, "Milestone ID", mid)
         client = t.text(r, "Client", client)
-        currency = _ok(t.take(r, "Currency", to_currency, currency))
+        currency = _ok(t.take(r, "Currency", to_currency, currency, currencies))
         amounts = []
         for header, cell in (("Net", net), ("Tax", tax), ("Total", total)):
             amount = t.take(r, header, to_money, cell, True)
@@ -464,10 +497,11 @@ def parse_book(tables: Mapping[str, RawTable]) -> tuple[BookData, Locator]:
                         PAYMENT_COLUMNS, problems)
     _Table(contract.AUDIT, _find(tables, contract.AUDIT.name), AUDIT_COLUMNS, problems)
 
-    settings, setting_rows = _parse_settings(settings_t)
-    projects, project_ids, blank_value = _parse_projects(projects_t, settings)
+    currencies = _parse_currencies(_find(tables, contract.CURRENCIES.name), problems)
+    settings, setting_rows = _parse_settings(settings_t, currencies)
+    projects, project_ids, blank_value = _parse_projects(projects_t, settings, currencies)
     by_project = {p.project_id: p for p in projects}
-    invoices, invoice_ids = _parse_invoices(invoices_t, settings, by_project)
+    invoices, invoice_ids = _parse_invoices(invoices_t, settings, by_project, currencies)
     payments = _parse_payments(payments_t, invoices_t, invoice_ids)
     milestones_t = _Table(contract.MILESTONES, _find(tables, contract.MILESTONES.name),
                           MILESTONE_COLUMNS, problems)
@@ -491,5 +525,6 @@ def parse_book(tables: Mapping[str, RawTable]) -> tuple[BookData, Locator]:
     problems.sort(key=order)
     book = BookData(settings=settings, projects=tuple(projects),
                     milestones=tuple(milestones), invoices=tuple(invoices),
-                    payments=tuple(payments), problems=tuple(problems))
+                    payments=tuple(payments), problems=tuple(problems),
+                    currencies=MappingProxyType(currencies))
     return book, locator

@@ -44,7 +44,7 @@ _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-CONTRACT_TABLES = tuple(t.name for t in contract.TABLES)
+CONTRACT_TABLES = tuple(t.name for t in contract.TABLES) + (contract.CURRENCIES.name,)
 
 
 def read_book(path: str | Path) -> tuple[BookData, Locator]:

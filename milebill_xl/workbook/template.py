@@ -34,8 +34,6 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
-from babel.numbers import get_currency_precision, get_territory_currencies
-from babel.core import get_global
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.formatting.rule import FormulaRule, Rule
@@ -49,6 +47,7 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableFormula, TableStyleInfo
 from openpyxl.writer.excel import ExcelWriter
 
+from ..core.currency import ISO_4217
 from . import contract as C
 from .dashboard_layout import build_dashboard
 from .formulas import FORMULAS
@@ -58,10 +57,6 @@ TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "mi
 #: fixed document properties, so a rebuild has identical content
 FIXED_TIME = datetime(2025, 1, 1, 0, 0, 0)
 _ZIP_TIME = (2025, 1, 1, 0, 0, 0)
-
-#: the date for which "current" ISO currencies are taken from Babel (fixed,
-#: so the template does not change by itself over time)
-CURRENCY_LIST_DATE = date(2025, 1, 1)
 
 TABLE_STYLE = "TableStyleMedium2"
 MONEY = "#,##0.00"
@@ -143,13 +138,10 @@ def table_headers(table: str) -> tuple[str, ...]:
 
 
 def currency_digits() -> list[tuple[str, int]]:
-    """(code, minor-unit digits) of every ISO currency legal tender in some
-    territory on CURRENCY_LIST_DATE, per Babel, sorted by code."""
-    codes: set[str] = set()
-    for territory in get_global("territory_currencies"):
-        codes.update(get_territory_currencies(
-            territory, start_date=CURRENCY_LIST_DATE, tender=True))
-    return [(c, int(get_currency_precision(c))) for c in sorted(codes)]
+    """(code, minor-unit digits) of every ISO 4217 currency that has a
+    minor unit, sorted by code: the workbook's currency list, which the
+    engine, the formulas and the documents all take their digits from."""
+    return list(ISO_4217.items())
 
 
 def _typed(value: Any) -> tuple[Any, str] | None:

@@ -1,17 +1,32 @@
+import copy
+import pickle
 from decimal import ROUND_DOWN, Decimal, localcontext
 
 import pytest
 
-from milebill_xl.core.money import (format_amount, is_known_currency, minor_units, quantum,
-                                    round_money, zero)
+from milebill_xl.core.currency import Currency
+from milebill_xl.core.money import (format_amount, is_known_currency, minor_units,
+                                    normalize_currency, quantum, round_money, zero)
 
 D = Decimal
 
 
 @pytest.mark.parametrize("currency, digits", [("USD", 2), ("EUR", 2), ("GBP", 2), ("JPY", 0),
-                                              ("KWD", 3), ("BHD", 3), ("usd", 2), (" jpy ", 0)])
-def test_minor_units_from_babel(currency, digits):
+                                              ("KWD", 3), ("BHD", 3), ("usd", 2), (" jpy ", 0),
+                                              # ISO 4217, where CLDR (Babel) says 0
+                                              ("COP", 2), ("HUF", 2), ("IDR", 2), ("CLF", 4)])
+def test_minor_units_of_a_plain_code_are_iso_4217(currency, digits):
     assert minor_units(currency) == digits
+
+
+def test_a_currency_read_from_a_workbook_rounds_with_that_workbook_digits():
+    cop0 = Currency("COP", 0)
+    assert cop0 == "COP" and hash(cop0) == hash("COP") and str(cop0) == "COP"
+    assert minor_units(cop0) == 0
+    assert round_money(D("3333333.67"), cop0) == D("3333334")
+    assert round_money(D("3333333.67"), "COP") == D("3333333.67")
+    assert normalize_currency(cop0) is cop0
+    assert copy.deepcopy(cop0).digits == 0 and pickle.loads(pickle.dumps(cop0)).digits == 0
 
 
 @pytest.mark.parametrize("code", ["ZZZ", "USX", "EUD", "", "dollars", "US"])

@@ -85,7 +85,7 @@ def test_public_buttons_use_the_active_workbook_when_called_from_the_add_in(
     buttons.check()
     assert app.alerts[-1]["mode"] == "info"
     assert app.alerts[-1]["prompt"].startswith("No problems as of 2026-11-25")
-    assert app.counter.reads == 6
+    assert app.counter.reads == 7   # the six contract tables and the currency list
     monkeypatch.setattr(xw.Book, "caller", classmethod(lambda cls: fake))
     buttons.report()
     assert app.alerts[-1]["prompt"].startswith("Billing report as of 2026-11-25")

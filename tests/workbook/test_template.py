@@ -19,7 +19,8 @@ from milebill_xl.workbook import contract as C
 from milebill_xl.workbook.dashboard_layout import (AGING_BUCKETS, CURRENCY_SLOTS, DASHBOARD_CELLS,
                                                    DASHBOARD_FORMULAS, FORECAST_MONTHS, TOTALS)
 from milebill_xl.workbook.formulas import FORMULAS
-from milebill_xl.workbook.reader import read_book
+from milebill_xl.workbook.reader import format_problem, read_book
+from milebill_xl.workbook.xlsxpatch import Patcher
 from recalc_check import engine_mismatches, error_cells, same_money as _same_money, sheet_rows as _sheet_rows
 from milebill_xl.workbook.template import (SHEET_ORDER, TEMPLATE_PATH, build_workbook,
                                            currency_digits, table_headers)
@@ -80,10 +81,12 @@ def test_template_in_calamine_has_every_contract_column(template):
     assert keys == [k for k, _ in C.SETTING_DEFAULTS]
 
 
-def test_currency_list_from_babel():
+def test_currency_list_is_iso_4217():
     codes = dict(currency_digits())
     assert codes["USD"] == 2 and codes["EUR"] == 2 and codes["JPY"] == 0 and codes["KWD"] == 3
-    assert "DEM" not in codes  # not current
+    assert codes["COP"] == 2 and codes["HUF"] == 2 and codes["CLF"] == 4   # ISO, not CLDR
+    assert "DEM" not in codes  # withdrawn
+    assert "XAU" not in codes and "XXX" not in codes  # no minor unit: nothing is invoiced in them
 
 
 def test_rebuild_is_identical(tmp_path):
@@ -292,7 +295,50 @@ def _extra_cases() -> dict[str, dict]:
             {"Milestone ID": "X4", "Project ID": "T1", "Percent": Decimal("0"), "Planned Date": AS_OF},
         ],
     }
+    # the workbook's own currency list rules: its Lists sheet is edited to
+    # give COP no decimals (see _WORKBOOK_DIGITS)
+    cases["workbook_digits"] = {"projects": [_project("CO", 10000001, "COP")], "milestones": [
+        _ms(f"CO{k}", "CO", "Percent", Decimal(third), "Complete", "Approved") for k in (1, 2, 3)]}
     return cases
+
+
+#: case -> {currency: digits} written over the built workbook's currency list
+_WORKBOOK_DIGITS = {"workbook_digits": {"COP": 0}}
+
+
+def _set_digits(path: Path, digits: dict[str, int]) -> None:
+    """What a team would do on the Lists sheet: change a currency's Digits."""
+    codes = [code for code, _ in currency_digits()]
+    p = Patcher.open(path)
+    p.update_rows(C.CURRENCIES.name, {codes.index(c): {"Digits": n} for c, n in digits.items()})
+    p.save()
+
+
+def test_a_workbook_own_currency_digits_rule_the_engine(tmp_path):
+    """ISO 4217 gives COP two decimals; a workbook whose currency list says
+    0 is billed in whole pesos, and one that keeps the list bills cents."""
+    rows = _extra_cases()["workbook_digits"]
+    iso = build_workbook(tmp_path / "iso.xlsx", **rows)
+    own = build_workbook(tmp_path / "own.xlsx", **rows)
+    _set_digits(own, {"COP": 0})
+    amounts = {}
+    for path in (iso, own):
+        data, _ = read_book(path)
+        comp = compute(data, AS_OF)
+        assert comp.problems == ()
+        amounts[path.stem] = [str(m.amount) for m in comp.milestones]
+    assert amounts["iso"] == ["3333333.67", "3333333.66", "3333333.67"]
+    assert amounts["own"] == ["3333334", "3333333", "3333334"]
+
+
+def test_bad_digits_in_the_currency_list_name_their_cell(tmp_path):
+    path = build_workbook(tmp_path / "b.xlsx")
+    _set_digits(path, {"EUR": 7})
+    data, locator = read_book(path)
+    messages = [format_problem(p, locator) for p in data.problems]
+    assert [(m["cell"], m["message"]) for m in messages] == [
+        ("Lists!B47", "Digits of EUR must be a whole number from 0 to 4 "
+                      "(the minor unit: USD 2, JPY 0, KWD 3), got 7")]
 
 
 @pytest.fixture(scope="module")
@@ -310,11 +356,14 @@ def recalculated(tmp_path_factory):
         sources.append(build_workbook(root / f"{name}.xlsx", settings=settings, **rows,
                                       dashboard_currencies=(["USD", "EUR", "JPY", "KWD"]
                                                             if name == "sample" else None)))
+        if name in _WORKBOOK_DIGITS:
+            _set_digits(sources[-1], _WORKBOOK_DIGITS[name])
     outs = recalculate(sources, root / "out")
     return dict(zip(cases, outs))
 
 
-CASES = ("template", "sample", "sample_inputs", "currencies", "change_order", "terms_and_flags")
+CASES = ("template", "sample", "sample_inputs", "currencies", "change_order", "terms_and_flags",
+         "workbook_digits")
 
 
 @pytest.mark.libreoffice
