@@ -12,7 +12,7 @@ import click
 
 from .workbook.book import BookError
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
 
 class _IsoDate(click.ParamType):
@@ -243,6 +243,34 @@ def share(path: Path, out_dir: Path | None, as_of: date | None) -> None:
     except BookError as exc:
         _book_error(exc)
     click.echo(f"wrote {out}")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@as_of_option
+@json_option
+@click.option("--xlsx", "xlsx_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the roll-up as a workbook with a Dashboard.")
+def portfolio(folder: Path, as_of: date | None, as_json: bool, xlsx_out: Path | None) -> None:
+    """Roll up every milestone workbook under FOLDER; exit 3 if some could not be read."""
+    from .actions import portfolio as action
+    from .report_text import print_portfolio, progress_bar
+    try:
+        with progress_bar(enabled=not as_json, label="Reading workbooks") as progress:
+            pf = action.run(folder, as_of, progress)
+    except BookError as exc:
+        _book_error(exc, as_json)
+    if xlsx_out is not None:
+        from .workbook.portfolio_book import write_portfolio
+        write_portfolio(pf, xlsx_out)
+    if as_json:
+        _print_json(pf.to_json())
+    else:
+        print_portfolio(pf)
+        if xlsx_out is not None:
+            click.echo(f"wrote {xlsx_out}")
+    if pf.partial:
+        sys.exit(EXIT_PARTIAL)
 
 
 @main.command()

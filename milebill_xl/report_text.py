@@ -110,3 +110,43 @@ def print_issued(result) -> None:
     _out.print(t)
     if not result.dry_run:
         _out.print(f"documents in {result.folder}")
+
+
+def print_portfolio(pf, console: Console | None = None) -> None:
+    """The portfolio roll-up: totals, aging and expected billing per
+    currency, each workbook, numbers issued twice, files not read."""
+    out = console or _out
+    totals = pf.by_currency()
+    out.print(f"[bold]Portfolio of {len(pf.books)} workbook(s) under {pf.folder} "
+              f"as of {pf.as_of.isoformat()}[/]")
+    money = ("contract", "billed", "unbilled", "collected", "outstanding", "overdue",
+             "approved_unbilled")
+    t = Table("Currency", "Contract", "Billed", "Unbilled", "Collected", "Outstanding", "Overdue",
+              "Approved, unbilled", title="Totals")
+    for cur, row in totals.iterrows():
+        t.add_row(cur, *[_money(row[k], cur) for k in money])
+    out.print(t)
+    buckets = ("Current", "1-30", "31-60", "61-90", "90+")
+    t = Table("Currency", *buckets, title="Aging of open balances")
+    for cur, row in totals.iterrows():
+        t.add_row(cur, *[_money(row[b], cur) for b in buckets])
+    out.print(t)
+    t = Table("Currency", *pf.months, title="Expected billing")
+    for cur, row in totals.iterrows():
+        t.add_row(cur, *[_money(row[m], cur) for m in pf.months])
+    out.print(t)
+    t = Table("Workbook", "Currency", "Contract", "Billed", "Outstanding", "Overdue", "Problems",
+              title="Workbooks")
+    problems = {b.path: b.problems for b in pf.books}
+    for _, row in pf.by_book().iterrows():
+        cur = row["currency"]
+        t.add_row(row["workbook"], cur, *[_money(row[k], cur) for k in
+                                          ("contract", "billed", "outstanding", "overdue")],
+                  str(problems[row["workbook"]]))
+    out.print(t)
+    for d in pf.issued_twice():
+        out.print(f"[red]issued twice:[/] {d['message']}", markup=True)
+    for s in pf.skipped:
+        out.print(f"skipped {s.path}: {s.reason}", markup=False)
+    for f in pf.failed:
+        _err.print(f"not read {f.path}: {f.reason}", markup=False)
