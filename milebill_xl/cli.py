@@ -273,6 +273,31 @@ def portfolio(folder: Path, as_of: date | None, as_json: bool, xlsx_out: Path | 
         sys.exit(EXIT_PARTIAL)
 
 
+@main.command("import")
+@book_argument
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--map", "mapping", default=None,
+              help='Source headers for our columns: "Milestone=Task Name,Planned Date=Finish".')
+@click.option("--project", default=None, help="Project ID for every row (fills a blank one).")
+@click.option("--dry-run", is_flag=True, help="Show the rows it would add; write nothing.")
+@as_of_option
+@json_option
+def import_(path: Path, source: Path, mapping: str | None, project: str | None, dry_run: bool,
+            as_of: date | None, as_json: bool) -> None:
+    """Add projects or milestones from a CSV file or another workbook."""
+    from .actions import importer as action
+    from .report_text import print_import
+    try:
+        columns = action.parse_map(mapping)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--map") from None
+    try:
+        result = action.run(_open(path), source, columns, project, dry_run, as_of)
+    except BookError as exc:
+        _book_error(exc, as_json)
+    _respond(result.errors, result.to_json(), as_json, lambda: print_import(result))
+
+
 @main.command()
 @click.argument("book_a", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("book_b", type=click.Path(dir_okay=False, path_type=Path))

@@ -150,3 +150,22 @@ def print_portfolio(pf, console: Console | None = None) -> None:
         out.print(f"skipped {s.path}: {s.reason}", markup=False)
     for f in pf.failed:
         _err.print(f"not read {f.path}: {f.reason}", markup=False)
+
+
+def print_import(result, console: Console | None = None) -> None:
+    """The rows ``import`` added (or, dry run, would add), in full."""
+    out = console or _out
+    verb = "would add" if result.dry_run else "added"
+    sheet = result.table.removeprefix("tbl")
+    columns = list(dict.fromkeys(k for r in result.rows for k in r))
+    t = Table(*columns, title=f"{verb} {len(result.rows)} row(s) to {sheet}")
+    for r in result.rows:
+        t.add_row(*[(v.isoformat() if hasattr(v, "isoformat") else
+                     str(v)) if (v := r.get(c)) is not None else "" for c in columns])
+    out.print(t)
+    out.print("columns: " + ", ".join(f"{ours} <- {theirs}" for ours, theirs in result.mapping.items()),
+              markup=False)
+    if result.ignored:
+        out.print("ignored source columns: " + ", ".join(result.ignored), markup=False)
+    for note in result.notes:
+        out.print(f"note: {note}", markup=False)
