@@ -66,6 +66,14 @@ def print_report(rep, console: Console | None = None) -> None:
     for cur in dict.fromkeys(f.currency for f in dash.forecast):
         t.add_row(cur, *[_money(by.get((cur, m), 0), cur) for m in months])
     _out.print(t)
+    m = rep.metrics
+    t = Table("Currency", "DSO (countback, 90 days)", "Receivables", title="Days sales outstanding")
+    for d in m.dso:
+        t.add_row(d.currency, "more than 90" if d.beyond else f"{d.days} days",
+                  _money(d.receivables, d.currency))
+    _out.print(t)
+    _out.print(f"days from completion to approval: {m.days_to_approval or '-'}; "
+               f"from issue to full payment: {m.days_to_payment or '-'}")
 
 
 class progress_bar:

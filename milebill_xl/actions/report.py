@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..core.dashboard import Dashboard, build_dashboard
+from ..core.metrics import Metrics, cash_metrics
 from ..core.records import INVOICE, VOID
 from ..workbook.book import Book
 from .common import Loaded, load, milestone_rows
@@ -17,6 +18,7 @@ UNBILLED_FLAGS = ("Ready to Invoice", "Blocked")
 class Report:
     loaded: Loaded
     dashboard: Dashboard
+    metrics: Metrics
 
     @property
     def as_of(self) -> date:
@@ -50,7 +52,8 @@ class Report:
 
 def run(book: Book, as_of: date | None = None) -> Report:
     loaded = load(book, as_of)
-    return Report(loaded, build_dashboard(loaded.data, loaded.as_of, loaded.computation))
+    return Report(loaded, build_dashboard(loaded.data, loaded.as_of, loaded.computation),
+                  cash_metrics(loaded.data, loaded.computation))
 
 
 def _jsonable(d: dict) -> dict:
@@ -73,4 +76,20 @@ def to_json(rep: Report) -> dict:
                     "unbilled": str(t.unbilled), "collected": str(t.collected),
                     "outstanding": str(t.outstanding), "overdue": str(t.overdue)}
                    for t in dash.totals],
+        "metrics": metrics_json(rep.metrics),
+    }
+
+
+def metrics_json(m: Metrics) -> dict:
+    def days(x):
+        return None if x is None else str(x)
+    return {
+        "dso": {d.currency: {"days": days(d.days), "beyond_90_days": d.beyond,
+                             "receivables": str(d.receivables),
+                             "sales_by_30_days": [str(s) for s in d.sales]} for d in m.dso},
+        "approved_unbilled": {w.currency: {"amount": str(w.amount), "milestones": w.milestones,
+                                           "longest_wait_days": w.longest_wait_days}
+                              for w in m.approved_unbilled},
+        "days_completion_to_approval": days(m.days_to_approval),
+        "days_issue_to_payment": days(m.days_to_payment),
     }

@@ -67,3 +67,18 @@ def test_libreoffice_recalculates_demo_workbook_like_the_engine(demo_run, tmp_pa
     mismatches, compared = engine_mismatches(out, AS_OF)
     assert compared > 100
     assert mismatches == []
+
+
+def test_report_gives_the_cash_metrics_of_the_demo(demo_run):
+    from milebill_xl.actions import report
+    from milebill_xl.workbook.filebook import FileBook
+    result, _ = demo_run
+    metrics = report.to_json(report.run(FileBook(result.workbook), AS_OF))["metrics"]
+    # USD: 26,000.00 (INV-0004) + 20,000.00 (INV-0007) open; sold 20,000.00 in
+    # the newest 30 days and 36,000.00 in the 30 before: 30 + 30 x 26/36 = 51.7
+    assert metrics["dso"]["USD"]["days"] == "51.7"
+    assert metrics["dso"]["KWD"]["days"] == "30.0"
+    assert metrics["dso"]["JPY"] == {"days": "0", "beyond_90_days": False, "receivables": "0",
+                                     "sales_by_30_days": ["0", "0", "0"]}
+    assert metrics["days_issue_to_payment"] == "27.5"      # 30 and 25 days
+    assert metrics["approved_unbilled"]["USD"]["amount"] == "36000.00"
