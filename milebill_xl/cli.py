@@ -299,6 +299,28 @@ def import_(path: Path, source: Path, mapping: str | None, project: str | None, 
 
 
 @main.command()
+@book_argument
+@json_option
+def verify(path: Path, as_json: bool) -> None:
+    """Check the audit trail's hash chain and the issued documents; exit 1 on any break."""
+    from .actions import verify as action
+    try:
+        result = action.run(_open(path))
+    except BookError as exc:
+        _book_error(exc, as_json)
+    if as_json:
+        _print_json(result.to_json())
+    elif result.ok:
+        click.echo(f"verified: {result.rows_checked} sealed audit row(s) and "
+                   f"{result.documents_checked} document(s) are as issued")
+    else:
+        from .report_text import print_errors
+        print_errors(list(result.errors) + result.breaks, "verification failed")
+    if not result.ok:
+        sys.exit(EXIT_PROBLEMS)
+
+
+@main.command()
 @click.argument("book_a", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("book_b", type=click.Path(dir_okay=False, path_type=Path))
 @json_option

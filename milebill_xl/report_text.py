@@ -12,8 +12,8 @@ _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False)
 
 
-def print_errors(errors) -> None:
-    _err.print(f"[bold red]{len(errors)} problem(s); nothing was written:[/]")
+def print_errors(errors, headline: str = "nothing was written") -> None:
+    _err.print(f"[bold red]{len(errors)} problem(s); {headline}:[/]")
     for e in errors:
         where = e.get("cell") or e.get("sheet") or "workbook"
         _err.print(f"  {where}: {e['message']}", markup=False)

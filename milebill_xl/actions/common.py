@@ -7,9 +7,11 @@ import gc
 from dataclasses import dataclass
 from datetime import date
 
+from ..core.audit import GENESIS, entry_hash, with_document
 from ..core.engine import Computation, compute
 from ..core.records import BookData
-from ..workbook.book import Book
+from ..workbook import contract as C
+from ..workbook.book import Book, Changes
 from ..workbook.reader import Locator, format_problem
 
 
@@ -104,3 +106,38 @@ def first_new_row(loaded: Loaded, table: str) -> int:
     if geo.n_rows == 1 and records is not None and not any(r.row == 0 for r in records):
         return 0
     return geo.n_rows
+
+
+def seal(loaded: Loaded, changes: Changes) -> Changes:
+    """Chain the Audit rows ``changes`` appends: each gets its ``Hash``
+    (core/audit.py) from the last row's. Only where the table has a Hash
+    column (a workbook made before it keeps working, unsealed)."""
+    rows = changes.appends.get(C.AUDIT.name, ())
+    geo = loaded.locator.geometry(C.AUDIT.name)
+    if not rows or geo is None or geo.index("Hash") is None:
+        return changes
+    previous = loaded.data.audit[-1].hash if loaded.data.audit else GENESIS
+    for row in rows:
+        row["Hash"] = previous = entry_hash(previous, *(str(row.get(h) or "").strip()
+                                                        for h in C.AUDIT.columns))
+    return changes
+
+
+def record_documents(loaded: Loaded, changes: Changes, sha256: dict[str, str]) -> None:
+    """Note each new document's SHA-256 (keyed by its invoice number) on its
+    appended tblInvoices row and at the end of the Detail of the Audit row
+    that names the number, so the audit chain covers its bytes."""
+    geo = loaded.locator.geometry(C.INVOICES.name)
+    has_column = geo is not None and geo.index("Document SHA-256") is not None
+    documents = {}
+    for row in changes.appends.get(C.INVOICES.name, ()):
+        number = row.get("Invoice No")
+        if number in sha256:
+            documents[number] = row.get("Document")
+            if has_column:
+                row["Document SHA-256"] = sha256[number]
+    for row in changes.appends.get(C.AUDIT.name, ()):
+        words = f"{row.get('Reference', '')} {row.get('Detail', '')}".split()
+        number = next((n for n in documents if n in words), None)
+        if number is not None:
+            row["Detail"] = with_document(row["Detail"], documents[number], sha256[number])

@@ -45,7 +45,7 @@ from ..workbook import contract as C
 from ..workbook.book import Book, Changes
 from ..workbook.cells import CellProblem, choice_map, to_choice, to_currency
 from ..workbook.source_table import SourceTable, read_source
-from .common import Loaded, load, problem, session
+from .common import Loaded, load, problem, seal, session
 from .issue import audit_row
 from .refresh import computed_changes
 
@@ -423,6 +423,6 @@ def run(book: Book, source_path: Path, mapping: dict[str, str] | None = None,
             "Import", Path(source_path).name,
             f"{len(rows)} row(s) into {table}: {', '.join(str(r[C.TABLES_BY_NAME[table].columns[0]]) for r in rows)}"))
         computed_changes(loaded, data, comp, changes, {table: len(rows)})
-        book.apply(changes)
+        book.apply(seal(loaded, changes))
         result.notes += [p.message for p in comp.problems]
         return result

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
+from ..core.audit import file_sha256
 from ..core.engine import compute
 from ..core.money import round_money
 from ..core.numbering import format_number
@@ -26,7 +27,8 @@ from ..documents.invoice import (TemplateError, document_data, load_template, mi
 from ..documents.store import DocumentClash, DocumentStore
 from ..workbook import contract as C
 from ..workbook.book import Book, BookError, Changes
-from .common import Loaded, first_new_row, load, milestone_rows, problem, session
+from .common import (Loaded, first_new_row, load, milestone_rows, problem, record_documents, seal,
+                     session)
 from .refresh import computed_changes
 
 Progress = Callable[[int, int], None]
@@ -218,6 +220,7 @@ def run(book: Book, as_of: date | None = None, out_dir: Path | None = None,
                                loaded=loaded, folder=folder)
         changes = issue_changes(loaded, issued)
         staged: list[str] = []
+        shas: dict[str, str] = {}
         try:
             data = loaded.data
             projects = {p.project_id: p for p in data.projects}
@@ -230,9 +233,11 @@ def run(book: Book, as_of: date | None = None, out_dir: Path | None = None,
                                     data.settings)
                 template.render(doc, store.stage_path(i.document))
                 staged.append(i.document)
+                shas[i.invoice_no] = file_sha256(store.stage_path(i.document))
                 if progress:
                     progress(k + 1, len(issued))
-            book.apply(changes)
+            record_documents(loaded, changes, shas)
+            book.apply(seal(loaded, changes))
         except BaseException:
             store.discard(staged)
             raise

@@ -10,7 +10,7 @@ from ..core.money import format_amount, minor_units
 from ..core.records import CREDIT_NOTE, VOID, Payment
 from ..workbook import contract as C
 from ..workbook.book import Book, Changes
-from .common import Loaded, load, problem as _error, session
+from .common import Loaded, load, problem as _error, seal, session
 from .issue import audit_row
 from .refresh import computed_changes
 
@@ -73,5 +73,5 @@ def run(book: Book, invoice_no: str, amount, pay_date: date | None = None,
             "Payment", invoice_no, f"{amount} {inv.currency} on {when.isoformat()}"
             f"{' ref ' + reference if reference else ''}; balance {inv.balance}, {inv.status}"))
         computed_changes(loaded, data, comp, changes)
-        book.apply(changes)
+        book.apply(seal(loaded, changes))
         return PayResult(loaded.as_of, (), payment, inv.balance, inv.status, inv.currency)

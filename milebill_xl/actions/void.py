@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
+from ..core.audit import file_sha256
 from ..core.engine import compute
 from ..core.money import round_money
 from ..core.numbering import format_number
@@ -21,7 +22,7 @@ from ..documents.invoice import document_data, missing_fields, safe_document_nam
 from ..documents.store import DocumentClash, DocumentStore
 from ..workbook import contract as C
 from ..workbook.book import Book, Changes
-from .common import Loaded, load, session
+from .common import Loaded, load, record_documents, seal, session
 from .common import first_new_row, problem as _error
 from .issue import audit_row, field_error, invoice_folder, invoice_template
 from .refresh import computed_changes
@@ -116,7 +117,9 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
         try:
             invoice_template(book).render(doc, store.stage_path(cn.document))
             staged.append(cn.document)
-            book.apply(changes)
+            record_documents(loaded, changes,
+                             {cn.invoice_no: file_sha256(store.stage_path(cn.document))})
+            book.apply(seal(loaded, changes))
         except BaseException:
             store.discard(staged)
             raise

@@ -142,6 +142,7 @@ class Invoice:
     document: str = ""
     related_invoice: str = ""
     row: int = 0
+    document_sha256: str = ""
 
 
 @record
@@ -160,6 +161,8 @@ class AuditEntry:
     action: str
     reference: str
     detail: str
+    hash: str = ""
+    row: int = 0
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,7 @@ class BookData:
     milestones: tuple[Milestone, ...] = ()
     invoices: tuple[Invoice, ...] = ()
     payments: tuple[Payment, ...] = ()
+    audit: tuple[AuditEntry, ...] = ()
     problems: tuple[Problem, ...] = field(default=())
     #: code -> Currency: the workbook's own currency list (its minor units);
     #: empty for a book built in code, whose plain codes round as ISO 4217

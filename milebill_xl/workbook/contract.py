@@ -17,6 +17,9 @@ class TableSpec:
     columns: tuple[str, ...]   # required headers, in template order
     computed: tuple[str, ...] = ()  # formula columns (Excel computes, tool caches)
     written: tuple[str, ...] = ()   # value columns the tool writes
+    # columns the template has after ``columns`` that an older workbook may
+    # lack: read as blank, written only where the table has them
+    optional: tuple[str, ...] = ()
 
     @property
     def all_columns(self) -> tuple[str, ...]:
@@ -95,6 +98,7 @@ INVOICES = TableSpec(
      "Milestone ID", "Client", "Currency", "Net", "Tax", "Total", "Paid",
      "Balance", "Status", "Document", "Related Invoice"),
     computed=("Paid", "Balance", "Status"),
+    optional=("Document SHA-256",),
 )
 
 PAYMENTS = TableSpec(
@@ -105,6 +109,7 @@ PAYMENTS = TableSpec(
 AUDIT = TableSpec(
     "tblAudit", "Audit",
     ("Timestamp", "User", "Action", "Reference", "Detail"),
+    optional=("Hash",),
 )
 
 TABLES: tuple[TableSpec, ...] = (SETTINGS, PROJECTS, MILESTONES, INVOICES, PAYMENTS, AUDIT)

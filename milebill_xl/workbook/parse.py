@@ -20,7 +20,8 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 from ..core import records as rec
 from ..core.currency import ISO_4217, Currency, table_currencies
-from ..core.records import BookData, Invoice, Milestone, Payment, Problem, Project, Settings
+from ..core.records import (AuditEntry, BookData, Invoice, Milestone, Payment, Problem, Project,
+                            Settings)
 from . import contract
 from .cells import (ERROR_CODES, CellProblem, check_number_format, choice_map, quote_sheet, to_choice,
                     to_currency, to_date, to_int, to_money, to_percent, to_text)
@@ -313,12 +314,12 @@ def _parse_invoices(t: _Table, settings: Settings, projects: dict[str, Project],
                     currencies: Mapping[str, Currency]) -> tuple[list[Invoice], dict[str, int]]:
     invoices: list[Invoice] = []
     seen: dict[str, int] = {}
-    columns = INVOICE_COLUMNS + ("Status",)
+    columns = INVOICE_COLUMNS + ("Status",) + contract.INVOICES.optional
     status_present = t.has("Status")
     credit_notes: list[Invoice] = []
     for r, v in t.rows(columns):
         (no, typ, issue, due, pid, mid, client, currency, net, tax, total, document,
-         related, status) = v
+         related, status, document_sha) = v
         typ = _ok(t.choice(r, "Type", typ, _TYPES), rec.INVOICE)
         issue = t.date(r, "Issue Date", issue)
         due = t.date(r, "Due Date", due)
@@ -356,7 +357,8 @@ def _parse_invoices(t: _Table, settings: Settings, projects: dict[str, Project],
             milestone_id=mid, client=client, currency=currency,
             net=amounts[0], tax=amounts[1], total=amounts[2],
             status=word or (APPLIED if typ == rec.CREDIT_NOTE else rec.OPEN),
-            document=document, related_invoice=related, row=r)
+            document=document, related_invoice=related, row=r,
+            document_sha256=t.text(r, "Document SHA-256", document_sha))
         invoices.append(inv)
         if typ == rec.CREDIT_NOTE:
             credit_notes.append(inv)
@@ -467,6 +469,15 @@ def _parse_payments(t: _Table, invoices: _Table, invoice_ids: dict[str, int]) ->
     return payments
 
 
+def _parse_audit(t: _Table) -> tuple[AuditEntry, ...]:
+    """Audit rows as text, exactly as stored (the hash chain reads them)."""
+    out = []
+    for r, v in t.rows(AUDIT_COLUMNS + contract.AUDIT.optional):
+        out.append(AuditEntry(*(t.text(r, h, x) for h, x in
+                                zip(AUDIT_COLUMNS + contract.AUDIT.optional, v)), row=r))
+    return tuple(out)
+
+
 def _find(tables: Mapping[str, RawTable], name: str) -> RawTable | None:
     raw = tables.get(name)
     if raw is not None:
@@ -495,7 +506,7 @@ def parse_book(tables: Mapping[str, RawTable]) -> tuple[BookData, Locator]:
                         INVOICE_COLUMNS, problems)
     payments_t = _Table(contract.PAYMENTS, _find(tables, contract.PAYMENTS.name),
                         PAYMENT_COLUMNS, problems)
-    _Table(contract.AUDIT, _find(tables, contract.AUDIT.name), AUDIT_COLUMNS, problems)
+    audit_t = _Table(contract.AUDIT, _find(tables, contract.AUDIT.name), AUDIT_COLUMNS, problems)
 
     currencies = _parse_currencies(_find(tables, contract.CURRENCIES.name), problems)
     settings, setting_rows = _parse_settings(settings_t, currencies)
@@ -503,6 +514,7 @@ def parse_book(tables: Mapping[str, RawTable]) -> tuple[BookData, Locator]:
     by_project = {p.project_id: p for p in projects}
     invoices, invoice_ids = _parse_invoices(invoices_t, settings, by_project, currencies)
     payments = _parse_payments(payments_t, invoices_t, invoice_ids)
+    audit = _parse_audit(audit_t)
     milestones_t = _Table(contract.MILESTONES, _find(tables, contract.MILESTONES.name),
                           MILESTONE_COLUMNS, problems)
     milestones = _parse_milestones(milestones_t, projects_t, project_ids)
@@ -525,6 +537,6 @@ def parse_book(tables: Mapping[str, RawTable]) -> tuple[BookData, Locator]:
     problems.sort(key=order)
     book = BookData(settings=settings, projects=tuple(projects),
                     milestones=tuple(milestones), invoices=tuple(invoices),
-                    payments=tuple(payments), problems=tuple(problems),
+                    payments=tuple(payments), audit=audit, problems=tuple(problems),
                     currencies=MappingProxyType(currencies))
     return book, locator

@@ -134,7 +134,7 @@ _HELPER_FONT = Font(color="FF7F7F7F", italic=True)
 def table_headers(table: str) -> tuple[str, ...]:
     """All headers the template writes for ``table``, in sheet order."""
     spec = C.TABLES_BY_NAME[table]
-    return spec.columns + C.EXTRA_COLUMNS.get(table, ())
+    return spec.columns + spec.optional + C.EXTRA_COLUMNS.get(table, ())
 
 
 def currency_digits() -> list[tuple[str, int]]:
