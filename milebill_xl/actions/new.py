@@ -9,7 +9,8 @@ from datetime import date
 from pathlib import Path
 
 from ..workbook.book import BookError
-from ..workbook.template import TEMPLATE_PATH, build_workbook
+from ..resources import template_workbook
+from ..workbook.template import build_workbook
 
 
 def run(path: Path, demo: bool = False, as_of: date | None = None) -> Path:
@@ -29,7 +30,7 @@ def run(path: Path, demo: bool = False, as_of: date | None = None) -> Path:
                 rows["settings"]["As Of Date"] = as_of
             build_workbook(tmp, **rows)
         else:
-            shutil.copyfile(TEMPLATE_PATH, tmp)
+            shutil.copyfile(template_workbook(), tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

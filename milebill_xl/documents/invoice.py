@@ -54,7 +54,8 @@ from docx.oxml.ns import qn
 from ..core.money import arithmetic, is_known_currency, minor_units, normalize_currency, round_money
 from ..core.records import CREDIT_NOTE, INVOICE, Invoice, Milestone, Project, Settings
 from ..core.terms import TermsError, discount, parse_terms
-from .template import DEFAULT_TEMPLATE, TOKENS
+from ..resources import invoice_template
+from .template import TOKENS
 
 DEFAULT_LOCALE = "en_US"
 
@@ -648,9 +649,10 @@ _cache: dict[Path, tuple[tuple[int, int], InvoiceTemplate]] = {}
 _cache_lock = threading.Lock()
 
 
-def load_template(path: Path | str = DEFAULT_TEMPLATE) -> InvoiceTemplate:
-    """The parsed template at ``path``, cached until the file changes."""
-    path = Path(path).resolve()
+def load_template(path: Path | str | None = None) -> InvoiceTemplate:
+    """The parsed template at ``path`` (default: the built-in layout),
+    cached until the file changes."""
+    path = Path(path if path is not None else invoice_template()).resolve()
     st = path.stat()
     stamp = (st.st_mtime_ns, st.st_size)
     with _cache_lock:
@@ -673,5 +675,5 @@ def render_invoice(doc_data: InvoiceDocument, template_path: Path | str | Invoic
     missing (unless ``check=False``) and ``TemplateError`` for a template
     with unknown placeholders. Returns ``out_path``."""
     tpl = template_path if isinstance(template_path, InvoiceTemplate) else \
-        load_template(template_path or DEFAULT_TEMPLATE)
+        load_template(template_path)
     return tpl.render(doc_data, out_path, check=check)

@@ -33,7 +33,10 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.shared import Cm, Pt, RGBColor
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "workbook_templates" / "invoice.docx"
+from ..resources import source_dir
+
+#: where the builder writes the committed layout (in the checkout)
+DEFAULT_TEMPLATE = source_dir("workbook_templates") / "invoice.docx"
 
 # The placeholder vocabulary: token name -> what it holds. The filler knows
 # exactly these names (documents/invoice.py, InvoiceDocument.fields()).

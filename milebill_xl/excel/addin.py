@@ -30,11 +30,12 @@ from xml.sax.saxutils import escape
 
 import defusedxml.ElementTree as SafeET
 
+from ..resources import macros_dir
 from .ovba import DOCUMENT, PROCEDURAL, Module, build_vba_project
 
 ADDIN_NAME = "MileBill"
 PROJECT_NAME = "MileBill"
-MACROS_DIR = Path(__file__).resolve().parents[2] / "macros"
+MACROS_DIR = macros_dir()
 RIBBON_SOURCE = "customUI14.xml"
 
 ADDIN_CONTENT_TYPE = "application/vnd.ms-excel.addin.macroEnabled.main+xml"

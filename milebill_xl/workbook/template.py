@@ -48,11 +48,13 @@ from openpyxl.worksheet.table import Table, TableColumn, TableFormula, TableStyl
 from openpyxl.writer.excel import ExcelWriter
 
 from ..core.currency import ISO_4217
+from ..resources import source_dir
 from . import contract as C
 from .dashboard_layout import build_dashboard
 from .formulas import FORMULAS
 
-TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "milestone_billing.xlsx"
+#: where the builder writes the committed template (in the checkout)
+TEMPLATE_PATH = source_dir("workbook_templates") / "milestone_billing.xlsx"
 
 #: fixed document properties, so a rebuild has identical content
 FIXED_TIME = datetime(2025, 1, 1, 0, 0, 0)
