@@ -4,6 +4,7 @@ action code as its button. Exit codes: 0 done, 1 the workbook has problems
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -228,6 +229,71 @@ def addin_build(folder: Path, xlsm: bool) -> None:
     click.echo(str(build_addin(folder)))
     if xlsm:
         click.echo(str(build_xlsm_twin(folder)))
+
+
+def _install_options(f):
+    """Options of addin install/uninstall; the hidden ones place a test or
+    an administrator's install somewhere else than this user's folders."""
+    f = click.option("--python", "python", default=None, hidden=True,
+                     help="Interpreter to name (default: this one).")(f)
+    f = click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     hidden=True, help="Home folder to install for.")(f)
+    f = click.option("--platform", "platform_name", type=click.Choice(["windows", "macos"]),
+                     default=None, hidden=True, help="Excel platform (default: this machine's).")(f)
+    f = json_option(f)
+    return click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")(f)
+
+
+def _install_layout(platform_name: str | None, home: Path | None):
+    from .excel.install import current_platform, layout
+    name = platform_name or current_platform()
+    if name is None:
+        return None
+    appdata = Path(os.environ["APPDATA"]) if (home is None and name == "windows"
+                                              and os.environ.get("APPDATA")) else None
+    return layout(name, home or Path.home(), appdata)
+
+
+def _show_install(outcome, as_json: bool, dry_run: bool) -> None:
+    if as_json:
+        _print_json(outcome.to_json())
+        return
+    where = {"windows": "Excel for Windows", "macos": "Excel for Mac", None: "Excel"}[outcome.platform]
+    click.echo(f"MileBill add-in, {outcome.action} for {where}"
+               f"{' (dry run: nothing changed)' if dry_run else ''}:")
+    for k, step in enumerate(outcome.steps, start=1):
+        click.echo(f"  {k}. {step}")
+    if outcome.changed:
+        click.echo("done.")
+    if outcome.next_step:
+        click.echo(("One step is left, in Excel: " if outcome.changed else "Then, in Excel: ")
+                   + outcome.next_step)
+
+
+@addin.command("install")
+@_install_options
+def addin_install(dry_run: bool, as_json: bool, platform_name: str | None, home: Path | None,
+                  python: str | None) -> None:
+    """Copy MileBill.xlam into Excel's add-ins folder and point xlwings at this Python."""
+    from .excel.install import install
+    try:
+        outcome = install(_install_layout(platform_name, home), python or sys.executable, dry_run)
+    except OSError as exc:
+        _book_error(BookError(f"nothing installed: {exc}"), as_json)
+    _show_install(outcome, as_json, dry_run)
+
+
+@addin.command("uninstall")
+@_install_options
+def addin_uninstall(dry_run: bool, as_json: bool, platform_name: str | None, home: Path | None,
+                    python: str | None) -> None:
+    """Remove MileBill.xlam and the interpreter line install wrote."""
+    from .excel.install import uninstall
+    try:
+        outcome = uninstall(_install_layout(platform_name, home), python or sys.executable, dry_run)
+    except OSError as exc:
+        _book_error(BookError(f"nothing uninstalled: {exc}"), as_json)
+    _show_install(outcome, as_json, dry_run)
 
 
 @main.command()
