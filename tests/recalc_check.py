@@ -94,3 +94,42 @@ def engine_mismatches(path: Path, as_of: date) -> tuple[list[tuple], int]:
         if bool(row["Can Bill"]) != res.can_bill:
             mismatches.append((res.project_id, "Can Bill", row["Can Bill"], res.can_bill))
     return mismatches, compared
+
+
+def _norm(v):
+    """A cell value for comparison: blank and "" alike, TRUE as 1, dates as
+    dates, numbers as floats."""
+    from datetime import datetime
+    if v is None or v == "":
+        return ""
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, datetime):
+        return v.date() if v.time() == datetime.min.time() else v
+    if isinstance(v, (int, float, Decimal)):
+        return float(v)
+    return v
+
+
+def cached_mismatches(written: Path, recalculated: Path) -> tuple[list[tuple], int]:
+    """Every formula cell whose cached value, as the tool wrote it, differs
+    from what LibreOffice computed; and how many formula cells there are."""
+    import openpyxl
+    formulas = openpyxl.load_workbook(written)
+    cached = openpyxl.load_workbook(written, data_only=True)
+    lo = openpyxl.load_workbook(recalculated, data_only=True)
+    mismatches, compared = [], 0
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type != "f" and not (isinstance(cell.value, str)
+                                                  and cell.value.startswith("=")):
+                    continue
+                compared += 1
+                ours = _norm(cached[ws.title][cell.coordinate].value)
+                theirs = _norm(lo[ws.title][cell.coordinate].value)
+                same = (abs(ours - theirs) <= 1e-9 * max(1.0, abs(theirs))
+                        if isinstance(ours, float) and isinstance(theirs, float) else ours == theirs)
+                if not same:
+                    mismatches.append((ws.title, cell.coordinate, ours, theirs))
+    return mismatches, compared

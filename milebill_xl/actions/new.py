@@ -35,10 +35,10 @@ def run(path: Path, demo: bool = False, as_of: date | None = None) -> Path:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    if demo:
-        from ..workbook.filebook import FileBook
-        from . import refresh
-        result = refresh.run(FileBook(path), as_of)
-        if result.errors:
-            raise BookError(f"sample workbook has problems: {result.errors[:3]}")
+    # every formula cell gets its cached value as of the day the book is made
+    from ..workbook.filebook import FileBook
+    from . import refresh
+    result = refresh.run(FileBook(path), as_of)
+    if result.errors:
+        raise BookError(f"{path.name} has problems: {result.errors[:3]}")
     return path

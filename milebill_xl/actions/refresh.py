@@ -9,13 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..core.dashboard import build_dashboard
+from dateutil.relativedelta import relativedelta
+
+from ..core.dashboard import build_dashboard, forecast_months
+from ..core.money import minor_units
 from ..core.engine import Computation
 from ..core.records import BookData
 from ..workbook import contract as C
 from ..workbook import dashboard_layout as D
 from ..workbook.book import Book, Changes, Formula
-from ..workbook.formulas import formula_columns
+from ..workbook.formulas import FALLBACK_DIGITS, formula_columns
+from ..workbook.helper_values import helper_values
 from .common import Loaded, first_new_row, load, session as _session
 
 # Cached value of each contract column from its result record.
@@ -38,16 +42,22 @@ class RefreshResult:
     cells_written: int = 0
 
 
-def _table_formulas(changes: Changes, table: str, n_rows: int, results, values: dict) -> None:
+def _table_formulas(changes: Changes, table: str, n_rows: int, results, values: dict,
+                    helpers: dict[str, dict[int, object]]) -> None:
+    """Every formula cell of ``table`` with its cached value: contract
+    columns from the engine's results, helper columns from helper_values;
+    a blank row's formulas show nothing ("")."""
     by_row = {r.row: r for r in results}
     for column, text in formula_columns(table).items():
         attr = values.get(column)
+        own = helpers.get(column, {})
         cells = changes.cells.setdefault(table, {}).setdefault(column, {})
         for row in range(n_rows):
             res = by_row.get(row)
-            cached = getattr(res, attr) if (attr and res is not None) else None
-            if attr and res is None:
-                cached = ""  # a blank row: the formulas show nothing
+            if attr:
+                cached = getattr(res, attr) if res is not None else ""
+            else:
+                cached = own.get(row, "")
             cells[row] = Formula(text, cached)
 
 
@@ -59,7 +69,7 @@ def _dashboard(changes: Changes, data: BookData, comp: Computation, as_of: date)
     currencies = [t.currency for t in dash.totals][: D.CURRENCY_SLOTS]
     totals = {t.currency: t for t in dash.totals}
     forecast = {(f.currency, f.month): f.amount for f in dash.forecast}
-    months = sorted({f.month for f in dash.forecast})
+    months = forecast_months(as_of)   # the header shows them with no currency too
 
     def put(key, value):
         addr = cell[key]
@@ -81,7 +91,55 @@ def _dashboard(changes: Changes, data: BookData, comp: Computation, as_of: date)
             put(("forecast", s, m), forecast.get((cur, months[m]), 0) if cur and m < len(months) else "")
     for m, month in enumerate(months[: D.FORECAST_MONTHS]):
         put(("forecast_month", m), month)
+    for s in range(D.CURRENCY_SLOTS):
+        cur = currencies[s] if s < len(currencies) else ""
+        put(("digits", s), _digits(cur, data) if cur else "")
+    _timeline(put, data, as_of, {r.milestone_id: r.flag for r in comp.milestones})
     changes.sheet_cells[C.DASHBOARD_SHEET] = cells
+
+
+def _digits(currency: str, data: BookData) -> int:
+    code = data.currencies.get(str(currency), currency)
+    try:
+        return minor_units(code)
+    except ValueError:
+        return FALLBACK_DIGITS
+
+
+def _timeline(put, data: BookData, as_of: date, flags: dict[str, str]) -> None:
+    """Cached values of the timeline block (dashboard_layout's formulas): the
+    first rows of tblMilestones by position, and per month ● planned,
+    ◆ due, $ paid."""
+    first = as_of.replace(day=1) - relativedelta(months=D.TIMELINE_LEAD)
+    months = [first + relativedelta(months=j) for j in range(D.TIMELINE_MONTHS)]
+    for j, month in enumerate(months):
+        put(("timeline_month", j), month)
+    by_row = {m.row: m for m in data.milestones}
+    paid_on: dict[str, list[date]] = {}
+    for p in data.payments:
+        if p.payment_date:
+            paid_on.setdefault(p.invoice_no, []).append(p.payment_date)
+    for i in range(D.TIMELINE_ROWS):
+        m = by_row.get(i)
+        fields = {h: "" for h in D.TL_COLUMNS}
+        if m is not None:
+            fields.update({"Milestone ID": m.milestone_id, "Project ID": m.project_id,
+                           "Milestone": m.name, "Planned Date": m.planned_date or "",
+                           "Invoice No": m.invoice_no, "Due Date": m.due_date or "",
+                           "Flag": flags.get(m.milestone_id, "")})
+        for h, value in fields.items():
+            put(("timeline", i, h), value)
+        for j, month in enumerate(months):
+            mark = ""
+            if m is not None:
+                end = month + relativedelta(day=31)
+                if m.planned_date and month <= m.planned_date <= end:
+                    mark += "●"
+                if m.due_date and month <= m.due_date <= end:
+                    mark += "◆"
+                if m.invoice_no and any(month <= d <= end for d in paid_on.get(m.invoice_no, ())):
+                    mark += "$"
+            put(("timeline_cell", i, j), mark)
 
 
 def computed_changes(loaded: Loaded, data: BookData | None = None,
@@ -95,6 +153,7 @@ def computed_changes(loaded: Loaded, data: BookData | None = None,
     comp = comp or loaded.computation
     changes = changes if changes is not None else Changes()
     appended = appended or {}
+    helpers = helper_values(data, comp)
     for table, results, values in (
         (C.PROJECTS.name, comp.projects, _PROJECT_VALUES),
         (C.MILESTONES.name, comp.milestones, _MILESTONE_VALUES),
@@ -103,7 +162,7 @@ def computed_changes(loaded: Loaded, data: BookData | None = None,
         if loaded.locator.geometry(table) is None:
             continue
         n_rows = first_new_row(loaded, table) + appended.get(table, 0)
-        _table_formulas(changes, table, n_rows, results, values)
+        _table_formulas(changes, table, n_rows, results, values, helpers.get(table, {}))
     _dashboard(changes, data, comp, comp.as_of)
     return changes
 

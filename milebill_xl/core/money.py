@@ -116,6 +116,13 @@ def round_money(amount: Decimal | int | str | float, currency: str) -> Decimal:
 _ROUNDING = ARITHMETIC.copy()
 
 
+def round_digits(amount: Decimal, digits: int) -> Decimal:
+    """``amount`` rounded half away from zero to ``digits`` decimals, as
+    Excel's ``ROUND(amount, digits)`` (for formula values that round to a
+    digits cell rather than to a currency)."""
+    return to_decimal(amount).quantize(_quantum(digits), ROUND_HALF_UP, _ROUNDING)
+
+
 def zero(currency: str) -> Decimal:
     """Zero written with the currency's digits (``0.00`` for USD), so a
     total with nothing in it still prints like money."""

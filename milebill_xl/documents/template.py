@@ -22,6 +22,7 @@ How the template works, for whoever edits it in Word:
 from __future__ import annotations
 
 import io
+import re
 import sys
 import zipfile
 from datetime import datetime, timezone
@@ -273,16 +274,28 @@ def build_document():
     return doc
 
 
+#: python-docx's default package carries Word 2010's stylesWithEffects.xml, a
+#: copy of styles.xml that our Header/Footer styles are not in; Word reads
+#: styles.xml, and a stale copy is what validators flag: it is left out.
+_DROPPED_PART = "word/stylesWithEffects.xml"
+
+
 def _normalized_zip(data: bytes) -> bytes:
-    """Same parts, fixed timestamps and order, so a rebuild is byte-stable."""
+    """Same parts (less the stale styles copy), fixed timestamps and order,
+    so a rebuild is byte-stable."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
+            if info.filename == _DROPPED_PART:
+                continue
+            body = src.read(info.filename)
+            if info.filename in ("[Content_Types].xml", "word/_rels/document.xml.rels"):
+                body = re.sub(rb"<(Override|Relationship)\b[^>]*stylesWithEffects[^>]*/>", b"", body)
             zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o644 << 16
-            dst.writestr(zi, src.read(info.filename))
+            dst.writestr(zi, body)
     return out.getvalue()
 
 

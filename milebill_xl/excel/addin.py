@@ -29,6 +29,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import defusedxml.ElementTree as SafeET
+from openpyxl.writer.theme import theme_xml
 
 from ..resources import macros_dir
 from .ovba import DOCUMENT, PROCEDURAL, Module, build_vba_project
@@ -52,6 +53,7 @@ REL_CORE = "http://schemas.openxmlformats.org/package/2006/relationships/metadat
 REL_APP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties"
 REL_SHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 REL_STYLES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+REL_THEME = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme"
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -174,6 +176,7 @@ def _content_types(main_type: str) -> str:
          "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"),
         ("/xl/styles.xml",
          "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"),
+        ("/xl/theme/theme1.xml", "application/vnd.openxmlformats-officedocument.theme+xml"),
         ("/docProps/core.xml", "application/vnd.openxmlformats-package.core-properties+xml"),
         ("/docProps/app.xml",
          "application/vnd.openxmlformats-officedocument.extended-properties+xml"),
@@ -247,9 +250,13 @@ def package_parts(main_type: str, macros_dir: Path = MACROS_DIR) -> dict[str, by
             ("rId1", REL_SHEET, "worksheets/sheet1.xml"),
             ("rId2", REL_STYLES, "styles.xml"),
             ("rId3", REL_VBA, "vbaProject.bin"),
+            ("rId4", REL_THEME, "theme/theme1.xml"),
         ]),
         "xl/worksheets/sheet1.xml": _SHEET,
         "xl/styles.xml": _STYLES,
+        # Excel always writes a theme (the validator requires one); the
+        # Office default theme as openpyxl ships it
+        "xl/theme/theme1.xml": theme_xml,
         "xl/vbaProject.bin": vba,
     }
     return {k: v.encode("utf-8") if isinstance(v, str) else v for k, v in parts.items()}

@@ -362,3 +362,31 @@ def _check_number_or_date(value: object, date1904: bool) -> None:
         date_serial(value, date1904)
         return
     raise TypeError(f"cannot write a {type(value).__name__} to a cell: {value!r}")
+
+
+#: the order Excel writes a <font>'s children in (CT_Font as the Open XML
+#: SDK validates it); openpyxl writes name, family, ... first, which the
+#: validator reports as "Excel expected to repair"
+FONT_CHILD_ORDER = (b"b", b"i", b"strike", b"condense", b"extend", b"outline", b"shadow",
+                    b"u", b"vertAlign", b"sz", b"color", b"name", b"family", b"charset",
+                    b"scheme")
+_FONT = re.compile(rb"<font>(.*?)</font>", re.S)
+_EMPTY_CHILD = re.compile(rb"<([A-Za-z]+)\b[^<>]*/>")
+
+
+def excel_font_order(styles_xml: bytes) -> bytes:
+    """``styles.xml`` with every ``<font>`` (cell and differential formats)
+    holding its children in Excel's order. Only fonts made of empty child
+    elements (what spreadsheet libraries write) are reordered."""
+    rank = {name: i for i, name in enumerate(FONT_CHILD_ORDER)}
+
+    def reorder(m: re.Match) -> bytes:
+        body = m.group(1)
+        children = _EMPTY_CHILD.findall(body)
+        parts = [c.group(0) for c in _EMPTY_CHILD.finditer(body)]
+        if b"".join(parts) != body.strip() or any(c not in rank for c in children):
+            return m.group(0)
+        ordered = sorted(zip(children, parts), key=lambda cp: rank[cp[0]])
+        return b"<font>" + b"".join(p for _, p in ordered) + b"</font>"
+
+    return _FONT.sub(reorder, styles_xml)

@@ -25,7 +25,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from ..core.aging import BUCKETS
 from ..core.money import minor_units
-from .safezip import atomic_write
+from .template import save_workbook
 
 _LABELS = {"contract": "Contract", "billed": "Billed", "unbilled": "Unbilled",
            "collected": "Collected", "outstanding": "Outstanding", "overdue": "Overdue",
@@ -130,5 +130,6 @@ def write_portfolio(portfolio, out: Path) -> Path:
     unread = [[u.path, "skipped", u.reason] for u in portfolio.skipped] + \
              [[u.path, "not readable", u.reason] for u in portfolio.failed]
     _table(wb.create_sheet("Not Read"), "tblNotRead", ["File", "Status", "Reason"], unread)
-    atomic_write(out, wb.save)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_workbook(wb, out)
     return out

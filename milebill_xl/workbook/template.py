@@ -52,6 +52,7 @@ from ..resources import source_dir
 from . import contract as C
 from .dashboard_layout import build_dashboard
 from .formulas import FORMULAS
+from .ooxml import excel_font_order
 
 #: where the builder writes the committed template (in the checkout)
 TEMPLATE_PATH = source_dir("workbook_templates") / "milestone_billing.xlsx"
@@ -499,18 +500,21 @@ def build_workbook(path: str | Path, *, settings: Mapping[str, Any] | None = Non
     props.title = "Milestone billing"
     props.created = FIXED_TIME
     path.parent.mkdir(parents=True, exist_ok=True)
-    _save(wb, path)
+    save_workbook(wb, path)
     return path
 
 
 class _FixedTimeZip(ZipFile):
-    """A ZipFile whose entries all carry one fixed timestamp."""
+    """A ZipFile whose entries all carry one fixed timestamp, with fonts in
+    styles.xml written in Excel's order."""
 
     def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
         if isinstance(zinfo_or_arcname, str):
             zinfo_or_arcname = ZipInfo(zinfo_or_arcname, date_time=_ZIP_TIME)
             zinfo_or_arcname.compress_type = ZIP_DEFLATED
             zinfo_or_arcname.external_attr = 0o600 << 16
+        if zinfo_or_arcname.filename == "xl/styles.xml":
+            data = excel_font_order(data if isinstance(data, bytes) else data.encode("utf-8"))
         return super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
 
     def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
@@ -520,8 +524,10 @@ class _FixedTimeZip(ZipFile):
         return self.writestr(str(arcname or filename), data, compress_type, compresslevel)
 
 
-def _save(wb, path: Path) -> None:
-    """Save with fixed properties (openpyxl's save stamps 'modified' with now)."""
+def save_workbook(wb, path: Path) -> None:
+    """Save an openpyxl workbook as we write every new file: fixed
+    properties (openpyxl's save stamps 'modified' with now), fixed zip
+    timestamps, fonts in Excel's order; atomically."""
     tmp = path.with_name(path.name + ".tmp")
     wb.properties.modified = FIXED_TIME
     with _FixedTimeZip(tmp, "w", ZIP_DEFLATED, allowZip64=True) as archive:
@@ -529,10 +535,22 @@ def _save(wb, path: Path) -> None:
     tmp.replace(path)
 
 
+def build_template(path: Path | str = TEMPLATE_PATH) -> Path:
+    """The committed template: built, then refreshed so every formula cell
+    carries its cached value, as of the fixed date FIXED_TIME (so a rebuild
+    is identical; ``milebill new`` refreshes its copy as of its own day)."""
+    from ..actions import refresh          # actions build on this module
+    from .filebook import FileBook
+    path = build_workbook(path)
+    result = refresh.run(FileBook(path), FIXED_TIME.date())
+    if result.errors:
+        raise RuntimeError(f"the template has problems: {result.errors}")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    out = Path(argv[0]) if argv else TEMPLATE_PATH
-    build_workbook(out)
+    out = build_template(Path(argv[0]) if argv else TEMPLATE_PATH)
     print(out)
     return 0
 

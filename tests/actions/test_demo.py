@@ -13,7 +13,7 @@ from milebill_xl.actions import demo
 from milebill_xl.core.engine import compute
 from milebill_xl.office import recalculate
 from milebill_xl.workbook.reader import read_book
-from recalc_check import engine_mismatches, error_cells
+from recalc_check import cached_mismatches, engine_mismatches, error_cells
 
 AS_OF = date(2026, 11, 25)
 
@@ -67,6 +67,10 @@ def test_libreoffice_recalculates_demo_workbook_like_the_engine(demo_run, tmp_pa
     mismatches, compared = engine_mismatches(out, AS_OF)
     assert compared > 100
     assert mismatches == []
+    # every formula cell our commands wrote carries what LibreOffice computes
+    cached, formulas = cached_mismatches(result.workbook, out)
+    assert cached == []
+    assert formulas > 1000
 
 
 def test_report_gives_the_cash_metrics_of_the_demo(demo_run):

@@ -21,8 +21,8 @@ from milebill_xl.workbook.dashboard_layout import (AGING_BUCKETS, CURRENCY_SLOTS
 from milebill_xl.workbook.formulas import FORMULAS
 from milebill_xl.workbook.reader import format_problem, read_book
 from milebill_xl.workbook.xlsxpatch import Patcher
-from recalc_check import engine_mismatches, error_cells, same_money as _same_money, sheet_rows as _sheet_rows
-from milebill_xl.workbook.template import (SHEET_ORDER, TEMPLATE_PATH, build_workbook,
+from recalc_check import cached_mismatches, engine_mismatches, error_cells, same_money as _same_money, sheet_rows as _sheet_rows
+from milebill_xl.workbook.template import (SHEET_ORDER, TEMPLATE_PATH, build_template, build_workbook,
                                            currency_digits, table_headers)
 
 AS_OF = date(2025, 3, 14)
@@ -98,7 +98,7 @@ def test_rebuild_is_identical(tmp_path):
 def test_committed_template_is_current(tmp_path):
     """The committed file is what the builder makes now (rebuild with
     ``python -m milebill_xl.workbook.template`` after changing it)."""
-    fresh = build_workbook(tmp_path / "t.xlsx")
+    fresh = build_template(tmp_path / "t.xlsx")
     with zipfile.ZipFile(TEMPLATE_PATH) as old, zipfile.ZipFile(fresh) as new:
         assert old.namelist() == new.namelist()
         for name in new.namelist():
@@ -341,10 +341,21 @@ def test_bad_digits_in_the_currency_list_name_their_cell(tmp_path):
                       "(the minor unit: USD 2, JPY 0, KWD 3), got 7")]
 
 
+def _write_cached_values(path: Path) -> None:
+    """What refresh writes (every formula with its cached value), also for
+    the cases whose problems would make refresh itself refuse."""
+    from milebill_xl.actions.common import load
+    from milebill_xl.actions.refresh import computed_changes
+    from milebill_xl.workbook.filebook import FileBook
+    book = FileBook(path)
+    book.apply(computed_changes(load(book, AS_OF)))
+
+
 @pytest.fixture(scope="module")
-def recalculated(tmp_path_factory):
-    """Every case built, then recalculated in ONE LibreOffice batch (tests
-    using it are marked libreoffice: skipped without soffice outside CI)."""
+def built_and_recalculated(tmp_path_factory):
+    """Every case built with cached values written, then recalculated in ONE
+    LibreOffice batch (tests using it are marked libreoffice: skipped
+    without soffice outside CI). Case -> (what we wrote, what LO computed)."""
     root = tmp_path_factory.mktemp("lo")
     cases = {"template": {}, "sample": sample_portfolio(AS_OF),
              "sample_inputs": sample_inputs(AS_OF), **_extra_cases()}
@@ -358,12 +369,29 @@ def recalculated(tmp_path_factory):
                                                             if name == "sample" else None)))
         if name in _WORKBOOK_DIGITS:
             _set_digits(sources[-1], _WORKBOOK_DIGITS[name])
+        _write_cached_values(sources[-1])
     outs = recalculate(sources, root / "out")
-    return dict(zip(cases, outs))
+    return dict(zip(cases, zip(sources, outs)))
+
+
+@pytest.fixture(scope="module")
+def recalculated(built_and_recalculated):
+    return {case: out for case, (_, out) in built_and_recalculated.items()}
 
 
 CASES = ("template", "sample", "sample_inputs", "currencies", "change_order", "terms_and_flags",
          "workbook_digits")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("case", CASES)
+def test_every_formula_cell_caches_what_libreoffice_computes(built_and_recalculated, case):
+    """Helper columns and the Dashboard included: a reader that does not
+    recalculate sees what Excel shows."""
+    written, out = built_and_recalculated[case]
+    mismatches, compared = cached_mismatches(written, out)
+    assert mismatches == []
+    assert compared > 500
 
 
 @pytest.mark.libreoffice
