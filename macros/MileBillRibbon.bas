@@ -32,3 +32,11 @@ End Sub
 Public Sub OnPrepareForSharing(control As IRibbonControl)
     RunPython "import milebill_xl.excel.buttons as b; b.prepare_for_sharing()"
 End Sub
+
+Public Sub OnImportSchedule(control As IRibbonControl)
+    RunPython "import milebill_xl.excel.buttons as b; b.import_schedule()"
+End Sub
+
+Public Sub OnVerifyAudit(control As IRibbonControl)
+    RunPython "import milebill_xl.excel.buttons as b; b.verify_audit()"
+End Sub

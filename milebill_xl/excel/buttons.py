@@ -199,6 +199,16 @@ def prepare_for_sharing() -> None:
     _press(_run_prepare_for_sharing)
 
 
+def verify_audit() -> None:
+    """Check the audit trail's hash chain and the issued documents."""
+    _press(_run_verify_audit)
+
+
+def import_schedule() -> None:
+    """Add projects or milestones from a CSV or workbook export."""
+    _press(_run_import_schedule)
+
+
 # ------------------------------------------------------------ bodies
 
 def _run_refresh(book, app, as_of: date | None = None):
@@ -477,3 +487,60 @@ def _run_prepare_for_sharing(book, app, as_of: date | None = None,
 
 __all__ = ["refresh", "check", "issue_invoices", "record_payment", "void_invoice", "report",
            "prepare_for_sharing", "prompt"]
+
+
+def _run_verify_audit(book, app):
+    from ..actions import verify as action
+
+    def body(ui: _Ui):
+        live = LiveBook(book)
+        result = action.run(live)
+        if not result.ok:
+            ui.problems(live, list(result.errors) + result.breaks, "Verify")
+            return result
+        ui.status("audit trail verified")
+        ui.info(f"Verified: {result.rows_checked} sealed audit row(s) and "
+                f"{result.documents_checked} document(s) are as issued.")
+        return result
+    return _guarded("Verify", body, book, app)
+
+
+def _run_import_schedule(book, app):
+    """Ask for the file (and, optionally, a project), show what would be
+    added, and add it when the user agrees."""
+    from pathlib import Path
+
+    from ..actions import importer as action
+
+    def body(ui: _Ui):
+        live = LiveBook(book)
+        source = prompt(app, "Path of the CSV file or workbook to import "
+                             "(projects, or milestones of one project):", default="")
+        if not source:
+            ui.status("import cancelled")
+            return None
+        project = prompt(app, "Project ID for rows that name none (leave blank if the file "
+                              "has a Project column):", default="")
+        if project is None:
+            ui.status("import cancelled")
+            return None
+        source_path = Path(source.strip().strip('"'))
+        plan = action.run(live, source_path, project=project.strip() or None, dry_run=True)
+        if plan.errors:
+            ui.problems(live, plan.errors, "Import")
+            return plan
+        sheet = plan.table.removeprefix("tbl")
+        lines = [f"Add {len(plan.rows)} row(s) to {sheet}?", ""]
+        lines += ["- " + ", ".join(str(v) for v in list(r.values())[:4]) for r in plan.rows[:15]]
+        if len(plan.rows) > 15:
+            lines.append(f"... and {len(plan.rows) - 15} more")
+        if not ui.ask("\n".join(lines)):
+            ui.status("import cancelled; nothing was changed")
+            return plan
+        result = action.run(live, source_path, project=project.strip() or None)
+        if result.errors:
+            ui.problems(live, result.errors, "Import")
+            return result
+        ui.status(f"imported {len(result.rows)} row(s) into {sheet}")
+        return result
+    return _guarded("Import", body, book, app)

@@ -20,6 +20,7 @@ SCRIPTS = {
     "record_payment": ([], ["1000.00", "2026-11-20", "ACH 1"], ("Invoices", "C5")),
     "void_invoice": (["yes"], ["wrong rate"], ("Milestones", "A6")),
     "prepare_for_sharing": (["no"], [], None),
+    "verify_audit": ([], [], None),
 }
 
 
@@ -224,3 +225,52 @@ def test_prompt_returns_none_on_cancel_and_text_otherwise():
     assert buttons.prompt(app, "Amount?") == "1250"
     assert buttons.prompt(app, "Text?", "T", "d") == "x"
     assert app.api.prompts[-1] == {"prompt": "Text?", "title": "T", "default": "d", "type": None}
+
+
+def test_import_schedule_asks_for_the_file_shows_the_rows_and_adds_them(open_book, tmp_path):
+    fake, app = open_book("small")
+    source = tmp_path / "new-projects.csv"
+    source.write_text("Project ID,Project,Client,Contract Value,Currency\n"
+                      "P-900,Bridge survey,Harbour Council,\"12,500.00\",EUR\n")
+    app.api.answers = [str(source), ""]
+    app.alert_answers = ["yes"]
+    result = buttons._run_import_schedule(fake, app)
+    assert result is not None and result.errors == ()
+    question = next(a for a in app.alerts if a["buttons"] == "yes_no")["prompt"]
+    assert question.startswith("Add 1 row(s) to Projects?")
+    assert "- P-900, Bridge survey, Harbour Council, 12500.00" in question
+    assert "imported 1 row(s) into Projects" in app.status_bar
+    ws = fake.sheets["Projects"]
+    last = max(r for (r, c) in ws.cells if c == 1 and ws.cells[(r, c)])
+    assert [ws.cells.get((last, c)) for c in (1, 2, 3, 7)] == ["P-900", "Bridge survey",
+                                                               "Harbour Council", 12500]
+
+
+def test_import_schedule_cancelled_changes_nothing(open_book):
+    fake, app = open_book("small")
+    app.api.answers = [False]
+    app.counter.reset()
+    assert buttons._run_import_schedule(fake, app) is None
+    assert app.counter.writes == 0
+    assert "import cancelled" in app.status_bar
+
+
+def test_verify_audit_names_an_edited_row(open_book):
+    from milebill_xl.core.audit import GENESIS, entry_hash
+    fake, app = open_book("small")
+    audit = fake.sheets["Audit"]
+    header = {audit.cells.get((1, c)): c for c in range(1, 10)}
+    # seal every audit row as milebill would, then edit the first one's Detail
+    previous, row = GENESIS, 2
+    while audit.cells.get((row, header["Timestamp"])):
+        cells = [str(audit.cells.get((row, header[h])) or "") for h in
+                 ("Timestamp", "User", "Action", "Reference", "Detail")]
+        audit.cells[(row, header["Hash"])] = previous = entry_hash(previous, *cells)
+        row += 1
+    assert row > 4
+    assert buttons._run_verify_audit(fake, app).ok
+    audit.cells[(2, header["Detail"])] = "edited"
+    result = buttons._run_verify_audit(fake, app)
+    assert not result.ok
+    assert "Verify: 1 problem" in app.alerts[-1]["prompt"]
+    assert app.selection.sheet.name == "Audit" and app.selection.address == "$F$2"
