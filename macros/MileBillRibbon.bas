@@ -40,3 +40,7 @@ End Sub
 Public Sub OnVerifyAudit(control As IRibbonControl)
     RunPython "import milebill_xl.excel.buttons as b; b.verify_audit()"
 End Sub
+
+Public Sub OnRequestApproval(control As IRibbonControl)
+    RunPython "import milebill_xl.excel.buttons as b; b.request_approval()"
+End Sub

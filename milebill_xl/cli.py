@@ -364,6 +364,37 @@ def import_(path: Path, source: Path, mapping: str | None, project: str | None, 
     _respond(result.errors, result.to_json(), as_json, lambda: print_import(result))
 
 
+@main.command("request-approval")
+@book_argument
+@click.option("--milestone", "milestone_id", default=None,
+              help="Only this milestone (default: every Complete one still Pending).")
+@as_of_option
+@click.option("--pdf", is_flag=True, help="Also a PDF of each sign-off sheet (LibreOffice).")
+@click.option("--email", is_flag=True, help="Also an .eml draft to the Client Email (never sent).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the approvals/ folder (default: the Invoice Folder).")
+@json_option
+def request_approval(path: Path, milestone_id: str | None, as_of: date | None, pdf: bool,
+                     email: bool, out_dir: Path | None, as_json: bool) -> None:
+    """Send completed milestones for the client's sign-off."""
+    from .actions import request_approval as action
+    try:
+        result = action.run(_open(path), milestone_id, as_of, pdf, email, out_dir)
+    except BookError as exc:
+        _book_error(exc, as_json)
+
+    def show():
+        for r in result.requested:
+            extra = "".join(f", {k} {Path(r[k]).name}" for k in ("pdf", "email") if k in r)
+            click.echo(f"requested approval of {r['milestone_id']} ({r['amount']} {r['currency']}): "
+                       f"{Path(r['document']).name}{extra}")
+        for s in result.skipped:
+            click.echo(f"skipped {s['milestone_id']}: {s['reason']}")
+        if not result.requested and not result.skipped:
+            click.echo("no Complete milestone is waiting for approval")
+    _respond(result.errors, result.to_json(), as_json, show)
+
+
 @main.command()
 @book_argument
 @json_option

@@ -90,7 +90,9 @@ def flag(milestone: Milestone, *, as_of: date, billable: bool, balance: Decimal 
         if m.approval == REJECTED:
             return FLAG_REJECTED
         if m.approval in (PENDING, ""):
-            if m.completed_date is not None and (as_of - m.completed_date).days > approval_sla_days:
+            since = max((d for d in (m.completed_date, m.approval_requested) if d is not None),
+                        default=None)
+            if since is not None and (as_of - since).days > approval_sla_days:
                 return APPROVAL_OVERDUE
             return AWAITING_APPROVAL
     if m.status in (PLANNED, IN_PROGRESS, "") and m.planned_date is not None and m.planned_date < as_of:

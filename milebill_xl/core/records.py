@@ -115,6 +115,9 @@ class Milestone:
     invoice_date: date | None = None
     due_date: date | None = None
     row: int = 0
+    # the client was asked (again) to approve on this date: rule 7's SLA
+    # counts from the later of it and Completed Date
+    approval_requested: date | None = None
 
     @property
     def issued(self) -> bool:

@@ -199,6 +199,11 @@ def prepare_for_sharing() -> None:
     _press(_run_prepare_for_sharing)
 
 
+def request_approval() -> None:
+    """Sign-off sheets and e-mail drafts for completed milestones still pending."""
+    _press(_run_request_approval)
+
+
 def verify_audit() -> None:
     """Check the audit trail's hash chain and the issued documents."""
     _press(_run_verify_audit)
@@ -508,8 +513,6 @@ def _run_verify_audit(book, app):
 def _run_import_schedule(book, app):
     """Ask for the file (and, optionally, a project), show what would be
     added, and add it when the user agrees."""
-    from pathlib import Path
-
     from ..actions import importer as action
 
     def body(ui: _Ui):
@@ -544,3 +547,32 @@ def _run_import_schedule(book, app):
         ui.status(f"imported {len(result.rows)} row(s) into {sheet}")
         return result
     return _guarded("Import", body, book, app)
+
+
+def _run_request_approval(book, app, as_of: date | None = None):
+    from ..actions import request_approval as action
+    from ..actions.common import load
+
+    def body(ui: _Ui):
+        live = LiveBook(book)
+        waiting = [r for r in load(live, as_of).computation.milestones
+                   if r.flag in ("Awaiting Approval", "Approval Overdue")]
+        if not waiting:
+            ui.info("No Complete milestone is waiting for approval.")
+            return None
+        names = ", ".join(r.milestone_id for r in waiting[:10])
+        if not ui.ask(f"Ask the clients to sign off {len(waiting)} milestone(s) ({names})? "
+                      "A sign-off sheet and an e-mail draft are written for each."):
+            ui.status("nothing requested")
+            return None
+        result = action.run(live, as_of=as_of, email=True)
+        if result.errors:
+            ui.problems(live, result.errors, "Request Approval")
+            return result
+        folder = Path(result.requested[0]["document"]).parent if result.requested else None
+        ui.status(f"approval requested for {len(result.requested)} milestone(s)")
+        ui.info(f"Approval requested for {len(result.requested)} milestone(s); "
+                f"the sheets and e-mail drafts are in {folder}." if folder else
+                "Nothing new to request today.")
+        return result
+    return _guarded("Request Approval", body, book, app)

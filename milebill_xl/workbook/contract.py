@@ -86,9 +86,9 @@ MILESTONES = TableSpec(
      "Basis", "Percent", "Fixed Amount", "Status", "Completed Date",
      "Approval", "Approved By", "Approval Date", "Approval Notes",
      "Amount", "Invoice No", "Invoice Date", "Due Date", "Paid Amount",
-     "Balance", "Days Overdue", "Flag"),
+     "Balance", "Days Overdue", "Flag", "Approval Requested"),
     computed=("Amount", "Paid Amount", "Balance", "Days Overdue", "Flag"),
-    written=("Invoice No", "Invoice Date", "Due Date"),
+    written=("Invoice No", "Invoice Date", "Due Date", "Approval Requested"),
 )
 MILESTONE_INPUTS = MILESTONES.columns[:14]
 

@@ -238,7 +238,9 @@ def _milestone_formulas() -> dict[str, str]:
             f'IF(AND({complete},{approval}="Approved"),"Blocked",'
             f'IF(AND({complete},{approval}="Rejected"),"Rejected",'
             f'IF(AND({complete},{pending}),'
-            f'IF(AND(ISNUMBER({t("Completed Date")}),{AS_OF}-{t("Completed Date")}>{APPROVAL_SLA_DAYS}),'
+            # the SLA runs from the later of Completed Date and Approval Requested
+            f'IF(AND(MAX(N({t("Completed Date")}),N({t("Approval Requested")}))>0,{AS_OF}-MAX('
+            f'N({t("Completed Date")}),N({t("Approval Requested")}))>{APPROVAL_SLA_DAYS}),'
             f'"Approval Overdue","Awaiting Approval"),'
             f'IF(AND(OR({status}="Planned",{status}="In Progress",{status}=""),'
             f'ISNUMBER({t("Planned Date")}),{t("Planned Date")}<{AS_OF}),'

@@ -384,7 +384,9 @@ def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int]) 
     projects_sheet = projects.geometry.sheet if projects.geometry else "Projects"
     for r, v in t.rows(MILESTONE_COLUMNS):
         (mid, pid, name, deliverable, planned, basis, percent, fixed, status, completed,
-         approval, approved_by, approval_date, notes, invoice_no, invoice_date, due) = v
+         approval, approved_by, approval_date, notes, invoice_no, invoice_date, due,
+         requested) = v
+        requested = t.date(r, "Approval Requested", requested)
         name = t.text(r, "Milestone", name)
         deliverable = t.text(r, "Deliverable", deliverable)
         planned = t.date(r, "Planned Date", planned)
@@ -437,7 +439,8 @@ def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int]) 
             percent=_ok(percent, _ZERO), fixed_amount=_ok(fixed, _ZERO),
             status=status, completed_date=completed, approval=approval,
             approved_by=approved_by, approval_date=approval_date, approval_notes=notes,
-            invoice_no=invoice_no, invoice_date=invoice_date, due_date=due, row=r))
+            invoice_no=invoice_no, invoice_date=invoice_date, due_date=due, row=r,
+            approval_requested=requested))
     return milestones
 
 

@@ -84,7 +84,7 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
     C.MILESTONES.name: {
         "Planned Date": DATE, "Percent": PCT, "Fixed Amount": MONEY,
         "Completed Date": DATE, "Approval Date": DATE, "Amount": MONEY,
-        "Invoice Date": DATE, "Due Date": DATE, "Paid Amount": MONEY,
+        "Invoice Date": DATE, "Due Date": DATE, "Paid Amount": MONEY, "Approval Requested": DATE,
         "Balance": MONEY, "Days Overdue": INT, "Project Row": INT,
         "Invoice Row": INT, "Digits": INT, "Issued Net": MONEY,
         "Fixed Part": MONEY, "Weight": PCT, "Cum Weight": PCT, "Eff Due Date": DATE,

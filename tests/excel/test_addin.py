@@ -29,7 +29,8 @@ REPO = Path(__file__).resolve().parents[2]
 MACROS = REPO / "macros"
 NS_UI = "{http://schemas.microsoft.com/office/2009/07/customui}"
 BUTTONS = ["refresh", "check", "issue_invoices", "record_payment",
-           "void_invoice", "report", "prepare_for_sharing", "import_schedule", "verify_audit"]
+           "void_invoice", "report", "prepare_for_sharing", "import_schedule", "verify_audit",
+           "request_approval"]
 
 _SUB = re.compile(
     r"^[ \t]*(?:Public[ \t]+)?Sub[ \t]+(\w+)[ \t]*\(([^)]*)\)[ \t]*$(.*?)^[ \t]*End[ \t]+Sub",

@@ -21,6 +21,7 @@ SCRIPTS = {
     "void_invoice": (["yes"], ["wrong rate"], ("Milestones", "A6")),
     "prepare_for_sharing": (["no"], [], None),
     "verify_audit": ([], [], None),
+    "request_approval": (["yes"], [], None),
 }
 
 

@@ -293,6 +293,13 @@ def _extra_cases() -> dict[str, dict]:
             {"Milestone ID": "X3", "Project ID": "T1", "Fixed Amount": Decimal("0"),
              "Status": "Complete", "Completed Date": d(-4)},
             {"Milestone ID": "X4", "Project ID": "T1", "Percent": Decimal("0"), "Planned Date": AS_OF},
+            # the approval SLA (3 days) counts from the later of completion and request
+            {"Milestone ID": "X5", "Project ID": "T1", "Fixed Amount": Decimal("0"),
+             "Status": "Complete", "Completed Date": d(-20), "Approval Requested": d(-2)},
+            {"Milestone ID": "X6", "Project ID": "T1", "Fixed Amount": Decimal("0"),
+             "Status": "Complete", "Completed Date": d(-20), "Approval Requested": d(-9)},
+            {"Milestone ID": "X7", "Project ID": "T1", "Fixed Amount": Decimal("0"),
+             "Status": "Complete", "Approval Requested": d(-9)},
         ],
     }
     # the workbook's own currency list rules: its Lists sheet is edited to
@@ -312,6 +319,15 @@ def _set_digits(path: Path, digits: dict[str, int]) -> None:
     p = Patcher.open(path)
     p.update_rows(C.CURRENCIES.name, {codes.index(c): {"Digits": n} for c, n in digits.items()})
     p.save()
+
+
+def test_approval_sla_counts_from_the_later_of_completion_and_request(tmp_path):
+    rows = _extra_cases()["terms_and_flags"]
+    path = build_workbook(tmp_path / "f.xlsx", **rows)
+    data, _ = read_book(path)
+    flags = {m.milestone_id: m.flag for m in compute(data, AS_OF).milestones}
+    assert (flags["X5"], flags["X6"], flags["X7"]) == (
+        "Awaiting Approval", "Approval Overdue", "Approval Overdue")
 
 
 def test_a_workbook_own_currency_digits_rule_the_engine(tmp_path):
