@@ -249,7 +249,7 @@ def _addin_setup(action: str, dry_run: bool, as_json: bool, platform_name: str |
     try:
         outcome = getattr(setup, action)(setup.layout_for(platform_name, home),
                                          python or sys.executable, dry_run)
-    except (OSError, setup.InstallError) as exc:
+    except (OSError, setup.ConfError) as exc:
         hint = " (is Excel running with the add-in loaded? Quit Excel and try again)" \
             if isinstance(exc, PermissionError) else ""
         _book_error(BookError(f"nothing {action}ed: {exc}{hint}"), as_json)

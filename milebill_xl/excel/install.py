@@ -38,6 +38,10 @@ from pathlib import Path
 
 from ..workbook.safezip import atomic_write
 from .addin import ADDIN_NAME, build_addin
+from .xlwings_conf import ConfError, conf_line, with_setting, without_setting
+
+__all__ = ["ConfError", "Layout", "current_platform", "install", "layout", "layout_for",
+           "uninstall"]
 
 ADDIN_FILE = f"{ADDIN_NAME}.xlam"
 WINDOWS, MACOS = "windows", "macos"
@@ -48,10 +52,6 @@ _MENU = {WINDOWS: "Developer > Excel Add-ins (or File > Options > Add-ins > Mana
 _TICK = {WINDOWS: f"{_MENU[WINDOWS]}, tick MileBill",
          MACOS: f"{_MENU[MACOS]}, tick MileBill (if it is not listed, Browse... to the "
                 "add-ins folder above)"}
-
-
-class InstallError(Exception):
-    """The install cannot be done as asked; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -120,55 +120,14 @@ def layout(platform: str, home: Path, appdata: Path | None = None) -> Layout:
     raise ValueError(f"unknown platform {platform!r}: windows or macos")
 
 
-# ---------------------------------------------------------------- xlwings.conf
-
-def _encoding(lay: Layout) -> str:
-    """What the add-in's VBA reads the config in: Windows' ANSI code page
-    (cp1252 when planning for Windows elsewhere), UTF-8 on macOS."""
+def _conf_format(lay: Layout) -> tuple[str, bytes]:
+    """The encoding and line end the add-in's VBA reads xlwings.conf with:
+    Windows' ANSI code page (cp1252 when planning for Windows elsewhere) and
+    CRLF; UTF-8 and LF on macOS."""
     if lay.platform == WINDOWS:
-        return locale.getpreferredencoding(False) if sys.platform.startswith("win") else "cp1252"
-    return "utf-8"
-
-
-def _conf_line(lay: Layout, python: str) -> bytes:
-    if '"' in python or "\n" in python or "\r" in python:
-        raise InstallError(f"xlwings.conf cannot hold the interpreter path {python!r} "
-                           "(a double quote or line break in it)")
-    try:
-        return f'"{lay.key}","{python}"'.encode(_encoding(lay))
-    except UnicodeEncodeError:
-        raise InstallError(f"the interpreter path {python!r} has characters the add-in cannot "
-                           f"read from xlwings.conf ({_encoding(lay)}): install Python in a "
-                           "folder whose name has none") from None
-
-
-def _key_of(line: bytes) -> str:
-    return line.split(b",", 1)[0].strip().strip(b'"').decode("latin-1").upper()
-
-
-def with_interpreter(old: bytes, lay: Layout, python: str) -> bytes:
-    """The xlwings.conf ``old`` with ``lay.key`` set to ``python``: that line
-    replaced where it is, else added at the end; other lines untouched."""
-    new = _conf_line(lay, python)
-    lines = old.splitlines(keepends=True)
-    eol = b"\r\n" if lay.platform == WINDOWS else b"\n"
-    if lines:
-        ending = lines[0][len(lines[0].rstrip(b"\r\n")):]
-        eol = ending or eol
-    for i, line in enumerate(lines):
-        if _key_of(line) == lay.key:
-            lines[i] = new + (line[len(line.rstrip(b"\r\n")):] or eol)
-            return b"".join(lines)
-    if lines and not lines[-1].endswith((b"\n", b"\r")):
-        lines[-1] += eol
-    return b"".join(lines) + new + eol
-
-
-def without_interpreter(old: bytes, lay: Layout, python: str) -> bytes:
-    """The xlwings.conf ``old`` without the ``lay.key`` line if it names
-    ``python`` (a line naming another Python is not ours to remove)."""
-    ours = _conf_line(lay, python)
-    return b"".join(l for l in old.splitlines(keepends=True) if l.rstrip(b"\r\n") != ours)
+        ansi = locale.getpreferredencoding(False) if sys.platform.startswith("win") else "cp1252"
+        return ansi, b"\r\n"
+    return "utf-8", b"\n"
 
 
 # ---------------------------------------------------------------- all or nothing
@@ -187,9 +146,8 @@ def _commit(changes: dict[Path, bytes | None]) -> list[Path]:
             if data is None:
                 path.unlink()
             else:
-                missing = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
+                made += [d for d in (path.parent, *path.parent.parents) if not d.exists()]
                 path.parent.mkdir(parents=True, exist_ok=True)
-                made += missing
                 atomic_write(path, lambda fh, data=data: fh.write(data))
             done.append(path)
     except OSError:
@@ -264,7 +222,8 @@ def install(lay: Layout | None, python: str, dry_run: bool = False) -> Outcome:
     if lay is None:
         out.steps = [_NO_EXCEL[0].format("install"), *_NO_EXCEL[1:]]
         return out
-    _conf_line(lay, python)          # refuse before anything is built
+    encoding, eol = _conf_format(lay)
+    conf_line(lay.key, python, encoding)      # refuse before anything is built
     out.steps = [f"build {ADDIN_FILE} and copy it to {lay.addin_path}",
                  f"set {lay.key} in {lay.conf_path} to {python} (other lines kept)"]
     if lay.applescript:
@@ -276,7 +235,7 @@ def install(lay: Layout | None, python: str, dry_run: bool = False) -> Outcome:
     with tempfile.TemporaryDirectory() as tmp:
         changes: dict[Path, bytes | None] = {lay.addin_path: build_addin(Path(tmp)).read_bytes()}
     old = lay.conf_path.read_bytes() if lay.conf_path.is_file() else b""
-    changes[lay.conf_path] = with_interpreter(old, lay, python)
+    changes[lay.conf_path] = with_setting(old, lay.key, python, encoding, eol)
     if lay.applescript:
         import xlwings
         changes[lay.applescript] = (Path(xlwings.__file__).parent
@@ -300,6 +259,7 @@ def uninstall(lay: Layout | None, python: str, dry_run: bool = False) -> Outcome
         return out
     changes: dict[Path, bytes | None] = {lay.addin_path: None}
     if lay.conf_path.is_file():
-        changes[lay.conf_path] = without_interpreter(lay.conf_path.read_bytes(), lay, python)
+        changes[lay.conf_path] = without_setting(lay.conf_path.read_bytes(), lay.key, python,
+                                                 _conf_format(lay)[0])
     out.changed = [str(p) for p in _commit(changes)]
     return out
