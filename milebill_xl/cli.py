@@ -4,7 +4,6 @@ action code as its button. Exit codes: 0 done, 1 the workbook has problems
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -244,56 +243,34 @@ def _install_options(f):
     return click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")(f)
 
 
-def _install_layout(platform_name: str | None, home: Path | None):
-    from .excel.install import current_platform, layout
-    name = platform_name or current_platform()
-    if name is None:
-        return None
-    appdata = Path(os.environ["APPDATA"]) if (home is None and name == "windows"
-                                              and os.environ.get("APPDATA")) else None
-    return layout(name, home or Path.home(), appdata)
-
-
-def _show_install(outcome, as_json: bool, dry_run: bool) -> None:
+def _addin_setup(action: str, dry_run: bool, as_json: bool, platform_name: str | None,
+                 home: Path | None, python: str | None) -> None:
+    from .excel import install as setup
+    try:
+        outcome = getattr(setup, action)(setup.layout_for(platform_name, home),
+                                         python or sys.executable, dry_run)
+    except (OSError, setup.ConfError) as exc:
+        hint = " (is Excel running with the add-in loaded? Quit Excel and try again)" \
+            if isinstance(exc, PermissionError) else ""
+        _book_error(BookError(f"nothing {action}ed: {exc}{hint}"), as_json)
     if as_json:
         _print_json(outcome.to_json())
-        return
-    where = {"windows": "Excel for Windows", "macos": "Excel for Mac", None: "Excel"}[outcome.platform]
-    click.echo(f"MileBill add-in, {outcome.action} for {where}"
-               f"{' (dry run: nothing changed)' if dry_run else ''}:")
-    for k, step in enumerate(outcome.steps, start=1):
-        click.echo(f"  {k}. {step}")
-    if outcome.changed:
-        click.echo("done.")
-    if outcome.next_step:
-        click.echo(("One step is left, in Excel: " if outcome.changed else "Then, in Excel: ")
-                   + outcome.next_step)
+    else:
+        click.echo("\n".join(outcome.lines(dry_run)))
 
 
 @addin.command("install")
 @_install_options
-def addin_install(dry_run: bool, as_json: bool, platform_name: str | None, home: Path | None,
-                  python: str | None) -> None:
+def addin_install(**options) -> None:
     """Copy MileBill.xlam into Excel's add-ins folder and point xlwings at this Python."""
-    from .excel.install import install
-    try:
-        outcome = install(_install_layout(platform_name, home), python or sys.executable, dry_run)
-    except OSError as exc:
-        _book_error(BookError(f"nothing installed: {exc}"), as_json)
-    _show_install(outcome, as_json, dry_run)
+    _addin_setup("install", **options)
 
 
 @addin.command("uninstall")
 @_install_options
-def addin_uninstall(dry_run: bool, as_json: bool, platform_name: str | None, home: Path | None,
-                    python: str | None) -> None:
+def addin_uninstall(**options) -> None:
     """Remove MileBill.xlam and the interpreter line install wrote."""
-    from .excel.install import uninstall
-    try:
-        outcome = uninstall(_install_layout(platform_name, home), python or sys.executable, dry_run)
-    except OSError as exc:
-        _book_error(BookError(f"nothing uninstalled: {exc}"), as_json)
-    _show_install(outcome, as_json, dry_run)
+    _addin_setup("uninstall", **options)
 
 
 @main.command()
