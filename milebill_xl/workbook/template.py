@@ -124,6 +124,7 @@ SETTING_NOTES: dict[str, str] = {
     "Approval SLA Days": "Days a completed milestone may wait for approval",
     "Invoice Folder": "Relative to the workbook's folder",
     "As Of Date": "Blank means today; set it to reproduce a past view",
+    "Operator": "Name recorded as User in the Audit sheet; blank means the signed-in person",
 }
 _SETTING_FORMATS = {"As Of Date": DATE, "Default Tax Rate": PCT,
                     "Next Invoice Seq": INT, "Next Credit Note Seq": INT,
