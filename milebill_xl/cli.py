@@ -145,6 +145,11 @@ def refresh(path: Path, as_of: date | None) -> None:
         _fail_with_errors(result.errors, False)
     click.echo(f"refreshed {path} as of {result.as_of.isoformat()}: "
                f"{result.cells_written} computed cells brought up to date")
+    if result.unshown:
+        from .actions.refresh import unshown_note
+        from .workbook.dashboard_layout import CURRENCY_SLOTS
+        click.echo(f"note: the Dashboard has room for {CURRENCY_SLOTS} currencies; "
+                   + unshown_note(list(result.unshown)), err=True)
 
 
 @main.command()

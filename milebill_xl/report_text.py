@@ -21,10 +21,16 @@ class WholeConsole(Console):
     is not a terminal (rich would, or at the width of a terminal on another
     stream)."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        #: a width the caller chose; COLUMNS (which rich also reads) is a
+        #: terminal's width and does not narrow a pipe
+        self._chosen_width = kwargs.get("width")
+        super().__init__(*args, **kwargs)
+
     @property
     def size(self) -> ConsoleDimensions:
         size = super().size
-        if self._width is None and not self.is_terminal:
+        if self._chosen_width is None and not self.is_terminal:
             return ConsoleDimensions(PIPE_WIDTH, size.height)
         return size
 
