@@ -495,23 +495,23 @@ def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SL
     flag_col = get_column_letter(1 + len(TL_COLUMNS))
     months = f"{first_m}{TIMELINE_FIRST}:{last_m}{last_row}"
     flags = f"{flag_col}{TIMELINE_FIRST}:{flag_col}{last_row}"
+    for word in FLAG_STYLES:
+        ws.conditional_formatting.add(months, flag_rule(
+            f'AND({first_m}{TIMELINE_FIRST}<>"",${flag_col}{TIMELINE_FIRST}="{word}")', word))
+        ws.conditional_formatting.add(flags, flag_rule(
+            f'${flag_col}{TIMELINE_FIRST}="{word}"', word))
     # outline the as-of month
     ws.conditional_formatting.add(months, FormulaRule(
         formula=[f'AND($B{TIMELINE_FIRST}<>"",{AS_OF}>={first_m}${TIMELINE_HEADER},'
                  f"{AS_OF}<=EOMONTH({first_m}${TIMELINE_HEADER},0))"],
         border=Border(left=Side(style="medium", color="FF1F4E78"),
                       right=Side(style="medium", color="FF1F4E78"))))
-    # rule lines on the rows that show a milestone only: no empty ruled rows
+    # rule lines on the rows that show a milestone only (no empty ruled
+    # rows); lowest priority and its own range, so LibreOffice, which
+    # applies the first matching rule of a range, still shows the flags
     ws.conditional_formatting.add(
-        f"B{TIMELINE_FIRST}:{get_column_letter(1 + len(TL_COLUMNS))}{last_row}",
-        FormulaRule(formula=[f'$B{TIMELINE_FIRST}<>""'], border=Border(bottom=_THIN)))
-    ws.conditional_formatting.add(months, FormulaRule(
-        formula=[f'$B{TIMELINE_FIRST}<>""'], border=Border(left=_THIN, bottom=_THIN)))
-    for word in FLAG_STYLES:
-        ws.conditional_formatting.add(months, flag_rule(
-            f'AND({first_m}{TIMELINE_FIRST}<>"",${flag_col}{TIMELINE_FIRST}="{word}")', word))
-        ws.conditional_formatting.add(flags, flag_rule(
-            f'${flag_col}{TIMELINE_FIRST}="{word}"', word))
+        f"B{TIMELINE_FIRST}:{last_m}{last_row}",
+        FormulaRule(formula=[f'$B{TIMELINE_FIRST}<>""'], border=Border(left=_THIN, bottom=_THIN)))
     widths = {"B": 14, "C": 15, "D": 24, "E": 13, "F": 15, "G": 13, "H": 17, "I": 8}
     for letter, w in widths.items():
         ws.column_dimensions[letter].width = w

@@ -132,6 +132,8 @@ _SETTING_FORMATS = {"As Of Date": DATE, "Default Tax Rate": PCT,
                     "Due Soon Days": INT, "Approval SLA Days": INT}
 
 _HELPER_FONT = Font(color="FF7F7F7F", italic=True)
+_HEAD_FONT = Font(bold=True, color="FFFFFFFF")
+_HEAD_FILL = PatternFill("solid", start_color="FF1F4E78", end_color="FF1F4E78")
 
 
 # ------------------------------------------------------------------ data
@@ -221,7 +223,11 @@ def _write_table(ws, table: str, rows: Iterable[Mapping[str, Any]],
     extras = set(C.EXTRA_COLUMNS.get(table, ()))
     styles = _Styles(ws)
     for j, h in enumerate(headers):
-        ws.cell(row=1, column=col0 + j, value=h)
+        head = ws.cell(row=1, column=col0 + j, value=h)
+        # the table style's header colours as cell formats too, for
+        # LibreOffice, which does not draw table styles
+        head.font, head.fill = _HEAD_FONT, _HEAD_FILL
+        head.alignment = Alignment(vertical="top", wrap_text=True)
     plan = []  # (column index, header, formula or None, style)
     for j, h in enumerate(headers):
         f = formulas.get(h)
