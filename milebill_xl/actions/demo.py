@@ -74,10 +74,12 @@ def run(folder: Path, as_of: date | None = None, console: Console | None = None)
     """Play the demo ending on ``as_of`` (default today). An explicit
     ``as_of`` is also written to Settings ``As Of Date``, so the workbook
     shows the story's last day on any day it is opened; without one the
-    workbook follows today, as a team's own does."""
+    workbook follows today, as a team's own does. Its Audit rows carry the
+    story's dates (each step's day, a minute apart from 09:00), not the
+    wall clock of the run."""
     moment = {"day": as_of or date.today(), "rows": 0}
 
-    def tick() -> datetime:  # Audit rows: the step's day, a minute apart from 09:00
+    def tick() -> datetime:
         moment["rows"] += 1
         return datetime.combine(moment["day"], time(9)) + timedelta(minutes=moment["rows"])
 
@@ -86,108 +88,113 @@ def run(folder: Path, as_of: date | None = None, console: Console | None = None)
         return day
 
     with stamp.clock(tick):
-        from ..report_text import WholeConsole
-        out = console or WholeConsole(highlight=False)
-        a = as_of or date.today()
-        d: Callable[[int], date] = lambda n: a + timedelta(days=n)  # noqa: E731
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / WORKBOOK
-        if path.exists():  # a previous demo run: start it again from scratch
-            _clear_previous_run(folder, path)
-        rows = initial_rows(a)
-        if as_of is not None:
-            rows["settings"]["As Of Date"] = as_of
-        build_workbook(path, **rows)
-        book = FileBook(path)
-        result = DemoResult(folder, path, as_of=a)
+        return _play(folder, as_of, console, on)
 
-        def step(day: date, what: str, outcome: str) -> None:
-            result.steps.append(Step(day, what, outcome))
-            out.print(f"[dim]{day.isoformat()}[/]  {what}: {outcome}")
 
-        def approve(day: date, *ids: str, by: str) -> None:
-            _edit(path, C.MILESTONES.name, "milestone_id",
-                  {i: {"Approval": _APPROVED, "Approved By": by, "Approval Date": day} for i in ids})
-            step(day, f"client approves {', '.join(ids)}", f"approved by {by}")
+def _play(folder: Path, as_of: date | None, console: Console | None,
+          on: Callable[[date], date]) -> DemoResult:
+    from ..report_text import WholeConsole
+    out = console or WholeConsole(highlight=False)
+    a = as_of or date.today()
+    d: Callable[[int], date] = lambda n: a + timedelta(days=n)  # noqa: E731
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / WORKBOOK
+    if path.exists():  # a previous demo run: start it again from scratch
+        _clear_previous_run(folder, path)
+    rows = initial_rows(a)
+    if as_of is not None:
+        rows["settings"]["As Of Date"] = as_of
+    build_workbook(path, **rows)
+    book = FileBook(path)
+    result = DemoResult(folder, path, as_of=a)
 
-        def do_issue(day: date) -> None:
-            r = issue.run(book, on(day))
-            _expect(r.errors, "issue")
-            step(day, "milebill issue", ", ".join(
-                f"{i.invoice.invoice_no} ({i.milestone_id}, "
-                f"{format_amount(i.invoice.total, i.invoice.currency)} {i.invoice.currency})"
-                for i in r.issued) or "nothing to issue")
+    def step(day: date, what: str, outcome: str) -> None:
+        result.steps.append(Step(day, what, outcome))
+        out.print(f"[dim]{day.isoformat()}[/]  {what}: {outcome}")
 
-        def do_pay(day: date, invoice_no: str, amount: str, ref: str) -> None:
-            r = pay.run(book, invoice_no, amount, on(day), ref, day)
-            _expect(r.errors, "pay")
-            step(day, f"milebill pay {invoice_no} {amount}", f"balance {r.balance} {r.currency}, {r.status}")
+    def approve(day: date, *ids: str, by: str) -> None:
+        _edit(path, C.MILESTONES.name, "milestone_id",
+              {i: {"Approval": _APPROVED, "Approved By": by, "Approval Date": day} for i in ids})
+        step(day, f"client approves {', '.join(ids)}", f"approved by {by}")
 
-        def number_of(milestone_id: str) -> str:
-            data, _ = read_book(path)
-            return next(m.invoice_no for m in data.milestones if m.milestone_id == milestone_id)
+    def do_issue(day: date) -> None:
+        r = issue.run(book, on(day))
+        _expect(r.errors, "issue")
+        step(day, "milebill issue", ", ".join(
+            f"{i.invoice.invoice_no} ({i.milestone_id}, "
+            f"{format_amount(i.invoice.total, i.invoice.currency)} {i.invoice.currency})"
+            for i in r.issued) or "nothing to issue")
 
-        out.print(f"[bold]milebill demo[/]: ten weeks of milestone billing, ending {a.isoformat()}\n")
-        approve(d(-76), "M-101", by="J. Rivera")
-        do_issue(d(-75))
-        approve(d(-62), "M-401", by="A. Al-Sabah")
-        do_issue(d(-60))
-        approve(d(-52), "M-301", by="H. Sato")
-        do_issue(d(-50))
-        do_pay(d(-45), number_of("M-101"), "24000.00", "WIRE 20931")
-        approve(d(-41), "M-102", by="J. Rivera")
-        do_issue(d(-40))
-        do_pay(d(-35), number_of("M-401"), "12000.000", "KFH TT 5518")
-        approve(d(-26), "M-201", by="K. Bergmann")
-        do_issue(d(-25))
+    def do_pay(day: date, invoice_no: str, amount: str, ref: str) -> None:
+        r = pay.run(book, invoice_no, amount, on(day), ref, day)
+        _expect(r.errors, "pay")
+        step(day, f"milebill pay {invoice_no} {amount}", f"balance {r.balance} {r.currency}, {r.status}")
 
-        jp = number_of("M-301")
-        r = void.run(book, jp, "survey report incomplete; resubmit with sensor map", on(d(-20)))
-        _expect(r.errors, "void")
-        step(d(-20), f"milebill void {jp}", f"credit note {r.credit_note.invoice_no} "
-             f"for {-r.credit_note.total} JPY; M-301 back to Pending")
-        _edit(path, C.MILESTONES.name, "milestone_id", {"M-301": {
-            "Approval": "Rejected", "Approved By": "H. Sato", "Approval Date": d(-18),
-            "Approval Notes": "Invoice voided by credit note: survey report incomplete, resubmit"}})
-        step(d(-18), "client rejects M-301", "flag Rejected until the report is resubmitted")
+    def number_of(milestone_id: str) -> str:
+        data, _ = read_book(path)
+        return next(m.invoice_no for m in data.milestones if m.milestone_id == milestone_id)
 
-        _edit(path, C.PROJECTS.name, "project_id", {"P-400": {
-            "Contract Value": Decimal("45250.500"), "Project": "Harbour survey (CO-1: +5,250.500)"}})
-        rf = refresh.run(book, d(-15))
-        _expect(rf.errors, "refresh")
-        amounts = {m.milestone_id: m.amount for m in check.run(book, d(-15)).computation.milestones}
-        step(d(-15), "change order CO-1 on P-400: contract 40,000.000 -> 45,250.500 KWD",
-             f"M-401 keeps its invoiced 12,000.000; M-402 now {amounts['M-402']}, "
-             f"M-403 {amounts['M-403']} (rule 10)")
-        do_pay(d(-12), number_of("M-102"), "10000.00", "ACH 88213 (partial)")
-        approve(d(-11), "M-202", by="K. Bergmann")
-        do_issue(d(-10))
+    out.print(f"[bold]milebill demo[/]: ten weeks of milestone billing, ending {a.isoformat()}\n")
+    approve(d(-76), "M-101", by="J. Rivera")
+    do_issue(d(-75))
+    approve(d(-62), "M-401", by="A. Al-Sabah")
+    do_issue(d(-60))
+    approve(d(-52), "M-301", by="H. Sato")
+    do_issue(d(-50))
+    do_pay(d(-45), number_of("M-101"), "24000.00", "WIRE 20931")
+    approve(d(-41), "M-102", by="J. Rivera")
+    do_issue(d(-40))
+    do_pay(d(-35), number_of("M-401"), "12000.000", "KFH TT 5518")
+    approve(d(-26), "M-201", by="K. Bergmann")
+    do_issue(d(-25))
 
-        _edit(path, C.MILESTONES.name, "milestone_id", {"M-503": {
-            "Status": "Cancelled", "Approval Notes": "Descoped by client; schedule to be re-planned"}})
-        problems = check.run(book, d(-8)).errors
-        step(d(-8), "client descopes M-503; milebill check",
-             "; ".join(f"{e['cell']}: {e['message']}" for e in problems) or "no problem")
-        approve(d(-7), "M-501", by="J. Rivera")
-        before = path.read_bytes()
-        blocked = issue.run(book, d(-7))
-        assert blocked.errors and path.read_bytes() == before
-        step(d(-7), "milebill issue", f"refused, workbook unchanged: {blocked.errors[0]['message']}")
-        _edit(path, C.MILESTONES.name, "milestone_id", {"M-502": {"Percent": Decimal("0.60")}})
-        step(d(-6), "re-plan: M-502 Cut-over 40 % -> 60 %", "P-500 adds up again")
-        do_issue(d(-6))
+    jp = number_of("M-301")
+    r = void.run(book, jp, "survey report incomplete; resubmit with sensor map", on(d(-20)))
+    _expect(r.errors, "void")
+    step(d(-20), f"milebill void {jp}", f"credit note {r.credit_note.invoice_no} "
+         f"for {-r.credit_note.total} JPY; M-301 back to Pending")
+    _edit(path, C.MILESTONES.name, "milestone_id", {"M-301": {
+        "Approval": "Rejected", "Approved By": "H. Sato", "Approval Date": d(-18),
+        "Approval Notes": "Invoice voided by credit note: survey report incomplete, resubmit"}})
+    step(d(-18), "client rejects M-301", "flag Rejected until the report is resubmitted")
 
-        approve(d(-4), "M-402", by="A. Al-Sabah")
-        do_issue(a)
-        approve(a, "M-103", by="J. Rivera")
-        rf = refresh.run(book, a)
-        _expect(rf.errors, "refresh")
-        step(a, "milebill refresh", f"{rf.cells_written} computed cells up to date; M-103 is Ready to Invoice")
+    _edit(path, C.PROJECTS.name, "project_id", {"P-400": {
+        "Contract Value": Decimal("45250.500"), "Project": "Harbour survey (CO-1: +5,250.500)"}})
+    rf = refresh.run(book, d(-15))
+    _expect(rf.errors, "refresh")
+    amounts = {m.milestone_id: m.amount for m in check.run(book, d(-15)).computation.milestones}
+    step(d(-15), "change order CO-1 on P-400: contract 40,000.000 -> 45,250.500 KWD",
+         f"M-401 keeps its invoiced 12,000.000; M-402 now {amounts['M-402']}, "
+         f"M-403 {amounts['M-403']} (rule 10)")
+    do_pay(d(-12), number_of("M-102"), "10000.00", "ACH 88213 (partial)")
+    approve(d(-11), "M-202", by="K. Bergmann")
+    do_issue(d(-10))
 
-        rep = report.run(book, a)
-        _summary(out, result, rep)
-        return result
+    _edit(path, C.MILESTONES.name, "milestone_id", {"M-503": {
+        "Status": "Cancelled", "Approval Notes": "Descoped by client; schedule to be re-planned"}})
+    problems = check.run(book, d(-8)).errors
+    step(d(-8), "client descopes M-503; milebill check",
+         "; ".join(f"{e['cell']}: {e['message']}" for e in problems) or "no problem")
+    approve(d(-7), "M-501", by="J. Rivera")
+    before = path.read_bytes()
+    blocked = issue.run(book, d(-7))
+    assert blocked.errors and path.read_bytes() == before
+    step(d(-7), "milebill issue", f"refused, workbook unchanged: {blocked.errors[0]['message']}")
+    _edit(path, C.MILESTONES.name, "milestone_id", {"M-502": {"Percent": Decimal("0.60")}})
+    step(d(-6), "re-plan: M-502 Cut-over 40 % -> 60 %", "P-500 adds up again")
+    do_issue(d(-6))
+
+    approve(d(-4), "M-402", by="A. Al-Sabah")
+    do_issue(a)
+    approve(a, "M-103", by="J. Rivera")
+    rf = refresh.run(book, a)
+    _expect(rf.errors, "refresh")
+    step(a, "milebill refresh", f"{rf.cells_written} computed cells up to date; M-103 is Ready to Invoice")
+
+    rep = report.run(book, a)
+    _summary(out, result, rep)
+    return result
 
 
 def _clear_previous_run(folder: Path, path: Path) -> None:
