@@ -16,6 +16,7 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
 
 class _IsoDate(click.ParamType):
+    """A date typed as YYYY-MM-DD; a wrong one is told what is wrong with it."""
     name = "YYYY-MM-DD"
 
     def convert(self, value, param, ctx):
@@ -24,21 +25,42 @@ class _IsoDate(click.ParamType):
         try:
             return date.fromisoformat(value)
         except ValueError:
-            self.fail(f"{value!r} is not a date in YYYY-MM-DD form", param, ctx)
+            from .usage import date_mistake
+            self.fail(date_mistake(value), param, ctx)
+
+
+class _Amount(click.ParamType):
+    """An amount typed as digits with a decimal point: 1000.00."""
+    name = "AMOUNT"
+
+    def convert(self, value, param, ctx):
+        from .usage import amount_mistake
+        mistake = amount_mistake(value)
+        if mistake:
+            self.fail(mistake, param, ctx)
+        return value
 
 
 ISO_DATE = _IsoDate()
+AMOUNT = _Amount()
 as_of_option = click.option("--as-of", type=ISO_DATE, default=None,
                             help="Evaluate as of this date (default: Settings As Of Date, else today).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 book_argument = click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 
 
+def _existing(path: Path, hint: str = "PATH") -> Path:
+    """``path``, or a usage error (exit 2) naming the argument when there is
+    no such file."""
+    if not path.exists():
+        from .usage import missing_file
+        raise click.BadParameter(missing_file(path), param_hint=hint)
+    return path
+
+
 def _open(path: Path):
     from .workbook.filebook import FileBook
-    if not path.exists():
-        raise BookError(f"{path}: no such workbook")
-    return FileBook(path)
+    return FileBook(_existing(path))
 
 
 def _print_json(obj: dict) -> None:
@@ -122,6 +144,11 @@ def refresh(path: Path, as_of: date | None) -> None:
         _fail_with_errors(result.errors, False)
     click.echo(f"refreshed {path} as of {result.as_of.isoformat()}: "
                f"{result.cells_written} computed cells brought up to date")
+    if result.unshown:
+        from .actions.refresh import unshown_note
+        from .workbook.dashboard_layout import CURRENCY_SLOTS
+        click.echo(f"note: the Dashboard has room for {CURRENCY_SLOTS} currencies; "
+                   + unshown_note(list(result.unshown)), err=True)
 
 
 @main.command()
@@ -163,7 +190,8 @@ def issue(path: Path, as_of: date | None, out_dir: Path | None, dry_run: bool, p
 @main.command()
 @book_argument
 @click.option("--invoice", "invoice_no", required=True, help="Invoice number paid.")
-@click.option("--amount", required=True, help="Amount received, in the invoice's currency.")
+@click.option("--amount", required=True, type=AMOUNT,
+              help="Amount received, in the invoice's currency: digits and a point, 1000.00.")
 @click.option("--date", "pay_date", type=ISO_DATE, default=None, help="Payment date (default: as-of date).")
 @click.option("--reference", default="", help="Bank reference.")
 @as_of_option
@@ -177,8 +205,10 @@ def pay(path: Path, invoice_no: str, amount: str, pay_date: date | None, referen
         _book_error(exc)
     if result.errors:
         _fail_with_errors(result.errors, False)
-    click.echo(f"recorded {result.payment.amount} {result.currency} on {invoice_no}: "
-               f"balance {result.balance} {result.currency}, {result.status}")
+    from .report_text import money
+    click.echo(f"recorded {money(result.payment.amount, result.currency)} on "
+               f"{result.payment.invoice_no}: balance {money(result.balance, result.currency)}, "
+               f"{result.status}")
 
 
 @main.command()
@@ -196,8 +226,9 @@ def void(path: Path, invoice_no: str, reason: str, as_of: date | None) -> None:
     if result.errors:
         _fail_with_errors(result.errors, False)
     cn = result.credit_note
-    click.echo(f"voided {invoice_no}: credit note {cn.invoice_no} for {-cn.total} {cn.currency}, "
-               f"document {result.document}")
+    from .report_text import money
+    click.echo(f"voided {cn.related_invoice}: credit note {cn.invoice_no} for "
+               f"{money(-cn.total, cn.currency)}, document {result.document}")
 
 
 @main.command()
@@ -282,7 +313,7 @@ def share(path: Path, out_dir: Path | None, as_of: date | None) -> None:
     """Write a copy safe to email: no external links, add-in functions as values."""
     from .actions import share as action
     try:
-        out = action.run(path, out_dir, as_of)
+        out = action.run(_existing(path), out_dir, as_of)
     except BookError as exc:
         _book_error(exc)
     click.echo(f"wrote {out}")
@@ -402,7 +433,7 @@ def reconcile(book_a: Path, book_b: Path, as_json: bool) -> None:
     """Compare two copies of a workbook; exit 1 on invoice-number conflicts."""
     from .actions import reconcile as action
     try:
-        rec = action.run(book_a, book_b)
+        rec = action.run(_existing(book_a, "BOOK_A"), _existing(book_b, "BOOK_B"))
     except BookError as exc:
         _book_error(exc, as_json)
     if as_json:

@@ -1,15 +1,54 @@
-"""Readable terminal output (rich tables) for the command line."""
+"""Readable terminal output (rich tables) for the command line.
+
+On a terminal, tables fit its width and wrap their cells (never an
+ellipsis); in a pipe or a file every value is printed in full, however
+wide the table, so a script or a spreadsheet import gets whole numbers."""
 from __future__ import annotations
 
 from collections import Counter
 
-from rich.console import Console
-from rich.table import Table
+from rich.console import Console, ConsoleDimensions
+from rich.table import Table as _RichTable
 
 from .core.money import format_amount
 
-_out = Console(highlight=False)
-_err = Console(stderr=True, highlight=False)
+#: the width of a pipe or a file: wide enough that no table is cut
+PIPE_WIDTH = 10_000
+
+
+class WholeConsole(Console):
+    """A rich console that does not cut lines at 80 columns when its output
+    is not a terminal (rich would, or at the width of a terminal on another
+    stream)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        #: a width the caller chose; COLUMNS (which rich also reads) is a
+        #: terminal's width and does not narrow a pipe
+        self._chosen_width = kwargs.get("width")
+        super().__init__(*args, **kwargs)
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        if self._chosen_width is None and not self.is_terminal:
+            return ConsoleDimensions(PIPE_WIDTH, size.height)
+        return size
+
+    @size.setter
+    def size(self, new_size) -> None:
+        Console.size.fset(self, new_size)
+
+
+def Table(*headers, **kwargs) -> _RichTable:  # noqa: N802 - stands in for rich's Table
+    """A rich table whose cells wrap (fold) instead of ending in an ellipsis."""
+    table = _RichTable(*headers, **kwargs)
+    for column in table.columns:
+        column.overflow = "fold"
+    return table
+
+
+_out = WholeConsole(highlight=False)
+_err = WholeConsole(stderr=True, highlight=False)
 
 
 def print_errors(errors, headline: str = "nothing was written") -> None:
@@ -27,6 +66,11 @@ def print_check(loaded) -> None:
     for flag, n in sorted(flags.items(), key=lambda kv: -kv[1]):
         t.add_row(flag, str(n))
     _out.print(t)
+
+
+def money(amount, currency) -> str:
+    """``3,666,667 JPY``: an amount as the documents show it, with its code."""
+    return _money(amount, currency)
 
 
 def _money(amount, currency) -> str:

@@ -109,10 +109,14 @@ def first_new_row(loaded: Loaded, table: str) -> int:
 
 
 def seal(loaded: Loaded, changes: Changes) -> Changes:
-    """Chain the Audit rows ``changes`` appends: each gets its ``Hash``
+    """The Audit rows' User is the Operator setting when it is filled.
+    Chain the Audit rows ``changes`` appends: each gets its ``Hash``
     (core/audit.py) from the last row's. Only where the table has a Hash
     column (a workbook made before it keeps working, unsealed)."""
     rows = changes.appends.get(C.AUDIT.name, ())
+    if loaded.data.settings.operator:  # the team named who runs the tool
+        for row in rows:
+            row["User"] = loaded.data.settings.operator
     geo = loaded.locator.geometry(C.AUDIT.name)
     if not rows or geo is None or geo.index("Hash") is None:
         return changes

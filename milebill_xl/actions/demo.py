@@ -10,13 +10,12 @@ workbook, the invoice documents and a report for the user to open.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
 from rich.console import Console
-from rich.table import Table
 
 from ..core.money import format_amount
 from ..sample import sample_inputs
@@ -26,7 +25,7 @@ from ..workbook.filebook import FileBook
 from ..workbook.reader import read_book
 from ..workbook.template import build_workbook
 from ..workbook.xlsxpatch import Patcher
-from . import check, issue, pay, refresh, report, void
+from . import check, issue, pay, refresh, report, stamp, void
 
 WORKBOOK = "milestone_billing_demo.xlsx"
 _APPROVED = "Approved"
@@ -75,8 +74,27 @@ def run(folder: Path, as_of: date | None = None, console: Console | None = None)
     """Play the demo ending on ``as_of`` (default today). An explicit
     ``as_of`` is also written to Settings ``As Of Date``, so the workbook
     shows the story's last day on any day it is opened; without one the
-    workbook follows today, as a team's own does."""
-    out = console or Console(highlight=False)
+    workbook follows today, as a team's own does. Its Audit rows carry the
+    story's dates (each step's day, a minute apart from 09:00), not the
+    wall clock of the run."""
+    moment = {"day": as_of or date.today(), "rows": 0}
+
+    def tick() -> datetime:
+        moment["rows"] += 1
+        return datetime.combine(moment["day"], time(9)) + timedelta(minutes=moment["rows"])
+
+    def on(day: date) -> date:
+        moment["day"] = day
+        return day
+
+    with stamp.clock(tick):
+        return _play(folder, as_of, console, on)
+
+
+def _play(folder: Path, as_of: date | None, console: Console | None,
+          on: Callable[[date], date]) -> DemoResult:
+    from ..report_text import WholeConsole
+    out = console or WholeConsole(highlight=False)
     a = as_of or date.today()
     d: Callable[[int], date] = lambda n: a + timedelta(days=n)  # noqa: E731
     folder = Path(folder)
@@ -101,7 +119,7 @@ def run(folder: Path, as_of: date | None = None, console: Console | None = None)
         step(day, f"client approves {', '.join(ids)}", f"approved by {by}")
 
     def do_issue(day: date) -> None:
-        r = issue.run(book, day)
+        r = issue.run(book, on(day))
         _expect(r.errors, "issue")
         step(day, "milebill issue", ", ".join(
             f"{i.invoice.invoice_no} ({i.milestone_id}, "
@@ -109,7 +127,7 @@ def run(folder: Path, as_of: date | None = None, console: Console | None = None)
             for i in r.issued) or "nothing to issue")
 
     def do_pay(day: date, invoice_no: str, amount: str, ref: str) -> None:
-        r = pay.run(book, invoice_no, amount, day, ref, day)
+        r = pay.run(book, invoice_no, amount, on(day), ref, day)
         _expect(r.errors, "pay")
         step(day, f"milebill pay {invoice_no} {amount}", f"balance {r.balance} {r.currency}, {r.status}")
 
@@ -132,7 +150,7 @@ def run(folder: Path, as_of: date | None = None, console: Console | None = None)
     do_issue(d(-25))
 
     jp = number_of("M-301")
-    r = void.run(book, jp, "survey report incomplete; resubmit with sensor map", d(-20))
+    r = void.run(book, jp, "survey report incomplete; resubmit with sensor map", on(d(-20)))
     _expect(r.errors, "void")
     step(d(-20), f"milebill void {jp}", f"credit note {r.credit_note.invoice_no} "
          f"for {-r.credit_note.total} JPY; M-301 back to Pending")
@@ -202,7 +220,7 @@ def _expect(errors, what: str) -> None:
 def _summary(out: Console, result: DemoResult, rep) -> None:
     from collections import Counter
 
-    from ..report_text import print_report
+    from ..report_text import Table, print_report
     out.print()
     print_report(rep, out)
     flags = Counter(r.flag for r in rep.loaded.computation.milestones)

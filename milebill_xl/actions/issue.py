@@ -9,16 +9,15 @@ what happens after a kill.
 """
 from __future__ import annotations
 
-import getpass
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
 from ..core.audit import file_sha256
 from ..core.engine import compute
-from ..core.money import round_money
+from ..core.money import format_amount, round_money
 from ..core.numbering import format_number
 from ..core.records import INVOICE, OPEN, BookData, Invoice
 from ..core.terms import due_date
@@ -29,6 +28,7 @@ from ..workbook import contract as C
 from ..workbook.book import Book, BookError, Changes
 from .common import (Loaded, first_new_row, load, milestone_rows, problem, record_documents, seal,
                      session)
+from . import stamp
 from .refresh import computed_changes
 
 Progress = Callable[[int, int], None]
@@ -105,8 +105,8 @@ def field_error(loaded: Loaded, message: str, project_row: int | None, milestone
 
 
 def audit_row(action: str, reference: str, detail: str) -> dict:
-    return {"Timestamp": datetime.now().replace(microsecond=0).isoformat(sep=" "),
-            "User": getpass.getuser(), "Action": action, "Reference": reference, "Detail": detail}
+    return {"Timestamp": stamp.now().isoformat(sep=" "),
+            "User": stamp.person(), "Action": action, "Reference": reference, "Detail": detail}
 
 
 def plan(loaded: Loaded) -> tuple[list[Issued], list[dict]]:
@@ -183,7 +183,8 @@ def issue_changes(loaded: Loaded, issued: list[Issued]) -> Changes:
             "Total": i.total, "Document": i.document, "Related Invoice": None})
         changes.append(C.AUDIT.name, audit_row(
             "Issue", i.invoice_no,
-            f"{i.milestone_id} ({i.project_id}) net {i.net} tax {i.tax} total {i.total} "
+            f"{i.milestone_id} ({i.project_id}) net {format_amount(i.net, i.currency)} "
+            f"tax {format_amount(i.tax, i.currency)} total {format_amount(i.total, i.currency)} "
             f"{i.currency}, due {i.due_date.isoformat()}"))
     changes.settings["Next Invoice Seq"] = new_data.settings.next_invoice_seq
     comp = compute(new_data, loaded.as_of)

@@ -12,6 +12,7 @@ from ..workbook import contract as C
 from ..workbook.book import Book, Changes
 from .common import Loaded, load, problem as _error, seal, session
 from .issue import audit_row
+from .lookup import find_invoice
 from .refresh import computed_changes
 
 
@@ -27,10 +28,11 @@ class PayResult:
 
 def validate(loaded: Loaded, invoice_no: str, amount: Decimal) -> list[dict]:
     comp = loaded.computation
-    try:
-        inv = comp.invoice(invoice_no)
-    except KeyError:
-        return [_error(f"Invoice {invoice_no!r} is not in {C.INVOICES.name}", loaded.locator.sheet(C.INVOICES.name))]
+    record, missing = find_invoice(loaded, invoice_no)
+    if missing:
+        return [missing]
+    invoice_no = record.invoice_no
+    inv = comp.invoice(invoice_no)
     where = loaded.locator.cell(C.INVOICES.name, inv.row, "Invoice No")
     if inv.type == CREDIT_NOTE:
         return [_error(f"{invoice_no} is a credit note; payments go against invoices", where)]
@@ -57,7 +59,8 @@ def run(book: Book, invoice_no: str, amount, pay_date: date | None = None,
         loaded = load(book, as_of)
         if loaded.errors:
             return PayResult(loaded.as_of, loaded.errors)
-        invoice_no = invoice_no.strip()
+        record, _ = find_invoice(loaded, invoice_no)
+        invoice_no = record.invoice_no if record is not None else invoice_no.strip()
         errors = validate(loaded, invoice_no, amount)
         if errors:
             return PayResult(loaded.as_of, tuple(errors))
@@ -70,8 +73,9 @@ def run(book: Book, invoice_no: str, amount, pay_date: date | None = None,
                                          "Amount": amount, "Reference": reference or None})
         inv = comp.invoice(invoice_no)
         changes.append(C.AUDIT.name, audit_row(
-            "Payment", invoice_no, f"{amount} {inv.currency} on {when.isoformat()}"
-            f"{' ref ' + reference if reference else ''}; balance {inv.balance}, {inv.status}"))
+            "Payment", invoice_no, f"{format_amount(amount, inv.currency)} {inv.currency} on "
+            f"{when.isoformat()}{' ref ' + reference if reference else ''}; "
+            f"balance {format_amount(inv.balance, inv.currency)}, {inv.status}"))
         computed_changes(loaded, data, comp, changes)
         book.apply(seal(loaded, changes))
         return PayResult(loaded.as_of, (), payment, inv.balance, inv.status, inv.currency)

@@ -40,6 +40,8 @@ class RefreshResult:
     errors: tuple[dict, ...]
     #: computed cells refreshed (the writer skips those already up to date)
     cells_written: int = 0
+    #: currencies in use that the Dashboard has no slot for
+    unshown: tuple[str, ...] = ()
 
 
 def _table_formulas(changes: Changes, table: str, n_rows: int, results, values: dict,
@@ -67,6 +69,8 @@ def _dashboard(changes: Changes, data: BookData, comp: Computation, as_of: date)
     cell = D.DASHBOARD_CELLS
     formulas = D.DASHBOARD_FORMULAS
     currencies = [t.currency for t in dash.totals][: D.CURRENCY_SLOTS]
+    unshown = [t.currency for t in dash.totals][D.CURRENCY_SLOTS:]
+    cells[cell[("more_currencies", 0)]] = unshown_note(unshown) or None
     totals = {t.currency: t for t in dash.totals}
     forecast = {(f.currency, f.month): f.amount for f in dash.forecast}
     months = forecast_months(as_of)   # the header shows them with no currency too
@@ -96,6 +100,20 @@ def _dashboard(changes: Changes, data: BookData, comp: Computation, as_of: date)
         put(("digits", s), _digits(cur, data) if cur else "")
     _timeline(put, data, as_of, {r.milestone_id: r.flag for r in comp.milestones})
     changes.sheet_cells[C.DASHBOARD_SHEET] = cells
+
+
+def unshown_note(currencies: list[str]) -> str:
+    """What the Dashboard says when more currencies are in use than it has
+    slots for: none is dropped without a word."""
+    if not currencies:
+        return ""
+    return (f"{len(currencies)} more currenc{'y' if len(currencies) == 1 else 'ies'} in use, "
+            f"not shown here: {', '.join(currencies)}. `milebill report` shows every currency.")
+
+
+def unshown_currencies(data: BookData, comp: Computation) -> list[str]:
+    """The currencies in use beyond the Dashboard's CURRENCY_SLOTS."""
+    return [t.currency for t in build_dashboard(data, comp.as_of, comp).totals][D.CURRENCY_SLOTS:]
 
 
 def _digits(currency: str, data: BookData) -> int:
@@ -181,4 +199,5 @@ def run(book: Book, as_of: date | None = None) -> RefreshResult:
             return RefreshResult(loaded.as_of, loaded.errors)
         changes = computed_changes(loaded)
         book.apply(changes)
-        return RefreshResult(loaded.as_of, (), count_cells(changes))
+        return RefreshResult(loaded.as_of, (), count_cells(changes),
+                             tuple(unshown_currencies(loaded.data, loaded.computation)))

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from ..core.audit import file_sha256
 from ..core.engine import compute
-from ..core.money import round_money
+from ..core.money import format_amount, round_money
 from ..core.numbering import format_number
 from ..core.records import CREDIT_NOTE, INVOICE, PENDING, VOID, Invoice
 from ..documents.invoice import document_data, missing_fields, safe_document_name
@@ -25,6 +25,7 @@ from ..workbook.book import Book, Changes
 from .common import Loaded, load, record_documents, seal, session
 from .common import first_new_row, problem as _error
 from .issue import audit_row, field_error, invoice_folder, invoice_template
+from .lookup import find_invoice
 from .refresh import computed_changes
 
 
@@ -54,10 +55,9 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
         if not reason:
             return VoidResult(loaded.as_of, (_error("a reason is required to void an invoice"),))
         data, comp = loaded.data, loaded.computation
-        src = next((i for i in data.invoices if i.invoice_no == invoice_no.strip()), None)
+        src, missing = find_invoice(loaded, invoice_no)
         if src is None:
-            return VoidResult(loaded.as_of, (_error(f"Invoice {invoice_no!r} is not in {C.INVOICES.name}",
-                                                    loaded.locator.sheet(C.INVOICES.name)),))
+            return VoidResult(loaded.as_of, (missing,))
         where = loaded.locator.cell(C.INVOICES.name, src.row, "Invoice No")
         res = comp.invoice(src.invoice_no)
         if src.type != INVOICE:
@@ -101,7 +101,8 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
             "Client": cn.client, "Currency": cn.currency, "Net": cn.net, "Tax": cn.tax,
             "Total": cn.total, "Document": cn.document, "Related Invoice": cn.related_invoice})
         changes.append(C.AUDIT.name, audit_row(
-            "Void", src.invoice_no, f"credit note {cn.invoice_no} for {-cn.total} {cn.currency}: {reason}"))
+            "Void", src.invoice_no, f"credit note {cn.invoice_no} for {format_amount(-cn.total, cn.currency)} "
+            f"{cn.currency}: {reason}"))
         changes.settings["Next Credit Note Seq"] = new_data.settings.next_credit_note_seq
         computed_changes(loaded, new_data, compute(new_data, loaded.as_of), changes,
                          {C.INVOICES.name: 1})

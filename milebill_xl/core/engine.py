@@ -228,11 +228,11 @@ def compute(book: BookData, as_of: date) -> Computation:
         if m.project_id not in project_by_id:
             problems.append(Problem(MILESTONES_TABLE, m.row, "Project ID",
                                     f"Milestone {m.milestone_id} names project {m.project_id!r}, "
-                                    "which is not in tblProjects"))
+                                    "which is not on the Projects sheet"))
         if m.issued and m.invoice_no not in invoice_by_no:
             problems.append(Problem(MILESTONES_TABLE, m.row, "Invoice No",
                                     f"Milestone {m.milestone_id} names invoice {m.invoice_no}, "
-                                    "which is not in tblInvoices"))
+                                    "which is not on the Invoices sheet"))
 
     # Projects: allocation (rules 1, 2, 10) and totals.
     invoices_of: dict[str, list[InvoiceResult]] = {}   # grouped once: linear in rows
@@ -306,7 +306,7 @@ def compute(book: BookData, as_of: date) -> Computation:
         if p.invoice_no not in invoice_by_no:
             problems.append(Problem(PAYMENTS_TABLE, p.row, "Invoice No",
                                     f"Payment of {p.amount} names invoice {p.invoice_no!r}, "
-                                    "which is not in tblInvoices"))
+                                    "which is not on the Invoices sheet"))
 
     # Aging (rule 8) per currency.
     open_items = [aging_rules.OpenItem(r.currency, r.due_date, r.balance) for r in invoice_results

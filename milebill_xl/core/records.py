@@ -74,6 +74,8 @@ class Settings:
     approval_sla_days: int = 5
     invoice_folder: str = "invoices"
     as_of_date: date | None = None
+    #: who the Audit rows name (blank: the signed-in person)
+    operator: str = ""
 
 
 @record

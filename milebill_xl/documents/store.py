@@ -26,6 +26,8 @@ class DocumentStore:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self.staging = self.folder / STAGING
+        #: the invoice folder did not exist before this run made it
+        self._made_folder = False
 
     def recover(self, recorded: set[str]) -> tuple[list[str], list[str]]:
         """Finish or undo what a killed run left; return (moved, deleted) names.
@@ -61,6 +63,8 @@ class DocumentStore:
                 "numbers. Move the files away (or reconcile the copies) and try again")
 
     def stage_path(self, name: str) -> Path:
+        if not self.folder.exists():
+            self._made_folder = True
         self.staging.mkdir(parents=True, exist_ok=True)
         return self.staging / name
 
@@ -83,5 +87,7 @@ class DocumentStore:
             (self.staging / name).unlink(missing_ok=True)
         try:
             self.staging.rmdir()
+            if self._made_folder:  # a refused run leaves no empty folder behind
+                self.folder.rmdir()
         except OSError:
             pass

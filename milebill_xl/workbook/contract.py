@@ -46,6 +46,7 @@ SETTING_DEFAULTS: tuple[tuple[str, object], ...] = (
     ("Approval SLA Days", 5),
     ("Invoice Folder", "invoices"),
     ("As Of Date", None),
+    ("Operator", ""),
 )
 
 # Defined names (named cells) for the settings, used by template formulas.
@@ -66,6 +67,7 @@ SETTING_NAMES: dict[str, str] = {
     "Approval SLA Days": "ApprovalSLADays",
     "Invoice Folder": "InvoiceFolder",
     "As Of Date": "AsOfSetting",
+    "Operator": "Operator",
 }
 # A defined name holding the effective as-of date: the setting, or TODAY().
 AS_OF_NAME = "AsOfDate"

@@ -53,6 +53,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.axis import ChartLines
 from openpyxl.chart.data_source import StrRef
 from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.layout import Layout, ManualLayout
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
 from openpyxl.xml.functions import Element
@@ -154,6 +155,8 @@ def _layout() -> None:
     cells, forms = DASHBOARD_CELLS, DASHBOARD_FORMULAS
     cells[("as_of", 0)] = AS_OF_CELL
     forms[AS_OF_CELL] = AS_OF
+    # under the totals: the currencies in use that have no slot (refresh)
+    cells[("more_currencies", 0)] = f"B{TOTALS_FIRST + CURRENCY_SLOTS}"
     for s in range(CURRENCY_SLOTS):
         r = TOTALS_FIRST + s
         cur, dig = f"$B{r}", f"$I{r}"
@@ -323,6 +326,9 @@ def _forecast_chart(slot: int) -> BarChart:
     series.dLbls = DataLabelList(showVal=True, showSerName=False, showCatName=False,
                                  showLegendKey=False, showPercent=False,
                                  numFmt=_LABEL_FORMAT, dLblPos="outEnd")
+    # room above the plot for the tallest bar's label
+    chart.plot_area.layout = Layout(manualLayout=ManualLayout(
+        layoutTarget="inner", xMode="edge", yMode="edge", x=0.16, y=0.14, w=0.8, h=0.68))
     chart.y_axis.numFmt = _AXIS_FORMAT
     chart.y_axis.majorGridlines = ChartLines()
     chart.x_axis.number_format = "mmm yy"
@@ -333,15 +339,16 @@ def _forecast_chart(slot: int) -> BarChart:
     return chart
 
 
-def _forecast_charts(ws) -> None:
-    """The small multiples: per slot a currency band over its chart."""
+def _forecast_charts(ws, charts: int) -> None:
+    """The small multiples: per slot a currency band over its chart, for
+    the first ``charts`` slots (the rest stay free: no empty frames)."""
     ws.cell(row=CHART_TOP - 1, column=CHART_FIRST_COL,
             value="Expected billing by month, net of tax: one scale per currency").font = _BLOCK_FONT
     last_col = CHART_FIRST_COL + CHART_GRID_COLUMNS * CHART_SPAN_COLS - 1
     for c in range(CHART_FIRST_COL, last_col + 1):
         ws.column_dimensions[get_column_letter(c)].width = CHART_COL_WIDTH
     white = Side(style="thick", color="FFFFFFFF")
-    for s in range(CURRENCY_SLOTS):
+    for s in range(charts):
         row, column = chart_panel(s)
         for k in range(CHART_SPAN_COLS):
             c = ws.cell(row=row, column=column + k)
@@ -365,11 +372,21 @@ def _forecast_charts(ws) -> None:
         ws.add_chart(chart)
 
 
-def build_dashboard(ws, digit_values, currencies=None) -> None:
-    """Lay out the Dashboard sheet ``ws`` (formulas, formats, chart).
+def dashboard_print_area() -> tuple[int, int]:
+    """(last row, last column) the Dashboard prints: the timeline's last row,
+    and the wider of the timeline and the chart grid."""
+    last_column = max(TL_MONTH0 + TIMELINE_MONTHS - 1,
+                      CHART_FIRST_COL + CHART_GRID_COLUMNS * CHART_SPAN_COLS - 1)
+    return TIMELINE_FIRST + TIMELINE_ROWS - 1, last_column
+
+
+def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SLOTS) -> None:
+    """Lay out the Dashboard sheet ``ws`` (formulas, formats, charts).
 
     ``currencies`` (up to CURRENCY_SLOTS codes) fill the currency slots as
-    values; without them the first slot is ``=DefaultCurrency``."""
+    values; without them the first slot is ``=DefaultCurrency``. ``charts``
+    slots get a chart: a book built with its projects gets one per currency
+    it holds, the empty template one per slot."""
     from .template import FLAG_STYLES, flag_rule  # shared flag colours
 
     ws.sheet_view.showGridLines = False
@@ -379,8 +396,7 @@ def build_dashboard(ws, digit_values, currencies=None) -> None:
     ws.row_dimensions[TITLE_ROW].height = 24  # room for the 16 pt title
     ws["B2"] = "As of"
     ws["B2"].font = Font(bold=True)
-    ws["D2"] = ("Set Settings > As Of Date to look at a past date; blank means today. "
-                "The currency codes in column B are filled by the refresh command.")
+    ws["D2"] = "Set Settings > As Of Date to look at a past date; blank means today."
     ws["D2"].font = _GREY
 
     for addr, text in DASHBOARD_FORMULAS.items():
@@ -397,6 +413,8 @@ def build_dashboard(ws, digit_values, currencies=None) -> None:
     ws.cell(row=TOTALS_HEADER - 1, column=2, value="Totals by currency").font = _BLOCK_FONT
     _header(ws, TOTALS_HEADER, ["Currency", "Contract", "Billed", "Unbilled", "Collected",
                                 "Outstanding", "Overdue", "Digits"])
+    # the digits helper drives number formats; the reader has no use for it
+    ws.column_dimensions[get_column_letter(DIGITS_COL)].hidden = True
     ws.cell(row=AGING_HEADER - 1, column=2,
             value="Aging of open invoice balances (days past due)").font = _BLOCK_FONT
     _header(ws, AGING_HEADER, ["Currency", *AGING_BUCKETS])
@@ -416,11 +434,11 @@ def build_dashboard(ws, digit_values, currencies=None) -> None:
             ws.cell(row=r, column=2).font = Font(bold=True)
             ws.cell(row=r, column=2).alignment = Alignment(horizontal="center")
             for k in range(ncols):
-                c = ws.cell(row=r, column=3 + k)
-                c.number_format = MONEY
-                c.border = Border(bottom=_THIN)
-        for s in range(CURRENCY_SLOTS):
-            ws.cell(row=first + s, column=2).border = Border(bottom=_THIN)
+                ws.cell(row=r, column=3 + k).number_format = MONEY
+        # a rule line under the slots in use only: no empty ruled rows
+        ws.conditional_formatting.add(
+            f"B{first}:{get_column_letter(2 + ncols)}{first + CURRENCY_SLOTS - 1}",
+            FormulaRule(formula=[f'$B{first}<>""'], border=Border(bottom=_THIN)))
     for s in range(CURRENCY_SLOTS):
         ws.cell(row=TOTALS_FIRST + s, column=DIGITS_COL).font = _GREY
     # currency digits: the number format follows the slot's currency
@@ -444,7 +462,7 @@ def build_dashboard(ws, digit_values, currencies=None) -> None:
     ws.conditional_formatting.add(aging_late, FormulaRule(
         formula=[f"N(D{AGING_FIRST})>0"], font=Font(color="FF9C0006")))
 
-    _forecast_charts(ws)
+    _forecast_charts(ws, charts)
 
     # timeline
     ws.cell(row=TIMELINE_TITLE, column=2, value="Milestone timeline").font = _BLOCK_FONT
@@ -470,11 +488,10 @@ def build_dashboard(ws, digit_values, currencies=None) -> None:
                 c.number_format = "yyyy-mm-dd"
             if h.endswith("Date") or h == "Invoice No":  # else a date runs into its neighbour
                 c.alignment = Alignment(horizontal="center")
-            c.border = Border(bottom=_THIN)
+            elif h == "Milestone":  # a long name is cut at the column, not spilled
+                c.alignment = Alignment(shrink_to_fit=True)
         for j in range(TIMELINE_MONTHS):
-            c = ws.cell(row=r, column=TL_MONTH0 + j)
-            c.alignment = Alignment(horizontal="center")
-            c.border = Border(left=_THIN, bottom=_THIN)
+            ws.cell(row=r, column=TL_MONTH0 + j).alignment = Alignment(horizontal="center")
     flag_col = get_column_letter(1 + len(TL_COLUMNS))
     months = f"{first_m}{TIMELINE_FIRST}:{last_m}{last_row}"
     flags = f"{flag_col}{TIMELINE_FIRST}:{flag_col}{last_row}"
@@ -485,11 +502,16 @@ def build_dashboard(ws, digit_values, currencies=None) -> None:
             f'${flag_col}{TIMELINE_FIRST}="{word}"', word))
     # outline the as-of month
     ws.conditional_formatting.add(months, FormulaRule(
-        formula=[f"AND({AS_OF}>={first_m}${TIMELINE_HEADER},"
+        formula=[f'AND($B{TIMELINE_FIRST}<>"",{AS_OF}>={first_m}${TIMELINE_HEADER},'
                  f"{AS_OF}<=EOMONTH({first_m}${TIMELINE_HEADER},0))"],
         border=Border(left=Side(style="medium", color="FF1F4E78"),
                       right=Side(style="medium", color="FF1F4E78"))))
-
+    # rule lines on the rows that show a milestone only (no empty ruled
+    # rows); lowest priority and its own range, so LibreOffice, which
+    # applies the first matching rule of a range, still shows the flags
+    ws.conditional_formatting.add(
+        f"B{TIMELINE_FIRST}:{last_m}{last_row}",
+        FormulaRule(formula=[f'$B{TIMELINE_FIRST}<>""'], border=Border(left=_THIN, bottom=_THIN)))
     widths = {"B": 14, "C": 15, "D": 24, "E": 13, "F": 15, "G": 13, "H": 17, "I": 8}
     for letter, w in widths.items():
         ws.column_dimensions[letter].width = w

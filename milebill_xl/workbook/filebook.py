@@ -17,7 +17,7 @@ from typing import Iterator
 from . import contract
 from .book import BookError, Changes
 from .reader import read_book
-from .safezip import WorkbookChanged, WorkbookLocked, check_unlocked
+from .safezip import WorkbookChanged, WorkbookLocked, check_unlocked, owner_file_message
 from .xlsxpatch import Patcher, PatchError
 
 
@@ -29,24 +29,51 @@ def lock_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.milebill-lock")
 
 
-@contextlib.contextmanager
-def _exclusive(path: Path, wait: bool) -> Iterator[None]:
+def _take(path: Path, wait: bool):
+    """Open and lock the sidecar; None when another run removed it between
+    our open and our lock (then the caller opens the new one)."""
     fh = open(lock_path(path), "a+b")
     try:
+        if os.name == "nt":  # pragma: no cover - Windows
+            import msvcrt
+            fh.seek(0)
+            msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
+            return fh
+        import fcntl
+        fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         try:
-            if os.name == "nt":  # pragma: no cover - Windows
-                import msvcrt
-                fh.seek(0)
-                msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-                fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except OSError as exc:
-            raise BookBusy(f"{path.name} is being changed by another milebill run; "
-                           "try again when it has finished") from exc
+            same = os.fstat(fh.fileno()).st_ino == os.stat(lock_path(path)).st_ino
+        except FileNotFoundError:
+            same = False
+    except OSError as exc:
+        fh.close()
+        raise BookBusy(f"{path.name} is being changed by another milebill run; "
+                       "try again when it has finished") from exc
+    if not same:
+        fh.close()
+        return None
+    return fh
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path, wait: bool) -> Iterator[None]:
+    """Hold the lock for one run and leave no sidecar behind. The holder
+    deletes the file before it lets go; a run that locked a file already
+    deleted sees its inode is no longer the path's and takes the new one,
+    so two runs never both hold "the" lock."""
+    fh = None
+    while fh is None:
+        fh = _take(path, wait)
+    try:
         yield
     finally:
+        if os.name != "nt":
+            with contextlib.suppress(OSError):
+                os.unlink(lock_path(path))
         fh.close()  # closing releases the lock
+        if os.name == "nt":  # pragma: no cover - an open file cannot be deleted there
+            with contextlib.suppress(OSError):
+                os.unlink(lock_path(path))
 
 
 class FileBook:
@@ -77,8 +104,7 @@ class FileBook:
         try:
             check_unlocked(self.path)
         except WorkbookLocked as exc:
-            raise BookError(f"{self.name} is open in Excel (owner file "
-                            f"~${self.name} is present); close it and try again") from exc
+            raise BookError(owner_file_message(self.path)) from exc
 
     def apply(self, changes: Changes) -> None:
         """Write ``changes`` in one atomic replace, or nothing."""

@@ -94,6 +94,7 @@ _SETTING_KINDS: dict[str, Callable] = {
     "Approval SLA Days": _days,
     "Invoice Folder": _blank_is_none(to_text),
     "As Of Date": to_date,
+    "Operator": to_text,
 }
 
 
@@ -370,7 +371,8 @@ def _parse_invoices(t: _Table, settings: Settings, projects: dict[str, Project],
                           "fill Related Invoice")
             elif cn.related_invoice not in seen:
                 t.problem(cn.row, "Related Invoice",
-                          f"Related Invoice '{cn.related_invoice}' is not in table {t.name}")
+                          f"Related Invoice '{cn.related_invoice}' is not on the "
+                          f"{t.geometry.sheet if t.geometry else t.spec.sheet} sheet")
     return invoices, seen
 
 
@@ -431,7 +433,7 @@ def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int]) 
             continue
         if check_projects and pid_text not in project_ids:
             t.problem(r, "Project ID", f"Project ID '{pid_text}' is not on the "
-                      f"{projects_sheet} sheet (table {projects.name})")
+                      f"{projects_sheet} sheet")
             continue
         milestones.append(Milestone(
             milestone_id=mid, project_id=pid_text, name=name, deliverable=deliverable,
@@ -463,7 +465,8 @@ def _parse_payments(t: _Table, invoices: _Table, invoice_ids: dict[str, int]) ->
                           "payment is for")
             keep = False
         elif check_invoices and no_text not in invoice_ids:
-            t.problem(r, "Invoice No", f"Invoice No '{no_text}' is not in table {invoices.name}; "
+            t.problem(r, "Invoice No", f"Invoice No '{no_text}' is not on the "
+                      f"{invoices.geometry.sheet if invoices.geometry else invoices.spec.sheet} sheet; "
                       "a payment must be for an issued invoice")
             keep = False
         if keep:

@@ -49,8 +49,17 @@ def check_unlocked(path: Path) -> None:
     """Raise WorkbookLocked when Excel's owner file for ``path`` exists."""
     lock = owner_file(path)
     if lock.exists():
-        raise WorkbookLocked(
-            f"{Path(path).name} is open in Excel (found {lock.name}); close it and retry")
+        raise WorkbookLocked(owner_file_message(Path(path)))
+
+
+def owner_file_message(path: Path) -> str:
+    """Why a workbook with an owner file is not written, and what to do when
+    that file is stale (Excel crashed or was killed and left it behind)."""
+    lock = owner_file(path)
+    return (f"{path.name} is open in Excel (found {lock.name}); close it and try again. "
+            f"If no one has it open (Excel crashed and left {lock.name} behind), "
+            f"delete {lock.name}: a stale owner file is not open in any program, "
+            "so the delete succeeds, while Excel refuses it for a workbook it has open")
 
 
 @dataclass

@@ -50,9 +50,10 @@ from openpyxl.writer.excel import ExcelWriter
 from ..core.currency import ISO_4217
 from ..resources import source_dir
 from . import contract as C
-from .dashboard_layout import build_dashboard
+from .dashboard_layout import CURRENCY_SLOTS, TIMELINE_TITLE, build_dashboard, dashboard_print_area
 from .formulas import FORMULAS
 from .ooxml import excel_font_order
+from .printing import WRAPPED, dashboard_setup, fit_row, lines_needed, page_setup
 
 #: where the builder writes the committed template (in the checkout)
 TEMPLATE_PATH = source_dir("workbook_templates") / "milestone_billing.xlsx"
@@ -101,8 +102,8 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
 
 #: header -> column width (characters); others get a width from the header
 WIDTHS: dict[str, float] = {
-    "Project": 28, "Client": 24, "Client Email": 26, "Client Address": 30,
-    "Milestone": 28, "Deliverable": 34, "Approval Notes": 28, "Flag": 18,
+    "Project": 36, "Client": 24, "Client Email": 26, "Client Address": 30,
+    "Milestone": 28, "Deliverable": 34, "Approval Notes": 44, "Flag": 18,
     "Detail": 60, "Timestamp": 20, "Document": 26, "Schedule": 22,
     "Setting": 26, "Value": 36, "Notes": 70, "Reference": 22,
 }
@@ -124,12 +125,15 @@ SETTING_NOTES: dict[str, str] = {
     "Approval SLA Days": "Days a completed milestone may wait for approval",
     "Invoice Folder": "Relative to the workbook's folder",
     "As Of Date": "Blank means today; set it to reproduce a past view",
+    "Operator": "Name recorded as User in the Audit sheet; blank means the signed-in person",
 }
 _SETTING_FORMATS = {"As Of Date": DATE, "Default Tax Rate": PCT,
                     "Next Invoice Seq": INT, "Next Credit Note Seq": INT,
                     "Due Soon Days": INT, "Approval SLA Days": INT}
 
 _HELPER_FONT = Font(color="FF7F7F7F", italic=True)
+_HEAD_FONT = Font(bold=True, color="FFFFFFFF")
+_HEAD_FILL = PatternFill("solid", start_color="FF1F4E78", end_color="FF1F4E78")
 
 
 # ------------------------------------------------------------------ data
@@ -171,14 +175,17 @@ class _Styles:
         self._ws = ws
         self._cache: dict[tuple[str | None, bool], Any] = {}
 
-    def get(self, fmt: str | None, helper: bool = False):
-        key = (fmt, helper)
+    def get(self, fmt: str | None, helper: bool = False, wrap: bool = False):
+        key = (fmt, helper, wrap)
         if key not in self._cache:
             cell = self._ws.cell(row=1, column=self._ws.max_column + 50)
             if fmt:
                 cell.number_format = fmt
             if helper:
                 cell.font = _HELPER_FONT
+            # top-aligned, so a row that a wrapped text makes taller reads
+            # from its top line
+            cell.alignment = Alignment(vertical="top", wrap_text=wrap)
             self._cache[key] = copy(cell._style)
             self._ws._cells.pop((cell.row, cell.column), None)
         return self._cache[key]
@@ -216,18 +223,24 @@ def _write_table(ws, table: str, rows: Iterable[Mapping[str, Any]],
     extras = set(C.EXTRA_COLUMNS.get(table, ()))
     styles = _Styles(ws)
     for j, h in enumerate(headers):
-        ws.cell(row=1, column=col0 + j, value=h)
+        head = ws.cell(row=1, column=col0 + j, value=h)
+        # the table style's header colours as cell formats too, for
+        # LibreOffice, which does not draw table styles
+        head.font, head.fill = _HEAD_FONT, _HEAD_FILL
+        head.alignment = Alignment(vertical="top", wrap_text=True)
     plan = []  # (column index, header, formula or None, style)
     for j, h in enumerate(headers):
         f = formulas.get(h)
         plan.append((col0 + j, h, ("=" + f) if f else None,
-                     styles.get(formats.get(h), h in extras)))
+                     styles.get(formats.get(h), h in extras, h in WRAPPED)))
+    wrapped = [(h, _width(h, formats)) for h in headers if h in WRAPPED and h not in formulas]
     rows = list(rows) or [{}]
     # Cells are made directly (not through ws.cell/value binding): linear and
     # about twice as fast, which matters for 100,000-row benchmark books.
     # Empty input cells are not written; their column carries the format.
     cells = ws._cells
     for r, data in enumerate(rows, start=2):
+        fit_row(ws, r, max((lines_needed(data.get(h), w) for h, w in wrapped), default=1))
         for c, h, f, st in plan:
             if f is not None:
                 value, kind = f, "f"
@@ -242,6 +255,7 @@ def _write_table(ws, table: str, rows: Iterable[Mapping[str, Any]],
             cells[(r, c)] = x
     _add_table(ws, table, headers, len(rows), formulas, col0)
     _widths(ws, headers, formats, col0)
+    page_setup(ws, col0 + len(headers) - 1)
     _group_helpers(ws, headers, extras, col0)
     return len(rows)
 
@@ -256,14 +270,21 @@ def _group_helpers(ws, headers, extras, col0=1) -> None:
             dim.hidden = True
 
 
+def _width(header: str, formats) -> float:
+    """A column's width in characters: WIDTHS, else from its header."""
+    w = WIDTHS.get(header)
+    if w is None:
+        w = max(len(header) + 5, 14 if formats.get(header) in (MONEY, DATE) else 10)
+    return w
+
+
 def _widths(ws, headers, formats, col0=1):
     for j, h in enumerate(headers):
         fmt = formats.get(h)
-        w = WIDTHS.get(h)
-        if w is None:
-            w = max(len(h) + 5, 14 if fmt in (MONEY, DATE) else 10)
         dim = ws.column_dimensions[get_column_letter(col0 + j)]
-        dim.width = w
+        dim.width = _width(h, formats)
+        if h in WRAPPED:  # cells added later take the column's style
+            dim.alignment = Alignment(vertical="top", wrap_text=True)
         if fmt:
             dim.number_format = fmt
 
@@ -283,6 +304,19 @@ def _digit_formats(ws, table: str, money: Iterable[str], digits_expr: str,
         dxf = DifferentialStyle(numFmt=NumberFormat(numFmtId=300 + k, formatCode=code))
         ws.conditional_formatting.add(
             sqref, Rule(type="expression", dxf=dxf, formula=[f"{digits_expr}={k}"]))
+
+
+def _currencies_in(projects, settings) -> list[str]:
+    """The projects' currencies in sheet order (a blank one is the default
+    currency), as refresh orders the Dashboard's slots; at most
+    CURRENCY_SLOTS."""
+    default = (settings or {}).get("Default Currency") or dict(C.SETTING_DEFAULTS)["Default Currency"]
+    out: list[str] = []
+    for p in projects:
+        code = str(p.get("Currency") or default).strip().upper()
+        if code not in out:
+            out.append(code)
+    return out[:CURRENCY_SLOTS]
 
 
 def _fill(rgb: str) -> PatternFill:
@@ -330,11 +364,16 @@ def _settings_sheet(wb, ws, settings: Mapping[str, Any]) -> None:
     _write_table(ws, C.SETTINGS.name, rows)
     for r, (key, _) in enumerate(C.SETTING_DEFAULTS, start=2):
         v = ws.cell(row=r, column=2)
+        v._style = copy(v._style)  # its own style: the column's is shared
+        ws.cell(row=r, column=1)._style = copy(ws.cell(row=r, column=1)._style)
+        ws.cell(row=r, column=3)._style = copy(ws.cell(row=r, column=3)._style)
         if key in _SETTING_FORMATS:
             v.number_format = _SETTING_FORMATS[key]
         v.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
         ws.cell(row=r, column=1).alignment = Alignment(vertical="top")
         ws.cell(row=r, column=3).alignment = Alignment(vertical="top", wrap_text=True)
+        fit_row(ws, r, max(lines_needed(v.value, WIDTHS["Value"]),
+                           lines_needed(ws.cell(row=r, column=3).value, WIDTHS["Notes"])))
         ref = f"{quote_sheet(ws.title)}!$B${r}"
         wb.defined_names.add(DefinedName(C.SETTING_NAMES[key], attr_text=ref))
         if key == "As Of Date":
@@ -372,6 +411,7 @@ def _lists_sheet(wb, ws, currencies: list[tuple[str, int]]) -> None:
         ws.column_dimensions[letter].width = 20
         col0 += 2
     ws.freeze_panes = "A2"
+    page_setup(ws, col0 - 2)
 
 
 def _projects_format(ws, n: int, digit_values) -> None:
@@ -487,8 +527,11 @@ def build_workbook(path: str | Path, *, settings: Mapping[str, Any] | None = Non
     _invoices_format(sheets["Invoices"], len(data[C.INVOICES.name]), digit_values)
     _payments_format(sheets["Payments"], len(data[C.PAYMENTS.name]), digit_values)
     sheets["Audit"].freeze_panes = "A2"
-    build_dashboard(sheets["Dashboard"], digit_values,
-                    list(dashboard_currencies) if dashboard_currencies else None)
+    currencies_shown = (list(dashboard_currencies) if dashboard_currencies
+                        else _currencies_in(data[C.PROJECTS.name], settings))
+    build_dashboard(sheets["Dashboard"], digit_values, currencies_shown or None,
+                    charts=min(CURRENCY_SLOTS, len(currencies_shown)) or CURRENCY_SLOTS)
+    dashboard_setup(sheets["Dashboard"], *dashboard_print_area(), break_after=TIMELINE_TITLE - 1)
     for name in ("Lists",):
         sheets[name].sheet_properties.tabColor = "FFBFBFBF"
     sheets["Dashboard"].sheet_properties.tabColor = "FF1F4E78"

@@ -129,7 +129,7 @@ def test_pay_partial_full_and_errors(book):
     over = cli("pay", book, "--invoice", "INV-2026-0001", "--amount", "2600.01")
     assert over.exit_code == 1 and "more than the open balance" in over.output
     unknown = cli("pay", book, "--invoice", "INV-2099-0001", "--amount", "1")
-    assert unknown.exit_code == 1 and "not in tblInvoices" in unknown.output
+    assert unknown.exit_code == 1 and "there is no invoice 'INV-2099-0001' on the Invoices sheet" in unknown.output
     assert digest(book) == before
     assert cli("pay", book, "--invoice", "INV-2026-0001", "--amount", "2600").exit_code == 0
     out = {m["milestone_id"]: m for m in json.loads(cli("check", book, "--json").output)["milestones"]}

@@ -191,7 +191,7 @@ def test_invoice_no_without_a_row_is_a_problem_on_the_milestone():
              milestones=[ready(pct("A", "0.5", invoice_no="INV-9")), ready(pct("B", "0.5", row=1))])
     comp = compute(b, AS_OF)
     assert comp.problems == (Problem("tblMilestones", 0, "Invoice No",
-                                     "Milestone A names invoice INV-9, which is not in tblInvoices"),)
+                                     "Milestone A names invoice INV-9, which is not on the Invoices sheet"),)
     a = comp.milestone("A")
     # Allocated as planned, not billable (it has an Invoice No), shown as Invoiced.
     assert (a.amount, a.flag, a.billable, a.balance) == (D("50.00"), "Invoiced", False, D("0.00"))

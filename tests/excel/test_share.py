@@ -151,4 +151,4 @@ def test_cli_share(tmp_path):
     assert res.exit_code == 0, res.output
     assert (tmp_path / "o" / "b (as of 2026-11-25).xlsx").is_file()
     res = CliRunner().invoke(main, ["share", str(tmp_path / "nope.xlsx")])
-    assert res.exit_code == 1 and "no such workbook" in res.output
+    assert res.exit_code == 2 and "nope.xlsx: no such file" in res.output

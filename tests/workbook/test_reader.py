@@ -219,7 +219,7 @@ def test_unknown_project_id(tmp_path):
     [p] = data.problems
     assert format_problem(p, locator) == {
         "sheet": "Milestones", "cell": "Milestones!B3",
-        "message": "Project ID 'P9' is not on the Projects sheet (table tblProjects)"}
+        "message": "Project ID 'P9' is not on the Projects sheet"}
     # the orphan is left out so the engine never meets an unknown project
     assert [m.milestone_id for m in data.milestones] == ["M1", "M3"]
 
@@ -316,7 +316,7 @@ def test_positive_credit_note_and_negative_invoice(tmp_path):
          "message": "Total of a credit note must be zero or negative (it takes money off an "
                     "invoice), got 10"},
         {"sheet": "Invoices", "cell": "Invoices!P3",
-         "message": "Related Invoice 'INV-2024-0999' is not in table tblInvoices"},
+         "message": "Related Invoice 'INV-2024-0999' is not on the Invoices sheet"},
     ]
 
 
@@ -563,7 +563,7 @@ def test_payment_for_unknown_invoice_and_blank_amount(tmp_path):
     got = [format_problem(p, locator) for p in data.problems]
     assert got == [
         {"sheet": "Payments", "cell": "Payments!B3",
-         "message": "Invoice No 'INV-2024-0042' is not in table tblInvoices; a payment "
+         "message": "Invoice No 'INV-2024-0042' is not on the Invoices sheet; a payment "
                     "must be for an issued invoice"},
         {"sheet": "Payments", "cell": "Payments!C4",
          "message": "Amount is blank; enter the amount received"},

@@ -1,0 +1,82 @@
+"""Page setup and row heights: what a finance team gets on paper.
+
+Every sheet prints on A4, one page wide, its header row repeated on each
+page, the sheet name and "Page n of m" in the footer; wide sheets print
+landscape. The Dashboard prints on two landscape pages: the figures and
+charts on the first (a page break under the chart grid, so no chart is cut),
+the timeline on the second.
+
+Multi-line and long texts wrap inside their column; :func:`lines_needed`
+gives the row height that shows every line (Excel and LibreOffice do not
+grow a row on their own when a file says nothing about its height)."""
+from __future__ import annotations
+
+import math
+
+from openpyxl.worksheet.pagebreak import Break, RowBreak
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+
+
+def quote_sheet(title: str) -> str:
+    return title if title.isalnum() else "'" + title.replace("'", "''") + "'"
+
+#: points per line of 11 pt Calibri
+LINE_HEIGHT = 15.0
+#: columns whose texts wrap (and set their row's height when the builder
+#: writes them; a row the tool appends later keeps the default height, so
+#: the texts it writes, Audit Detail and Approval Notes, stay on one line)
+WRAPPED = frozenset({"Project", "Client", "Client Address", "Milestone", "Deliverable",
+                     "Value", "Notes"})
+#: sheets printed landscape (wide tables)
+LANDSCAPE = frozenset({"Dashboard", "Projects", "Milestones", "Invoices", "Audit"})
+
+
+def lines_needed(text: object, width: float) -> int:
+    """Lines a text takes in a wrapped column ``width`` characters wide."""
+    if text is None or text == "":
+        return 1
+    per_line = max(1, int(width) - 1)
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
+
+
+def fit_row(ws, row: int, lines: int) -> None:
+    """Give ``row`` the height of ``lines`` lines (one line keeps the default)."""
+    if lines > 1:
+        ws.row_dimensions[row].height = LINE_HEIGHT * lines
+
+
+def page_setup(ws, last_column: int, title_rows: str | None = "1:1",
+               pages_tall: int = 0) -> None:
+    """A4, one page wide (``pages_tall`` 0: as many pages down as needed),
+    print titles, a print area over the sheet's columns, footer."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if ws.title in LANDSCAPE else "portrait"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = pages_tall
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top, ws.page_margins.bottom = 0.5, 0.6
+    if title_rows:
+        ws.print_title_rows = title_rows
+    # whole columns: the area grows with the table (openpyxl's print_area
+    # takes only cell ranges, so the defined name is written directly)
+    letter = get_column_letter(last_column)
+    ws.defined_names["_xlnm.Print_Area"] = DefinedName(
+        "_xlnm.Print_Area", attr_text=f"{quote_sheet(ws.title)}!$A:${letter}")
+    ws.oddFooter.left.text = "&A"
+    ws.oddFooter.right.text = "Page &P of &N"
+    ws.evenFooter.left.text = "&A"
+    ws.evenFooter.right.text = "Page &P of &N"
+
+
+def dashboard_setup(ws, last_row: int, last_column: int, break_after: int) -> None:
+    """The Dashboard on two landscape pages, cut under row ``break_after``."""
+    # one page wide, and the break (not a fit-to-height, which LibreOffice
+    # lets win over manual breaks) makes the second page
+    page_setup(ws, last_column, title_rows=None, pages_tall=0)
+    del ws.defined_names["_xlnm.Print_Area"]
+    ws.print_area = f"A1:{get_column_letter(last_column)}{last_row}"
+    ws.row_breaks = RowBreak()
+    ws.row_breaks.append(Break(id=break_after))
