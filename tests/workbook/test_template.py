@@ -273,6 +273,27 @@ def _extra_cases() -> dict[str, dict]:
             {"Payment Date": d(-45), "Invoice No": "INV-4", "Amount": Decimal("200.00")},
         ],
     }
+    # rule 10's stable amounts (tests/core/test_allocation.py works them by
+    # hand): S1 thirds with the last issued, S2 a change order after the
+    # first, S3 a contract cut to exactly what is issued
+    inv = lambda no, pid, mid, net: {  # noqa: E731
+        "Invoice No": no, "Type": "Invoice", "Issue Date": d(-10), "Due Date": d(20),
+        "Project ID": pid, "Milestone ID": mid, "Currency": "USD",
+        "Net": Decimal(net), "Tax": Decimal("0"), "Total": Decimal(net)}
+    thirds = (Decimal("0.3333"), Decimal("0.3333"), Decimal("0.3334"))
+    cases["stable_amounts"] = {
+        "projects": [_project("S1", "100.01"), _project("S2", "130.00"), _project("S3", "1042.79")],
+        "milestones": [
+            *(_ms(f"S1{k}", "S1", "Percent", p, **({"Invoice No": "INV-S1"} if k == "c" else {}))
+              for k, p in zip("abc", thirds)),
+            *(_ms(f"S2{k}", "S2", "Percent", p, **({"Invoice No": "INV-S2"} if k == "a" else {}))
+              for k, p in zip("abc", thirds)),
+            *(_ms(f"S3{k}", "S3", "Percent", Decimal(p), **({"Invoice No": "INV-S3"} if k == "a" else {}))
+              for k, p in zip("abc", ("0.000001", "0.000186", "0.999813"))),
+        ],
+        "invoices": [inv("INV-S1", "S1", "S1c", "33.34"), inv("INV-S2", "S2", "S2a", "33.33"),
+                     inv("INV-S3", "S3", "S3a", "1042.79")],
+    }
     # payment terms and flags: terms the engine cannot read block billing;
     # blank Basis, blank Status/Approval, blank currency and terms take defaults
     cases["terms_and_flags"] = {
@@ -379,7 +400,8 @@ def recalculated(built_and_recalculated):
     return {case: out for case, (_, out) in built_and_recalculated.items()}
 
 
-CASES = ("template", "sample", "sample_inputs", "currencies", "change_order", "terms_and_flags",
+CASES = ("template", "sample", "sample_inputs", "currencies", "change_order", "stable_amounts",
+         "terms_and_flags",
          "workbook_digits")
 
 
@@ -392,6 +414,18 @@ def test_every_formula_cell_caches_what_libreoffice_computes(built_and_recalcula
     mismatches, compared = cached_mismatches(written, out)
     assert mismatches == []
     assert compared > 500
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_keeps_amounts_stable_as_rule_10_says(recalculated):
+    """The sheet's own formulas: S1's A and B keep 33.33 / 33.34 after C is
+    issued (the old re-split gave 33.34 / 33.33), S2 spreads the change
+    order's drift of 10.00 as 5.00 + 5.00, S3 leaves 0.00 on what is left."""
+    rows = _sheet_rows(CalamineWorkbook.from_path(str(recalculated["stable_amounts"])), "Milestones")
+    assert [(r["Milestone ID"], round(r["Amount"], 2)) for r in rows] == [
+        ("S1a", 33.33), ("S1b", 33.34), ("S1c", 33.34),
+        ("S2a", 33.33), ("S2b", 48.33), ("S2c", 48.34),
+        ("S3a", 1042.79), ("S3b", 0.0), ("S3c", 0.0)]
 
 
 @pytest.mark.libreoffice
