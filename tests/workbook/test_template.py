@@ -2,6 +2,7 @@
 recalculated by LibreOffice agreeing with the Python engine to the cent."""
 from __future__ import annotations
 
+import shutil
 import zipfile
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,7 +23,7 @@ from milebill_xl.workbook.formulas import FORMULAS
 from milebill_xl.workbook.reader import format_problem, read_book
 from milebill_xl.workbook.xlsxpatch import Patcher
 from recalc_check import cached_mismatches, engine_mismatches, error_cells, same_money as _same_money, sheet_rows as _sheet_rows
-from milebill_xl.workbook.template import (SHEET_ORDER, TEMPLATE_PATH, build_template, build_workbook,
+from milebill_xl.workbook.template import (FIXED_TIME, SHEET_ORDER, TEMPLATE_PATH, build_template, build_workbook,
                                            currency_digits, table_headers)
 
 AS_OF = date(2025, 3, 14)
@@ -391,6 +392,15 @@ def built_and_recalculated(tmp_path_factory):
         if name in _WORKBOOK_DIGITS:
             _set_digits(sources[-1], _WORKBOOK_DIGITS[name])
         _write_cached_values(sources[-1])
+    # the committed template as it ships (cached as of FIXED_TIME), its As Of
+    # Date set to that day so LibreOffice computes for the same day
+    cases = {**cases, "committed template": {}}
+    sources.append(root / "committed.xlsx")
+    shutil.copyfile(TEMPLATE_PATH, sources[-1])
+    _, locator = read_book(sources[-1])
+    p = Patcher.open(sources[-1])
+    p.update_rows(C.SETTINGS.name, {locator.setting_row("As Of Date"): {"Value": FIXED_TIME.date()}})
+    p.save()
     outs = recalculate(sources, root / "out")
     return dict(zip(cases, zip(sources, outs)))
 
@@ -406,7 +416,7 @@ CASES = ("template", "sample", "sample_inputs", "currencies", "change_order", "s
 
 
 @pytest.mark.libreoffice
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", CASES + ("committed template",))
 def test_every_formula_cell_caches_what_libreoffice_computes(built_and_recalculated, case):
     """Helper columns and the Dashboard included: a reader that does not
     recalculate sees what Excel shows."""
