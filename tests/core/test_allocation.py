@@ -296,6 +296,30 @@ def test_issuing_or_voiding_any_subset_moves_no_other_amount(schedule, cancelled
         assert allocate(value, currency, ms, issued).as_dict() == planned
 
 
+@settings(max_examples=300)
+@given(schedules(), cancelled_rows, st.data())
+def test_after_a_change_order_a_later_issue_moves_others_by_at_most_one_unit(schedule, cancelled, data):
+    """The documented limit of rule 10: while a change order's drift is
+    shared, issuing one more milestone re-rounds the others' shares; none
+    moves by more than one minor unit, and the total stays the new value."""
+    currency, value, percents = schedule
+    ms = _milestones(percents, cancelled)
+    first = allocate(value, currency, ms, {}).as_dict()
+    live = [m.milestone_id for m in ms if m.status != CANCELLED]
+    issued = {mid: first[mid] for mid in data.draw(st.sets(st.sampled_from(live)))}
+    q = quantum(currency)
+    new_value = value + data.draw(st.integers(-(10 ** 6), 10 ** 6)) * q
+    before = allocate(new_value, currency, ms, issued).as_dict()
+    rest = [mid for mid in live if mid not in issued]
+    if not rest:
+        return
+    nxt = data.draw(st.sampled_from(rest))
+    after = allocate(new_value, currency, ms, {**issued, nxt: before[nxt]})
+    assert after.allocated == allocate(new_value, currency, ms, issued).allocated
+    for mid in rest:
+        assert abs(after.as_dict()[mid] - before[mid]) <= q
+
+
 def test_orphan_milestones_have_nothing_to_share():
     ms = [pct("A", "0.5", pid="P9"), fixed("F", "10.005", pid="P9"), pct("I", "0.5", pid="P9"),
           fixed("X", "99", pid="P9", status=CANCELLED)]
