@@ -8,7 +8,7 @@ from datetime import date
 
 from python_calamine import CalamineWorkbook
 
-from .conftest import AS_OF, cli, make_book
+from .conftest import AS_OF, cli, digest, make_book
 
 # 100.01 in thirds of 33.33 %, 33.33 %, 33.34 %: rule 1 gives 33.3333 -> 33.33,
 # 66.6666 -> 66.67 (33.34), 100.01 (33.34). Only C is ready to invoice.
@@ -52,3 +52,28 @@ def test_issuing_paying_and_voiding_the_last_third_moves_no_other_amount(tmp_pat
               "--as-of", AS_OF.isoformat())
     assert res.exit_code == 0, res.output
     assert _amounts(book) == {"A": 33.33, "B": 33.34, "C": 33.34}
+
+
+def test_a_workbook_from_an_older_template_is_refused_whole(tmp_path):
+    """A book made before the Drift helper column existed: our formulas would
+    refer to a missing column, so every writing command refuses, naming the
+    table and column, and the file stays byte for byte as it was."""
+    import openpyxl
+    book = make_book(tmp_path / "old.xlsx", projects_rows=[PROJECT], milestone_rows=MILESTONES)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Projects"]
+    table = ws.tables["tblProjects"]
+    for col in table.tableColumns:
+        if col.name == "Drift":           # as the previous template had it: no such column
+            col.name = "Notes 2"
+    for cell in ws[1]:
+        if cell.value == "Drift":
+            cell.value = "Notes 2"
+    wb.save(book)
+    before = digest(book)
+    for args in (("refresh",), ("issue",)):
+        res = cli(*args, book, "--as-of", AS_OF.isoformat())
+        assert res.exit_code == 1
+        assert ("Projects: table tblProjects has no column 'Drift': the workbook was made by an "
+                "older milebill template") in res.output
+        assert digest(book) == before
