@@ -141,6 +141,18 @@ def test_change_order_spreads_the_drift_and_later_issues_move_nothing():
         D("33.33"), D("48.33"), D("48.34")]
 
 
+def test_the_demo_change_order_in_kwd():
+    # README: P-400 was 40,000.000, M-401 (30 %) invoiced at 12,000.000, the contract rose to
+    # 45,250.500. Plan: 13,575.150 / 18,100.200 / 13,575.150; drift 1,575.150 shared
+    # 900.086 (1,575.150 * 0.4 / 0.7 = 900.0857) and 675.064.
+    ms = [pct("M-401", "0.30"), pct("M-402", "0.40"), pct("M-403", "0.30")]
+    alloc = allocate(D("45250.500"), "KWD", ms, {"M-401": D("12000.000")})
+    assert [str(a) for a in amounts(alloc)] == ["12000.000", "19000.286", "14250.214"]
+    # M-402 invoiced next (the demo's issue): M-403 keeps 14,250.214.
+    after = allocate(D("45250.500"), "KWD", ms, {"M-401": D("12000.000"), "M-402": D("19000.286")})
+    assert [str(a) for a in amounts(after)] == ["12000.000", "19000.286", "14250.214"]
+
+
 def test_contract_cut_to_what_is_issued_leaves_exactly_nothing():
     # M0 invoiced at 1,042.79, then the contract cut to 1,042.79. Rule 1 on 1,042.79 gives
     # M1 0.20 (round(0.195) after 0.00) and M2 1,042.59; the drift -1,042.79 shared would give
