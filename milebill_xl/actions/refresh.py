@@ -17,7 +17,7 @@ from ..core.engine import Computation
 from ..core.records import BookData
 from ..workbook import contract as C
 from ..workbook import dashboard_layout as D
-from ..workbook.book import Book, Changes, Formula
+from ..workbook.book import Book, BookError, Changes, Formula
 from ..workbook.formulas import FALLBACK_DIGITS, formula_columns
 from ..workbook.helper_values import helper_values
 from .common import Loaded, first_new_row, load, session as _session
@@ -177,12 +177,28 @@ def computed_changes(loaded: Loaded, data: BookData | None = None,
         (C.MILESTONES.name, comp.milestones, _MILESTONE_VALUES),
         (C.INVOICES.name, comp.invoices, _INVOICE_VALUES),
     ):
-        if loaded.locator.geometry(table) is None:
+        geometry = loaded.locator.geometry(table)
+        if geometry is None:
             continue
+        _require_formula_columns(geometry)
         n_rows = first_new_row(loaded, table) + appended.get(table, 0)
         _table_formulas(changes, table, n_rows, results, values, helpers.get(table, {}))
     _dashboard(changes, data, comp, comp.as_of)
     return changes
+
+
+def _require_formula_columns(geometry) -> None:
+    """Refuse (nothing written) a table that lacks one of this version's
+    formula columns, such as a workbook made by an older template before
+    the helper columns Plan Amount and Drift (rule 10): our formulas would
+    refer to a column that is not there."""
+    have = {h.strip().lower() for h in geometry.headers}
+    missing = [h for h in formula_columns(geometry.name) if h.lower() not in have]
+    if missing:
+        raise BookError(f"{geometry.sheet}: table {geometry.name} has no column "
+                        f"{', '.join(repr(h) for h in missing)}: the workbook was made by an "
+                        "older milebill template; start a new one with `milebill new` and "
+                        "copy the rows across; nothing written")
 
 
 def count_cells(changes: Changes) -> int:

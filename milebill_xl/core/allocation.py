@@ -6,15 +6,29 @@ Per project, milestones in sheet order:
 - ``Cancelled``: 0, whatever else the row says.
 - issued (in ``issued``, the Net of its tblInvoices row): that Net, kept.
 - ``Fixed``, unissued: ``round(Fixed Amount)``.
-- ``Percent``, unissued, nothing issued in the project (rule 1):
-  ``round(V*P_k) - round(V*P_{k-1})`` with ``P_k`` the cumulative percent of
-  the unissued percent milestones up to and including the k-th.
-- ``Percent``, unissued, something issued (rule 10): with
-  ``R = V - issued Nets - unissued fixed amounts`` and ``S`` the sum of the
-  unissued percents, ``round(R*P_k/S) - round(R*P_{k-1}/S)``; 0 when S = 0.
-  R itself is rounded to the minor unit, as the template's ``Remainder``
-  column does; this only matters for a Contract Value with more digits than
-  the currency has, whose schedule fails the check anyway.
+- ``Percent``, unissued (rules 1 and 10): its *plan* amount plus its share
+  of the drift. The plan amount is rule 1 on the current schedule, issued
+  milestones included: ``round(V*P_k) - round(V*P_{k-1})`` with ``P_k`` the
+  cumulative percent of the non-cancelled percent milestones up to and
+  including the k-th. Nothing issued: the drift is 0. Something issued:
+  with ``R = V - issued Nets - unissued fixed amounts`` (what the unissued
+  percent milestones share, rounded to the minor unit), the drift is
+  ``D = R - sum of their plan amounts``; for a schedule that adds up to V
+  that is the sum over the issued milestones of (plan amount - issued
+  Net). D is shared among the unissued percent milestones by cumulative
+  rounding in proportion to their percents (``S`` their sum):
+  ``round(D*Q_k/S) - round(D*Q_{k-1}/S)``, ``Q_k`` their cumulative
+  percent. No share when S = 0; all take 0 when R = 0 (a contract cut to
+  what is issued leaves nothing, not +-1 minor unit of rounding).
+
+With no change to the contract value or the schedule since a project's
+first invoice, every milestone is issued at its plan amount, the drift is 0
+and issuing, paying or voiding one milestone never moves another's amount.
+A change order (new Contract Value or schedule) moves plan amounts; what
+the issued milestones took differently is the drift, spread over what is
+left, so the non-cancelled amounts again add up exactly to ``V``. (While a
+drift remains, issuing one of the milestones that share it re-rounds the
+others' shares: one of them can move by one minor unit.)
 
 Cumulative rounding makes the amounts add up exactly to the rounded total
 while each stays within one minor unit of its exact share: the k-th amount
@@ -80,6 +94,25 @@ def cumulative_split(total: Decimal, weights: Iterable[Decimal], weight_sum: Dec
     return amounts
 
 
+def _plan_amounts(contract_value: Decimal, currency: str, rows: list[Milestone]) -> dict[int, Decimal]:
+    """Rule 1 on the whole current schedule (issued or not), by row index:
+    rounded Fixed Amounts, cumulative rounding of ``V`` over the percents of
+    the non-cancelled percent milestones; cancelled rows have none."""
+    plan: dict[int, Decimal] = {}
+    percent_rows = []
+    for i, m in enumerate(rows):
+        if m.status == CANCELLED:
+            continue
+        if m.basis == FIXED:
+            plan[i] = round_money(m.fixed_amount, currency)
+        else:
+            percent_rows.append(i)
+    split = cumulative_split(contract_value, [rows[i].percent for i in percent_rows],
+                             Decimal(1), currency)
+    plan.update(zip(percent_rows, split))
+    return plan
+
+
 def allocate(contract_value: Decimal, currency: str, milestones: Iterable[Milestone],
              issued: Mapping[str, Decimal]) -> Allocation:
     """Amounts for one project's ``milestones`` (its rows, in sheet order).
@@ -104,17 +137,19 @@ def allocate(contract_value: Decimal, currency: str, milestones: Iterable[Milest
                 amount[i] = round_money(m.fixed_amount, currency)
             else:
                 percent_rows.append(i)
-        percents = [rows[i].percent for i in percent_rows]
-        if not issued_ids:
-            split = cumulative_split(contract_value, percents, Decimal(1), currency)
-        else:
+        plan = _plan_amounts(contract_value, currency, rows)
+        split = [plan[i] for i in percent_rows]
+        if issued_ids:
             remainder = round_money(contract_value - sum(amount[i] for i in amount
                                                          if rows[i].status != CANCELLED), currency)
+            drift = remainder - sum(split, Decimal(0))
+            percents = [rows[i].percent for i in percent_rows]
             weight_sum = sum(percents, Decimal(0))
-            if weight_sum == 0:
-                split = [round_money(0, currency)] * len(percents)
-            else:
-                split = cumulative_split(remainder, percents, weight_sum, currency)
+            if remainder == 0:
+                split = [round_money(0, currency)] * len(split)
+            elif weight_sum != 0:
+                shares = cumulative_split(drift, percents, weight_sum, currency)
+                split = [a + share for a, share in zip(split, shares)]
         amount.update(zip(percent_rows, split))
         allocated = sum((amount[i] for i, m in enumerate(rows) if m.status != CANCELLED),
                         round_money(0, currency))

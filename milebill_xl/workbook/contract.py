@@ -126,10 +126,11 @@ CURRENCIES = TableSpec("tblCurrencies", "Lists", ("Currency", "Digits"))
 # their position, only on their header.
 PROJECT_EXTRA: tuple[str, ...] = (
     "Eff Currency", "Digits", "Issued Net", "Unissued Fixed", "Unissued Percent",
-    "Has Issued", "Remainder", "Schedule", "Terms Key", "Terms OK", "Can Bill")
+    "Has Issued", "Remainder", "Drift", "Schedule", "Terms Key", "Terms OK", "Can Bill")
 MILESTONE_EXTRA: tuple[str, ...] = (
     "Project Row", "Invoice Row", "Project Currency", "Digits", "Eff Basis",
-    "Eff Due Date", "Issued Net", "Fixed Part", "Weight", "Cum Weight", "Billable")
+    "Eff Due Date", "Issued Net", "Fixed Part", "Weight", "Cum Weight",
+    "Plan Weight", "Plan Cum Weight", "Plan Amount", "Billable")
 INVOICE_EXTRA: tuple[str, ...] = ("Digits", "Credited")
 SETTINGS_EXTRA: tuple[str, ...] = ("Notes",)
 EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {

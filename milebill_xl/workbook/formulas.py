@@ -17,8 +17,8 @@ Helper columns (``contract.PROJECT_EXTRA`` and friends) come after the
 contract's columns and keep the long rules readable. The dependency graph
 between columns is acyclic even at whole-column granularity:
 
-    Milestones[Weight, Fixed Part, Issued Net]  (inputs, Projects[Digits])
-      -> Projects[Unissued Percent, Unissued Fixed, Issued Net, Remainder]
+    Milestones[Weight, Fixed Part, Issued Net, Plan Amount]  (inputs, Projects[Digits])
+      -> Projects[Unissued Percent, Unissued Fixed, Issued Net, Remainder, Drift]
       -> Milestones[Amount]  -> Projects[Allocated, Schedule]
       -> Milestones[Billable, Flag]
     Payments -> Invoices[Paid, Balance, Status] -> Projects[Billed, ...]
@@ -145,6 +145,10 @@ def _project_formulas() -> dict[str, str]:
                        f'{col(M, "Status")},"<>Cancelled")>0)'),
         # R = V - issued - unissued fixed: what the percent milestones share
         "Remainder": f'{blank}ROUND({v}-{t("Issued Net")}-{t("Unissued Fixed")},{d}))',
+        # rule 10's drift: R - the unissued percent milestones' plan amounts
+        # (0 until something is issued; 0 while nothing changed since)
+        "Drift": (f'{blank}IF({t("Has Issued")},ROUND({t("Remainder")}'
+                  f'-SUMIFS({col(M, "Plan Amount")},{mp},{pid}),{d}),0))'),
         # schedule check (rule 2): OK, or under/over by the difference
         "Schedule": (
             f'{blank}IF(COUNTIFS({mp},{pid},{col(M, "Amount")},"<0")>0,"Negative amount",'
@@ -188,13 +192,16 @@ def _milestone_formulas() -> dict[str, str]:
     unissued_live = f'{ir}=0,NOT({cancelled})'
     proj = lambda c: f"INDEX({col(P, c)},{pr})"  # noqa: E731
     w, cum = t("Weight"), t("Cum Weight")
-    # rule 1 (nothing issued): round(V*P_k) - round(V*P_{k-1})
-    rule1 = (f"ROUND({proj('Contract Value')}*{cum},{d})"
-             f"-ROUND({proj('Contract Value')}*({cum}-{w}),{d})")
-    # rule 10 (something issued): round(R*P_k/S) - round(R*P_{k-1}/S)
-    rule10 = (f"IF({proj('Unissued Percent')}=0,0,"
-              f"ROUND({proj('Remainder')}*{cum}/{proj('Unissued Percent')},{d})"
-              f"-ROUND({proj('Remainder')}*({cum}-{w})/{proj('Unissued Percent')},{d}))")
+    pw, pcum = t("Plan Weight"), t("Plan Cum Weight")
+    # rule 1 on the whole schedule (issued included): round(V*P_k) - round(V*P_{k-1})
+    plan = (f"ROUND({proj('Contract Value')}*{pcum},{d})"
+            f"-ROUND({proj('Contract Value')}*({pcum}-{pw}),{d})")
+    # rule 10: plan amount + share of the drift, round(D*Q_k/S) - round(D*Q_{k-1}/S);
+    # nothing when nothing is left (R = 0 after an issue)
+    share = (f"IF({proj('Unissued Percent')}=0,0,"
+             f"ROUND({proj('Drift')}*{cum}/{proj('Unissued Percent')},{d})"
+             f"-ROUND({proj('Drift')}*({cum}-{w})/{proj('Unissued Percent')},{d}))")
+    spread = f"IF(AND({proj('Has Issued')},{proj('Remainder')}=0),0,{t('Plan Amount')}+{share})"
     due = t("Eff Due Date")
     pending = f'OR({approval}="Pending",{approval}="")'
     complete = f'{status}="Complete"'
@@ -218,12 +225,18 @@ def _milestone_formulas() -> dict[str, str]:
         "Weight": f'{blank}IF(AND({unissued_live},{basis}="Percent"),N({t("Percent")}),0))',
         "Cum Weight": (f'{blank}IF({w}=0,0,SUMIFS({upto(M, "Weight")},'
                        f'{upto(M, "Project ID")},{t("Project ID")})))'),
+        # percents of every non-cancelled percent milestone, issued or not (plan)
+        "Plan Weight": (f'{blank}IF(AND(NOT({cancelled}),{basis}="Percent"),N({t("Percent")}),0))'),
+        "Plan Cum Weight": (f'{blank}IF({pw}=0,0,SUMIFS({upto(M, "Plan Weight")},'
+                            f'{upto(M, "Project ID")},{t("Project ID")})))'),
+        # an unissued percent milestone's rule-1 amount on the current schedule
+        "Plan Amount": f'{blank}IF(OR({w}=0,{pr}=0),0,{plan}))',
         "Billable": (f'{blank}AND({complete},{approval}="Approved",{inv}="",{t("Amount")}>0,'
                      f'IF({pr}>0,{proj("Can Bill")},FALSE)))'),
         # contract columns
         "Amount": (f'{blank}IF({cancelled},0,IF({ir}>0,{t("Issued Net")},'
                    f'IF({basis}="Fixed",ROUND(N({t("Fixed Amount")}),{d}),'
-                   f'IF(OR({w}=0,{pr}=0),0,IF({proj("Has Issued")},{rule10},{rule1}))))))'),
+                   f'IF(OR({w}=0,{pr}=0),0,{spread})))))'),
         "Paid Amount": f'{blank}IF({ir}=0,0,N(INDEX({col(I, "Paid")},{ir}))))',
         "Balance": f'{blank}IF({ir}=0,0,N(INDEX({col(I, "Balance")},{ir}))))',
         "Days Overdue": (f'{blank}IF(AND({ir}>0,{t("Balance")}>0,ISNUMBER({due})),'

@@ -61,6 +61,7 @@ def helper_values(book: BookData, comp: Computation) -> dict[str, dict[str, dict
     has_issued: dict[str, bool] = defaultdict(bool)
     negative: dict[str, bool] = defaultdict(bool)
     cum: dict[str, Decimal] = defaultdict(Decimal)
+    plan_cum: dict[str, Decimal] = defaultdict(Decimal)
     with arithmetic():
         for m in sorted(book.milestones, key=lambda m: m.row):
             r = m.row
@@ -75,6 +76,13 @@ def helper_values(book: BookData, comp: Computation) -> dict[str, dict[str, dict
             weight = m.percent if live and m.basis == PERCENT else _ZERO
             if weight:
                 cum[m.project_id] += weight
+            plan_weight = m.percent if not cancelled and m.basis == PERCENT else _ZERO
+            if plan_weight:
+                plan_cum[m.project_id] += plan_weight
+            plan_amount = _ZERO
+            if weight and p:
+                v, pc = p.contract_value, plan_cum[m.project_id]
+                plan_amount = _round(v * pc, d) - _round(v * (pc - plan_weight), d)
             m_out["Project Row"][r] = p.row + 1 if p else 0
             m_out["Invoice Row"][r] = ir
             m_out["Project Currency"][r] = str(p.currency if p else book.settings.default_currency)
@@ -86,6 +94,9 @@ def helper_values(book: BookData, comp: Computation) -> dict[str, dict[str, dict
             m_out["Fixed Part"][r] = fixed_part
             m_out["Weight"][r] = weight
             m_out["Cum Weight"][r] = cum[m.project_id] if weight else _ZERO
+            m_out["Plan Weight"][r] = plan_weight
+            m_out["Plan Cum Weight"][r] = plan_cum[m.project_id] if plan_weight else _ZERO
+            m_out["Plan Amount"][r] = plan_amount
             pr = project_results.get(m.project_id)
             m_out["Billable"][r] = bool(
                 m.status == COMPLETE and m.approval == APPROVED and not m.invoice_no
@@ -94,6 +105,7 @@ def helper_values(book: BookData, comp: Computation) -> dict[str, dict[str, dict
             s["issued"] += issued_net
             s["fixed"] += fixed_part
             s["percent"] += weight
+            s["plan"] += plan_amount
             has_issued[m.project_id] |= bool(ir) and not cancelled
             negative[m.project_id] |= amounts.get(m.milestone_id, _ZERO) < 0
 
@@ -109,8 +121,9 @@ def helper_values(book: BookData, comp: Computation) -> dict[str, dict[str, dict
             p_out["Unissued Fixed"][r] = _round(s["fixed"], d)
             p_out["Unissued Percent"][r] = s["percent"]
             p_out["Has Issued"][r] = has_issued[p.project_id]
-            p_out["Remainder"][r] = _round(p.contract_value - _round(s["issued"], d)
-                                           - _round(s["fixed"], d), d)
+            remainder = _round(p.contract_value - _round(s["issued"], d) - _round(s["fixed"], d), d)
+            p_out["Remainder"][r] = remainder
+            p_out["Drift"][r] = _round(remainder - s["plan"], d) if has_issued[p.project_id] else _ZERO
             allocated = res.allocated if res else _ZERO
             v = p.contract_value
             p_out["Schedule"][r] = ("Negative amount" if negative[p.project_id] else

@@ -80,7 +80,7 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
         "Allocated": MONEY, "Billed": MONEY, "Unbilled": MONEY,
         "Collected": MONEY, "Outstanding": MONEY, "Digits": INT,
         "Issued Net": MONEY, "Unissued Fixed": MONEY, "Unissued Percent": PCT,
-        "Remainder": MONEY,
+        "Remainder": MONEY, "Drift": MONEY,
     },
     C.MILESTONES.name: {
         "Planned Date": DATE, "Percent": PCT, "Fixed Amount": MONEY,
@@ -89,6 +89,7 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
         "Balance": MONEY, "Days Overdue": INT, "Project Row": INT,
         "Invoice Row": INT, "Digits": INT, "Issued Net": MONEY,
         "Fixed Part": MONEY, "Weight": PCT, "Cum Weight": PCT, "Eff Due Date": DATE,
+        "Plan Weight": PCT, "Plan Cum Weight": PCT, "Plan Amount": MONEY,
     },
     C.INVOICES.name: {
         "Issue Date": DATE, "Due Date": DATE, "Net": MONEY, "Tax": MONEY,
@@ -583,9 +584,10 @@ def build_template(path: Path | str = TEMPLATE_PATH) -> Path:
     carries its cached value, as of the fixed date FIXED_TIME (so a rebuild
     is identical; ``milebill new`` refreshes its copy as of its own day)."""
     from ..actions import refresh          # actions build on this module
-    from .filebook import FileBook
+    from .filebook import FileBook, lock_path
     path = build_workbook(path)
     result = refresh.run(FileBook(path), FIXED_TIME.date())
+    lock_path(path).unlink(missing_ok=True)   # refresh's lock file: not part of the template
     if result.errors:
         raise RuntimeError(f"the template has problems: {result.errors}")
     return path

@@ -114,6 +114,54 @@ def test_issued_amount_is_the_invoice_net_not_the_plan():
     assert alloc.passes
 
 
+def test_issuing_the_last_third_moves_no_other_amount():
+    # 100.01 in thirds of 33.33 %, 33.33 %, 33.34 %: 33.3333 -> 33.33; 66.6666 -> 66.67 (33.34);
+    # 100.01 (33.34). The old rule re-split R = 66.67 over A and B after C was issued:
+    # round(33.335) = 33.34 for A and 33.33 for B, a cent moved each way. Now nothing moves.
+    ms = [pct("A", "0.3333"), pct("B", "0.3333"), pct("C", "0.3334")]
+    assert amounts(allocate(D("100.01"), "USD", ms, {})) == [D("33.33"), D("33.34"), D("33.34")]
+    alloc = allocate(D("100.01"), "USD", ms, {"C": D("33.34")})
+    assert amounts(alloc) == [D("33.33"), D("33.34"), D("33.34")] and alloc.passes
+    # JPY, no decimals: 10,001 -> 3,333 / 3,334 / 3,334, and the same after C is issued.
+    assert amounts(allocate(D("10001"), "JPY", ms, {"C": D("3334")})) == [D("3333"), D("3334"), D("3334")]
+
+
+def test_change_order_spreads_the_drift_and_later_issues_move_nothing():
+    ms = [pct("A", "0.3333"), pct("B", "0.3333"), pct("C", "0.3334")]
+    # A invoiced at 33.33 of 100.01; the contract rises to 130.00. Rule 1 on 130.00:
+    # 43.329 -> 43.33; 86.658 -> 86.66 (43.33); 130.00 (43.34). Drift: A's 43.33 - 33.33 = 10.00,
+    # shared by B and C: round(10.00 * 0.3333 / 0.6667) = round(4.99925) = 5.00, and 5.00.
+    alloc = allocate(D("130.00"), "USD", ms, {"A": D("33.33")})
+    assert amounts(alloc) == [D("33.33"), D("48.33"), D("48.34")]
+    assert alloc.allocated == D("130.00") and alloc.passes
+    # B invoiced at 48.33: C keeps 48.34 (43.34 + the 5.00 still to share); C first: B keeps 48.33.
+    assert amounts(allocate(D("130.00"), "USD", ms, {"A": D("33.33"), "B": D("48.33")})) == [
+        D("33.33"), D("48.33"), D("48.34")]
+    assert amounts(allocate(D("130.00"), "USD", ms, {"A": D("33.33"), "C": D("48.34")})) == [
+        D("33.33"), D("48.33"), D("48.34")]
+
+
+def test_the_demo_change_order_in_kwd():
+    # README: P-400 was 40,000.000, M-401 (30 %) invoiced at 12,000.000, the contract rose to
+    # 45,250.500. Plan: 13,575.150 / 18,100.200 / 13,575.150; drift 1,575.150 shared
+    # 900.086 (1,575.150 * 0.4 / 0.7 = 900.0857) and 675.064.
+    ms = [pct("M-401", "0.30"), pct("M-402", "0.40"), pct("M-403", "0.30")]
+    alloc = allocate(D("45250.500"), "KWD", ms, {"M-401": D("12000.000")})
+    assert [str(a) for a in amounts(alloc)] == ["12000.000", "19000.286", "14250.214"]
+    # M-402 invoiced next (the demo's issue): M-403 keeps 14,250.214.
+    after = allocate(D("45250.500"), "KWD", ms, {"M-401": D("12000.000"), "M-402": D("19000.286")})
+    assert [str(a) for a in amounts(after)] == ["12000.000", "19000.286", "14250.214"]
+
+
+def test_contract_cut_to_what_is_issued_leaves_exactly_nothing():
+    # M0 invoiced at 1,042.79, then the contract cut to 1,042.79. Rule 1 on 1,042.79 gives
+    # M1 0.20 (round(0.195) after 0.00) and M2 1,042.59; the drift -1,042.79 shared would give
+    # -0.19 and -1,042.60: M1 0.01 and M2 -0.01. With nothing left to share both take 0.00.
+    ms = [pct("M0", "0.000001"), pct("M1", "0.000186"), pct("M2", "0.999813")]
+    alloc = allocate(D("1042.79"), "USD", ms, {"M0": D("1042.79")})
+    assert amounts(alloc) == [D("1042.79"), D("0.00"), D("0.00")] and alloc.passes
+
+
 def test_remainder_with_no_percent_left_fails_unless_zero():
     ms = [pct("A", "0.5"), fixed("F", "500")]
     assert allocate(D("1000.00"), "USD", ms, {"A": D("500.00")}).passes
@@ -224,13 +272,64 @@ def test_rule10_change_order_keeps_issued_and_adds_up_to_new_value(schedule, can
         assert alloc.passes == (remainder == 0)
         return
     assert sum(got[m.milestone_id] for m in live) == new_value
-    assert alloc.passes
-    for m in unissued:
-        share = remainder * m.percent / s
-        assert abs(got[m.milestone_id] - share) <= q
     for m in ms:
         if m.status == CANCELLED:
             assert got[m.milestone_id] == 0
+    if remainder == 0:
+        # a contract cut to what is issued leaves exactly nothing on the rest
+        assert all(got[m.milestone_id] == 0 for m in unissued) and alloc.passes
+        return
+    # each unissued amount is its rule-1 amount of the new value plus its share
+    # of the drift D = R - sum of those rule-1 amounts, within one minor unit
+    plan = allocate(new_value, currency, ms, {}).as_dict()
+    drift = remainder - sum(plan[m.milestone_id] for m in unissued)
+    for m in unissued:
+        share = drift * m.percent / s
+        assert abs(got[m.milestone_id] - plan[m.milestone_id] - share) <= q
+
+
+@settings(max_examples=300)
+@given(schedules(), cancelled_rows, st.data())
+def test_issuing_or_voiding_any_subset_moves_no_other_amount(schedule, cancelled, data):
+    """Rule 10: while the contract value and the schedule are unchanged,
+    issuing milestones one by one at their amounts (and voiding them again)
+    never moves the amount of any other milestone."""
+    currency, value, percents = schedule
+    ms = _milestones(percents, cancelled)
+    planned = allocate(value, currency, ms, {}).as_dict()
+    live = [m.milestone_id for m in ms if m.status != CANCELLED]
+    order = data.draw(st.permutations(live))
+    issued: dict = {}
+    for mid in order[: data.draw(st.integers(0, len(order)))]:
+        issued[mid] = allocate(value, currency, ms, issued).as_dict()[mid]
+        assert allocate(value, currency, ms, issued).as_dict() == planned
+    for mid in data.draw(st.permutations(sorted(issued))):
+        del issued[mid]                       # voided: back in the unissued set
+        assert allocate(value, currency, ms, issued).as_dict() == planned
+
+
+@settings(max_examples=300)
+@given(schedules(), cancelled_rows, st.data())
+def test_after_a_change_order_a_later_issue_moves_others_by_at_most_one_unit(schedule, cancelled, data):
+    """The documented limit of rule 10: while a change order's drift is
+    shared, issuing one more milestone re-rounds the others' shares; none
+    moves by more than one minor unit, and the total stays the new value."""
+    currency, value, percents = schedule
+    ms = _milestones(percents, cancelled)
+    first = allocate(value, currency, ms, {}).as_dict()
+    live = [m.milestone_id for m in ms if m.status != CANCELLED]
+    issued = {mid: first[mid] for mid in data.draw(st.sets(st.sampled_from(live)))}
+    q = quantum(currency)
+    new_value = value + data.draw(st.integers(-(10 ** 6), 10 ** 6)) * q
+    before = allocate(new_value, currency, ms, issued).as_dict()
+    rest = [mid for mid in live if mid not in issued]
+    if not rest:
+        return
+    nxt = data.draw(st.sampled_from(rest))
+    after = allocate(new_value, currency, ms, {**issued, nxt: before[nxt]})
+    assert after.allocated == allocate(new_value, currency, ms, issued).allocated
+    for mid in rest:
+        assert abs(after.as_dict()[mid] - before[mid]) <= q
 
 
 def test_orphan_milestones_have_nothing_to_share():

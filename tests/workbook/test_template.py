@@ -2,6 +2,7 @@
 recalculated by LibreOffice agreeing with the Python engine to the cent."""
 from __future__ import annotations
 
+import shutil
 import zipfile
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,7 +23,7 @@ from milebill_xl.workbook.formulas import FORMULAS
 from milebill_xl.workbook.reader import format_problem, read_book
 from milebill_xl.workbook.xlsxpatch import Patcher
 from recalc_check import cached_mismatches, engine_mismatches, error_cells, same_money as _same_money, sheet_rows as _sheet_rows
-from milebill_xl.workbook.template import (SHEET_ORDER, TEMPLATE_PATH, build_template, build_workbook,
+from milebill_xl.workbook.template import (FIXED_TIME, SHEET_ORDER, TEMPLATE_PATH, build_template, build_workbook,
                                            currency_digits, table_headers)
 
 AS_OF = date(2025, 3, 14)
@@ -273,6 +274,27 @@ def _extra_cases() -> dict[str, dict]:
             {"Payment Date": d(-45), "Invoice No": "INV-4", "Amount": Decimal("200.00")},
         ],
     }
+    # rule 10's stable amounts (tests/core/test_allocation.py works them by
+    # hand): S1 thirds with the last issued, S2 a change order after the
+    # first, S3 a contract cut to exactly what is issued
+    inv = lambda no, pid, mid, net: {  # noqa: E731
+        "Invoice No": no, "Type": "Invoice", "Issue Date": d(-10), "Due Date": d(20),
+        "Project ID": pid, "Milestone ID": mid, "Currency": "USD",
+        "Net": Decimal(net), "Tax": Decimal("0"), "Total": Decimal(net)}
+    thirds = (Decimal("0.3333"), Decimal("0.3333"), Decimal("0.3334"))
+    cases["stable_amounts"] = {
+        "projects": [_project("S1", "100.01"), _project("S2", "130.00"), _project("S3", "1042.79")],
+        "milestones": [
+            *(_ms(f"S1{k}", "S1", "Percent", p, **({"Invoice No": "INV-S1"} if k == "c" else {}))
+              for k, p in zip("abc", thirds)),
+            *(_ms(f"S2{k}", "S2", "Percent", p, **({"Invoice No": "INV-S2"} if k == "a" else {}))
+              for k, p in zip("abc", thirds)),
+            *(_ms(f"S3{k}", "S3", "Percent", Decimal(p), **({"Invoice No": "INV-S3"} if k == "a" else {}))
+              for k, p in zip("abc", ("0.000001", "0.000186", "0.999813"))),
+        ],
+        "invoices": [inv("INV-S1", "S1", "S1c", "33.34"), inv("INV-S2", "S2", "S2a", "33.33"),
+                     inv("INV-S3", "S3", "S3a", "1042.79")],
+    }
     # payment terms and flags: terms the engine cannot read block billing;
     # blank Basis, blank Status/Approval, blank currency and terms take defaults
     cases["terms_and_flags"] = {
@@ -386,6 +408,15 @@ def built_and_recalculated(tmp_path_factory):
         if name in _WORKBOOK_DIGITS:
             _set_digits(sources[-1], _WORKBOOK_DIGITS[name])
         _write_cached_values(sources[-1])
+    # the committed template as it ships (cached as of FIXED_TIME), its As Of
+    # Date set to that day so LibreOffice computes for the same day
+    cases = {**cases, "committed template": {}}
+    sources.append(root / "committed.xlsx")
+    shutil.copyfile(TEMPLATE_PATH, sources[-1])
+    _, locator = read_book(sources[-1])
+    p = Patcher.open(sources[-1])
+    p.update_rows(C.SETTINGS.name, {locator.setting_row("As Of Date"): {"Value": FIXED_TIME.date()}})
+    p.save()
     outs = recalculate(sources, root / "out")
     return dict(zip(cases, zip(sources, outs)))
 
@@ -395,12 +426,13 @@ def recalculated(built_and_recalculated):
     return {case: out for case, (_, out) in built_and_recalculated.items()}
 
 
-CASES = ("template", "sample", "sample_inputs", "currencies", "change_order", "terms_and_flags",
+CASES = ("template", "sample", "sample_inputs", "currencies", "change_order", "stable_amounts",
+         "terms_and_flags",
          "workbook_digits")
 
 
 @pytest.mark.libreoffice
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", CASES + ("committed template",))
 def test_every_formula_cell_caches_what_libreoffice_computes(built_and_recalculated, case):
     """Helper columns and the Dashboard included: a reader that does not
     recalculate sees what Excel shows."""
@@ -408,6 +440,18 @@ def test_every_formula_cell_caches_what_libreoffice_computes(built_and_recalcula
     mismatches, compared = cached_mismatches(written, out)
     assert mismatches == []
     assert compared > 500
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_keeps_amounts_stable_as_rule_10_says(recalculated):
+    """The sheet's own formulas: S1's A and B keep 33.33 / 33.34 after C is
+    issued (the old re-split gave 33.34 / 33.33), S2 spreads the change
+    order's drift of 10.00 as 5.00 + 5.00, S3 leaves 0.00 on what is left."""
+    rows = _sheet_rows(CalamineWorkbook.from_path(str(recalculated["stable_amounts"])), "Milestones")
+    assert [(r["Milestone ID"], round(r["Amount"], 2)) for r in rows] == [
+        ("S1a", 33.33), ("S1b", 33.34), ("S1c", 33.34),
+        ("S2a", 33.33), ("S2b", 48.33), ("S2c", 48.34),
+        ("S3a", 1042.79), ("S3b", 0.0), ("S3c", 0.0)]
 
 
 @pytest.mark.libreoffice
