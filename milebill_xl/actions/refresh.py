@@ -36,11 +36,31 @@ class RefreshResult:
     errors: tuple[dict, ...]
     #: computed cells refreshed (the writer skips those already up to date)
     cells_written: int = 0
+    written: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self.written
+
+    def to_json(self) -> dict:
+        return {"as_of": self.as_of.isoformat(), "errors": list(self.errors),
+                "refreshed": self.written, "cells_written": self.cells_written}
 
 
-def _table_formulas(changes: Changes, table: str, n_rows: int, results, values: dict) -> None:
+def absent_inputs(loaded: Loaded) -> set[tuple[str, str]]:
+    """Optional input columns (``Kind``, ``Approval Requested``) that this
+    workbook's tables lack: its formulas read them as blank."""
+    out = set()
+    for spec in (C.PAYMENTS, C.MILESTONES):
+        geo = loaded.locator.geometry(spec.name)
+        out |= {(spec.name, h) for h in spec.optional if geo is None or geo.index(h) is None}
+    return out
+
+
+def _table_formulas(changes: Changes, table: str, n_rows: int, results, values: dict,
+                    absent: set) -> None:
     by_row = {r.row: r for r in results}
-    for column, text in formula_columns(table).items():
+    for column, text in formula_columns(table, absent).items():
         attr = values.get(column)
         cells = changes.cells.setdefault(table, {}).setdefault(column, {})
         for row in range(n_rows):
@@ -95,6 +115,7 @@ def computed_changes(loaded: Loaded, data: BookData | None = None,
     comp = comp or loaded.computation
     changes = changes if changes is not None else Changes()
     appended = appended or {}
+    absent = absent_inputs(loaded)
     for table, results, values in (
         (C.PROJECTS.name, comp.projects, _PROJECT_VALUES),
         (C.MILESTONES.name, comp.milestones, _MILESTONE_VALUES),
@@ -103,7 +124,7 @@ def computed_changes(loaded: Loaded, data: BookData | None = None,
         if loaded.locator.geometry(table) is None:
             continue
         n_rows = first_new_row(loaded, table) + appended.get(table, 0)
-        _table_formulas(changes, table, n_rows, results, values)
+        _table_formulas(changes, table, n_rows, results, values, absent)
     _dashboard(changes, data, comp, comp.as_of)
     return changes
 
@@ -118,8 +139,10 @@ def count_cells(changes: Changes) -> int:
 def run(book: Book, as_of: date | None = None) -> RefreshResult:
     with _session(book):
         loaded = load(book, as_of)
-        if loaded.errors:
-            return RefreshResult(loaded.as_of, loaded.errors)
+        if loaded.wide_errors:
+            return RefreshResult(loaded.as_of, loaded.wide_errors)
+        # a problem in some rows: everything is still written (those rows'
+        # formulas too), and the problems are listed
         changes = computed_changes(loaded)
         book.apply(changes)
-        return RefreshResult(loaded.as_of, (), count_cells(changes))
+        return RefreshResult(loaded.as_of, loaded.errors, count_cells(changes), True)

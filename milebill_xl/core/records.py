@@ -25,6 +25,11 @@ STATUSES = (PLANNED, IN_PROGRESS, COMPLETE, CANCELLED)
 APPROVALS = (PENDING, APPROVED, REJECTED)
 INVOICE_TYPES = (INVOICE, CREDIT_NOTE)
 INVOICE_STATUSES = (OPEN, PARTIALLY_PAID, PAID, VOID)
+# tblPayments Kind (a blank cell is a Payment). Paid counts PAYMENT and
+# CREDIT_APPLIED rows; every row counts against the Balance.
+PAYMENT, DISCOUNT, WRITE_OFF, CREDIT_APPLIED = "Payment", "Discount", "Write-off", "Credit Applied"
+PAYMENT_KINDS = (PAYMENT, DISCOUNT, WRITE_OFF, CREDIT_APPLIED)
+PAID_KINDS = (PAYMENT, CREDIT_APPLIED)
 
 
 def record(cls):
@@ -74,6 +79,9 @@ class Settings:
     approval_sla_days: int = 5
     invoice_folder: str = "invoices"
     as_of_date: date | None = None
+    #: largest residual ``pay --write-off`` may write off, in the invoice's
+    #: currency; 0 (the default) turns write-offs off
+    write_off_limit: Decimal = Decimal(0)
 
 
 @record
@@ -115,6 +123,8 @@ class Milestone:
     invoice_date: date | None = None
     due_date: date | None = None
     row: int = 0
+    #: set by ``void`` (the void date): approval is asked for again from then
+    approval_requested: date | None = None
 
     @property
     def issued(self) -> bool:
@@ -152,6 +162,7 @@ class Payment:
     amount: Decimal
     reference: str = ""
     row: int = 0
+    kind: str = PAYMENT
 
 
 @dataclass(frozen=True)
@@ -176,6 +187,21 @@ class Problem:
     row: int | None
     column: str | None
     message: str
+    #: what the problem touches, when it is one row's: the project whose
+    #: billing it stops and the invoice whose payments and void it stops
+    #: (not part of equality: the same problem wherever it is found)
+    project_id: str = field(default="", compare=False)
+    invoice_no: str = field(default="", compare=False)
+
+    @property
+    def wide(self) -> bool:
+        """A workbook-wide problem (a missing table or column, a setting,
+        the currency list): it stops every command."""
+        return self.row is None or self.table.lower() in WIDE_TABLES
+
+
+#: tables whose row problems are workbook-wide
+WIDE_TABLES = ("tblsettings", "tblcurrencies")
 
 
 @dataclass(frozen=True)

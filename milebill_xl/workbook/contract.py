@@ -46,6 +46,7 @@ SETTING_DEFAULTS: tuple[tuple[str, object], ...] = (
     ("Approval SLA Days", 5),
     ("Invoice Folder", "invoices"),
     ("As Of Date", None),
+    ("Write-off Limit", 0),
 )
 
 # Defined names (named cells) for the settings, used by template formulas.
@@ -66,6 +67,7 @@ SETTING_NAMES: dict[str, str] = {
     "Approval SLA Days": "ApprovalSLADays",
     "Invoice Folder": "InvoiceFolder",
     "As Of Date": "AsOfSetting",
+    "Write-off Limit": "WriteOffLimit",
 }
 # A defined name holding the effective as-of date: the setting, or TODAY().
 AS_OF_NAME = "AsOfDate"
@@ -89,6 +91,8 @@ MILESTONES = TableSpec(
      "Balance", "Days Overdue", "Flag"),
     computed=("Amount", "Paid Amount", "Balance", "Days Overdue", "Flag"),
     written=("Invoice No", "Invoice Date", "Due Date"),
+    # written by void (the void date); blank in an older workbook
+    optional=("Approval Requested",),
 )
 MILESTONE_INPUTS = MILESTONES.columns[:14]
 
@@ -104,6 +108,9 @@ INVOICES = TableSpec(
 PAYMENTS = TableSpec(
     "tblPayments", "Payments",
     ("Payment Date", "Invoice No", "Amount", "Reference"),
+    # Payment (blank), Discount, Write-off, Credit Applied; an older
+    # workbook without it holds only payments
+    optional=("Kind",),
 )
 
 AUDIT = TableSpec(
@@ -142,6 +149,7 @@ LIST_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "tblStatus": ("Status", ("Planned", "In Progress", "Complete", "Cancelled")),
     "tblApproval": ("Approval", ("Pending", "Approved", "Rejected")),
     "tblInvoiceType": ("Type", ("Invoice", "Credit Note")),
+    "tblPaymentKind": ("Kind", ("Payment", "Discount", "Write-off", "Credit Applied")),
     "tblFlags": ("Flag", ("Cancelled", "Paid", "Overdue", "Due Soon", "Invoiced",
                           "Ready to Invoice", "Blocked", "Rejected", "Approval Overdue",
                           "Awaiting Approval", "Behind Schedule", "Scheduled")),

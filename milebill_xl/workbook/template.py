@@ -87,6 +87,7 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
         "Balance": MONEY, "Days Overdue": INT, "Project Row": INT,
         "Invoice Row": INT, "Digits": INT, "Issued Net": MONEY,
         "Fixed Part": MONEY, "Weight": PCT, "Cum Weight": PCT, "Eff Due Date": DATE,
+        "Approval Requested": DATE,
     },
     C.INVOICES.name: {
         "Issue Date": DATE, "Due Date": DATE, "Net": MONEY, "Tax": MONEY,
@@ -123,6 +124,7 @@ SETTING_NOTES: dict[str, str] = {
     "Approval SLA Days": "Days a completed milestone may wait for approval",
     "Invoice Folder": "Relative to the workbook's folder",
     "As Of Date": "Blank means today; set it to reproduce a past view",
+    "Write-off Limit": "Largest residual pay --write-off may write off (invoice currency); 0 = off",
 }
 _SETTING_FORMATS = {"As Of Date": DATE, "Default Tax Rate": PCT,
                     "Next Invoice Seq": INT, "Next Credit Note Seq": INT,
@@ -446,6 +448,9 @@ def _payments_format(ws, n: int, digit_values) -> None:
     expr = (f"IFERROR(INDEX(Invoices!${inv_digits}:${inv_digits},"
             f"MATCH(${pay_inv}2,Invoices!${inv_no}:${inv_no},0)),2)")
     _digit_formats(ws, t, ["Amount"], expr, last, digit_values)
+    kind = _letter(t, "Kind")
+    _dropdown(ws, "KindList", f"{kind}2:{kind}{last}",
+              "Payment (or blank), Discount, Write-off or Credit Applied")
     ws.freeze_panes = "A2"
 
 
