@@ -38,8 +38,11 @@ class Loaded:
         return tuple(e for e, p in zip(self.errors, self.problems) if p.wide)
 
     def errors_touching(self, projects=(), invoices=()) -> tuple[dict, ...]:
-        """The wide problems plus those in the rows of ``projects`` (IDs) or
-        ``invoices`` (numbers): what stops an action on them."""
+        """What stops an action on ``projects`` (IDs) or ``invoices``
+        (numbers): the problems in their rows, or every problem when one is
+        workbook-wide (so the user sees them all at once)."""
+        if self.wide_errors:
+            return self.errors
         projects, invoices = set(projects), set(invoices)
         return tuple(e for e, p in zip(self.errors, self.problems)
                      if p.wide or (p.project_id and p.project_id in projects)

@@ -327,7 +327,7 @@ def run(book: Book, as_of: date | None = None, out_dir: Path | None = None,
     with session(book):
         loaded = load(book, as_of)
         if loaded.wide_errors:
-            return IssueResult(loaded.as_of, loaded.wide_errors, loaded=loaded)
+            return IssueResult(loaded.as_of, loaded.errors, loaded=loaded)
         folder = invoice_folder(book, loaded, out_dir)
         store = DocumentStore(folder)
         recovered: tuple[str, ...] = ()

@@ -140,7 +140,7 @@ def run(book: Book, as_of: date | None = None) -> RefreshResult:
     with _session(book):
         loaded = load(book, as_of)
         if loaded.wide_errors:
-            return RefreshResult(loaded.as_of, loaded.wide_errors)
+            return RefreshResult(loaded.as_of, loaded.errors)
         # a problem in some rows: everything is still written (those rows'
         # formulas too), and the problems are listed
         changes = computed_changes(loaded)

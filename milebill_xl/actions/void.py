@@ -132,7 +132,12 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
         cn = credit_note_for(loaded, src, number)
         first = first_new_row(loaded, C.INVOICES.name)
         cn = replace(cn, row=first)
-        project = next(p for p in data.projects if p.project_id == src.project_id)
+        project = next((p for p in data.projects if p.project_id == src.project_id), None)
+        if project is None:  # its row cannot be read: the credit note needs it
+            return VoidResult(loaded.as_of, (_error(
+                f"{src.invoice_no} names project {src.project_id!r}, which cannot be read from "
+                f"the {C.PROJECTS.sheet} sheet; fix the problems listed, then void again",
+                loaded.locator.cell(C.INVOICES.name, src.row, "Project ID")),) + loaded.errors)
         milestone = next((m for m in data.milestones if m.milestone_id == src.milestone_id), None)
         doc = document_data(cn, project, milestone, settings, related=src, notes=f"Reason: {reason}")
         missing = [field_error(loaded, msg, project.row, milestone.row if milestone else None)
