@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from ..core.audit import file_sha256
 from ..core.engine import compute
+from ..core.money import round_money
 from ..core.numbering import format_number, series_seq
 from ..core.records import CREDIT_NOTE, DISCOUNT, INVOICE, PENDING, VOID, WRITE_OFF, Invoice, Payment
 from ..documents.invoice import document_data, missing_fields, safe_document_name
@@ -63,7 +64,8 @@ def credit_note_for(loaded: Loaded, inv: Invoice, number: str) -> Invoice:
     Total negated, exactly as issued (no tax re-derived)."""
     return Invoice(invoice_no=number, type=CREDIT_NOTE, issue_date=loaded.as_of, due_date=None,
                    project_id=inv.project_id, milestone_id=inv.milestone_id, client=inv.client,
-                   currency=inv.currency, net=-inv.net, tax=-inv.tax, total=-inv.total,
+                   currency=inv.currency, net=-round_money(inv.net, inv.currency),
+                   tax=-round_money(inv.tax, inv.currency), total=-round_money(inv.total, inv.currency),
                    status="Applied", document=safe_document_name(number), related_invoice=inv.invoice_no)
 
 
