@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 import docx
+import pytest
 
 from milebill_xl.actions.common import load
 from milebill_xl.workbook.filebook import FileBook
@@ -307,3 +308,59 @@ def test_json_on_every_command(tmp_path):
     shared = _json(cli("share", book, "--json", "--as-of", "2026-11-25"))
     assert shared["errors"] == [] and shared["written"].endswith("new (as of 2026-11-25).xlsx")
     assert _json(cli("refresh", book, "--json", "--as-of", "2026-11-25"))["refreshed"] is True
+
+
+# ---------------------------------------------- a workbook made before Kind
+
+def _rename_header(path, table: str, sheet: str, old: str, new: str) -> None:
+    """What a workbook made before issue 12 looks like: the column is not
+    there (renamed here, so the table keeps its shape)."""
+    from reliability.corpus import edit_zip, table_part
+
+    from milebill_xl.workbook.template import table_headers
+    p = Patcher.open(path)
+    p.set_cells(sheet, {(1, table_headers(table).index(old) + 1): new})
+    p.save()
+    edit_zip(path, {table_part(path, table):
+                    lambda b: b.replace(f'name="{old}"'.encode(), f'name="{new}"'.encode())})
+
+
+def _older_book(tmp_path):
+    book = make_book(tmp_path / "old.xlsx")
+    _rename_header(book, "tblPayments", "Payments", "Kind", "Note")
+    _rename_header(book, "tblMilestones", "Milestones", "Approval Requested", "Asked")
+    return book
+
+
+def test_a_workbook_without_kind_or_approval_requested_still_works(tmp_path):
+    book = _older_book(tmp_path)
+    assert _json(cli("check", book, "--json"))["errors"] == []
+    assert cli("issue", book).exit_code == 0
+    assert cli("pay", book, "--invoice", "INV-2026-0001", "--amount", "600").exit_code == 0
+    assert _invoices(book)["INV-2026-0001"] == (D("600.00"), D("3000.00"), "Partially Paid")
+    # a discount needs the Kind column: refused, with what to do
+    before = digest(book)
+    res = cli("pay", book, "--invoice", "INV-2026-0002", "--amount", "359297")
+    assert res.exit_code == 1 and "add a column headed Kind" in res.output
+    assert digest(book) == before
+    # void still clears the approval (no Approval Requested to set)
+    assert cli("void", book, "--invoice", "INV-2026-0001", "--reason", "typo").exit_code == 0
+    m1 = next(m for m in read_book(book)[0].milestones if m.milestone_id == "M1")
+    assert (m1.approval, m1.approval_requested) == ("Pending", None)
+
+
+@pytest.mark.libreoffice
+def test_an_older_workbook_recalculates_like_the_engine(tmp_path):
+    """refresh writes formulas that do without the missing columns: no
+    error value, every computed cell equal to the engine."""
+    from recalc_check import engine_mismatches, error_cells
+
+    from milebill_xl.office import recalculate
+    book = _older_book(tmp_path)
+    cli("issue", book)
+    cli("pay", book, "--invoice", "INV-2026-0001", "--amount", "600")
+    assert cli("refresh", book).exit_code == 0
+    out = recalculate([book], tmp_path / "lo")[0]
+    assert error_cells(out) == []
+    mismatches, compared = engine_mismatches(out, date(2026, 11, 25))
+    assert mismatches == [] and compared > 20
