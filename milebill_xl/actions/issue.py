@@ -199,8 +199,8 @@ def plan_scoped(loaded: Loaded) -> tuple[list[Issued], list[dict], list[dict]]:
     settings = data.settings
     existing = {i.invoice_no: i for i in data.invoices}
     billable = sorted((r for r in comp.milestones if r.billable), key=lambda r: r.row)
-    troubled = {r.project_id: loaded.project_errors(r.project_id) for r in comp.milestones
-                if r.flag == "Blocked" and loaded.project_errors(r.project_id)}
+    blocked = {r.project_id for r in comp.milestones if r.flag == "Blocked"}
+    troubled = {pid: errs for pid in blocked if (errs := loaded.project_errors(pid))}
     draft, missing = _draft(loaded, billable)
     wide = [e for pid, e in missing if not pid]
     for pid, e in missing:

@@ -364,3 +364,18 @@ def test_an_older_workbook_recalculates_like_the_engine(tmp_path):
     assert error_cells(out) == []
     mismatches, compared = engine_mismatches(out, date(2026, 11, 25))
     assert mismatches == [] and compared > 20
+
+
+def test_import_is_not_stopped_by_a_typo_in_another_project(tmp_path):
+    book = _typo_in_p2(tmp_path)
+    source = tmp_path / "projects.csv"
+    source.write_text("Project ID,Project,Client,Contract Value,Currency\n"
+                      "P7,Pier,Harbour Council,5000,USD\n", encoding="utf-8")
+    out = _json(cli("import", book, source, "--json"))
+    assert out["errors"] == [] and [r["Project ID"] for r in out["rows"]] == ["P7"]
+    # a workbook-wide problem still refuses it
+    p = Patcher.open(book)
+    p.update_rows("tblSettings", {6: {"Value": 0}})
+    p.save()
+    before = digest(book)
+    assert cli("import", book, source).exit_code == 1 and digest(book) == before
