@@ -12,6 +12,7 @@ issued.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from string import Formatter
 
 ALLOWED_FIELDS = ("year", "seq")
@@ -72,6 +73,16 @@ def series_seq(fmt: str, year: int, number: str) -> int | None:
     ``year``, or None when it is not one of that series' numbers (another
     year, another format). A series is what one format and one ``{year}``
     produce: a new year starts a new series."""
+    m = _series_pattern(fmt, year).fullmatch(number)
+    if m is None:
+        return None
+    seq = int(m.group(1))
+    return seq if fmt.format(year=year, seq=seq) == number else None
+
+
+@lru_cache(maxsize=64)
+def _series_pattern(fmt: str, year: int) -> re.Pattern:
+    """The numbers of one series as a regular expression ({seq} captured)."""
     validate_number_format(fmt)
     pattern = []
     for literal, name, spec, _conv in Formatter().parse(fmt):
@@ -80,11 +91,7 @@ def series_seq(fmt: str, year: int, number: str) -> int | None:
             pattern.append(re.escape(format(year, spec or "")))
         elif name == "seq":
             pattern.append(r"(\d+)")
-    m = re.fullmatch("".join(pattern), number)
-    if m is None:
-        return None
-    seq = int(m.group(1))
-    return seq if fmt.format(year=year, seq=seq) == number else None
+    return re.compile("".join(pattern))
 
 
 def gap_message(label: str, fmt: str, year: int, next_seq: int, numbers) -> str | None:
