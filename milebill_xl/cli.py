@@ -235,13 +235,23 @@ def void(path: Path, invoice_no: str, reason: str, as_of: date | None, as_json: 
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path),
                 default=Path("demo"))
 @click.option("--as-of", type=ISO_DATE, default=None, help="Run the demo as of this date.")
-def demo(folder: Path, as_of: date | None) -> None:
+@json_option
+def demo(folder: Path, as_of: date | None, as_json: bool) -> None:
     """Run the whole billing cycle on a sample workbook in FOLDER."""
+    import io
+
+    from rich.console import Console
+
     from .actions import demo as action
     try:
-        action.run(folder, as_of)
+        result = action.run(folder, as_of, Console(file=io.StringIO()) if as_json else None)
     except BookError as exc:
-        _book_error(exc)
+        _book_error(exc, as_json)
+    if as_json:
+        _print_json({"errors": [], "as_of": result.as_of.isoformat(),
+                     "workbook": str(result.workbook),
+                     "steps": [{"day": s.day.isoformat(), "what": s.what, "outcome": s.outcome}
+                               for s in result.steps]})
 
 
 @main.group()

@@ -379,3 +379,11 @@ def test_import_is_not_stopped_by_a_typo_in_another_project(tmp_path):
     p.save()
     before = digest(book)
     assert cli("import", book, source).exit_code == 1 and digest(book) == before
+
+
+def test_demo_json_lists_its_steps(tmp_path):
+    out = _json(cli("demo", tmp_path / "d", "--as-of", "2026-11-25", "--json"))
+    assert out["errors"] == [] and out["as_of"] == "2026-11-25"
+    steps = {(s["day"], s["what"]) for s in out["steps"]}
+    assert ("2026-10-12", "milebill void INV-2026-0001 (paid in full)") in steps
+    assert ("2026-11-25", "milebill pay INV-2026-0007 87465.00") in steps
