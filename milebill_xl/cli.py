@@ -1,6 +1,7 @@
 """`milebill`: the headless twin of the ribbon. Every command runs the same
 action code as its button. Exit codes: 0 done, 1 the workbook has problems
-(nothing written), 2 wrong usage."""
+(nothing written), 2 wrong usage, 3 done in part (everything the problems
+do not touch was written; each problem is listed with its cell)."""
 from __future__ import annotations
 
 import json
@@ -86,6 +87,22 @@ def _respond(errors, payload: dict, as_json: bool, show) -> None:
         show()
 
 
+def _finish(errors, done: bool, payload: dict, as_json: bool, show) -> None:
+    """Exit 1 with the problems when nothing was done; else print the JSON
+    payload or ``show()``, then the problems that stopped a part (exit 3)."""
+    if errors and not done:
+        _fail_with_errors(errors, as_json, payload)
+    if as_json:
+        _print_json(payload)
+    else:
+        show()
+        if errors:
+            from .report_text import print_errors
+            print_errors(errors, "done in part; these were left as they are")
+    if errors:
+        sys.exit(EXIT_PARTIAL)
+
+
 def _book_error(exc: Exception, as_json: bool = False) -> None:
     msg = str(exc)
     if as_json:
@@ -105,14 +122,18 @@ def main() -> None:
 @book_argument
 @click.option("--demo", is_flag=True, help="Fill it with sample projects and milestones.")
 @click.option("--as-of", type=ISO_DATE, default=None, help="Date the sample is built around.")
-def new(path: Path, demo: bool, as_of: date | None) -> None:
+@json_option
+def new(path: Path, demo: bool, as_of: date | None, as_json: bool) -> None:
     """Create a new workbook from the template."""
     from .actions import new as new_action
     try:
         new_action.run(path, demo=demo, as_of=as_of)
     except (BookError, FileExistsError) as exc:
-        _book_error(exc)
-    click.echo(f"created {path}")
+        _book_error(exc, as_json)
+    if as_json:
+        _print_json({"errors": [], "created": str(path), "demo": demo})
+    else:
+        click.echo(f"created {path}")
 
 
 @main.command()
@@ -133,22 +154,24 @@ def check(path: Path, as_of: date | None, as_json: bool) -> None:
 @main.command()
 @book_argument
 @as_of_option
-def refresh(path: Path, as_of: date | None) -> None:
+@json_option
+def refresh(path: Path, as_of: date | None, as_json: bool) -> None:
     """Write computed columns and the dashboard."""
     from .actions import refresh as action
     try:
         result = action.run(_open(path), as_of)
     except BookError as exc:
-        _book_error(exc)
-    if result.errors:
-        _fail_with_errors(result.errors, False)
-    click.echo(f"refreshed {path} as of {result.as_of.isoformat()}: "
-               f"{result.cells_written} computed cells brought up to date")
-    if result.unshown:
-        from .actions.refresh import unshown_note
-        from .workbook.dashboard_layout import CURRENCY_SLOTS
-        click.echo(f"note: the Dashboard has room for {CURRENCY_SLOTS} currencies; "
-                   + unshown_note(list(result.unshown)), err=True)
+        _book_error(exc, as_json)
+
+    def show():
+        click.echo(f"refreshed {path} as of {result.as_of.isoformat()}: "
+                   f"{result.cells_written} computed cells brought up to date")
+        if result.unshown:
+            from .actions.refresh import unshown_note
+            from .workbook.dashboard_layout import CURRENCY_SLOTS
+            click.echo(f"note: the Dashboard has room for {CURRENCY_SLOTS} currencies; "
+                       + unshown_note(list(result.unshown)), err=True)
+    _finish(result.errors, result.done, result.to_json(), as_json, show)
 
 
 @main.command()
@@ -163,7 +186,9 @@ def report(path: Path, as_of: date | None, as_json: bool) -> None:
     except BookError as exc:
         _book_error(exc, as_json)
     from .report_text import print_report
-    _respond(rep.loaded.errors, action.to_json(rep), as_json, lambda: print_report(rep))
+    _finish(rep.loaded.errors, rep.done, action.to_json(rep) if rep.done else
+            {"as_of": rep.as_of.isoformat(), "errors": list(rep.loaded.errors)},
+            as_json, lambda: print_report(rep))
 
 
 @main.command()
@@ -184,7 +209,8 @@ def issue(path: Path, as_of: date | None, out_dir: Path | None, dry_run: bool, p
             result = action.run(_open(path), as_of, out_dir, dry_run, pdf, progress)
     except BookError as exc:
         _book_error(exc, as_json)
-    _respond(result.errors, result.to_json(), as_json, lambda: print_issued(result))
+    _finish(result.errors, bool(result.issued), result.to_json(), as_json,
+            lambda: print_issued(result))
 
 
 @main.command()
@@ -194,21 +220,21 @@ def issue(path: Path, as_of: date | None, out_dir: Path | None, dry_run: bool, p
               help="Amount received, in the invoice's currency: digits and a point, 1000.00.")
 @click.option("--date", "pay_date", type=ISO_DATE, default=None, help="Payment date (default: as-of date).")
 @click.option("--reference", default="", help="Bank reference.")
+@click.option("--write-off", is_flag=True,
+              help="Write off what this payment leaves open (up to the Write-off Limit setting).")
 @as_of_option
+@json_option
 def pay(path: Path, invoice_no: str, amount: str, pay_date: date | None, reference: str,
-        as_of: date | None) -> None:
-    """Record a payment against an invoice."""
+        write_off: bool, as_of: date | None, as_json: bool) -> None:
+    """Record a payment (and an early-payment discount or a write-off) against an invoice."""
     from .actions import pay as action
     try:
-        result = action.run(_open(path), invoice_no, amount, pay_date, reference, as_of)
+        result = action.run(_open(path), invoice_no, amount, pay_date, reference, as_of,
+                            write_off=write_off)
     except BookError as exc:
-        _book_error(exc)
-    if result.errors:
-        _fail_with_errors(result.errors, False)
-    from .report_text import money
-    click.echo(f"recorded {money(result.payment.amount, result.currency)} on "
-               f"{result.payment.invoice_no}: balance {money(result.balance, result.currency)}, "
-               f"{result.status}")
+        _book_error(exc, as_json)
+    _finish(result.errors, result.done, result.to_json(), as_json,
+            lambda: click.echo(result.describe()))
 
 
 @main.command()
@@ -216,32 +242,46 @@ def pay(path: Path, invoice_no: str, amount: str, pay_date: date | None, referen
 @click.option("--invoice", "invoice_no", required=True, help="Invoice number to void.")
 @click.option("--reason", required=True, help="Why (printed on the credit note and in the audit).")
 @as_of_option
-def void(path: Path, invoice_no: str, reason: str, as_of: date | None) -> None:
-    """Void an invoice with a credit note for its open amount."""
+@json_option
+def void(path: Path, invoice_no: str, reason: str, as_of: date | None, as_json: bool) -> None:
+    """Void an invoice with a credit note reversing all of it."""
     from .actions import void as action
     try:
         result = action.run(_open(path), invoice_no, reason, as_of)
     except BookError as exc:
-        _book_error(exc)
-    if result.errors:
-        _fail_with_errors(result.errors, False)
-    cn = result.credit_note
-    from .report_text import money
-    click.echo(f"voided {cn.related_invoice}: credit note {cn.invoice_no} for "
-               f"{money(-cn.total, cn.currency)}, document {result.document}")
+        _book_error(exc, as_json)
+
+    def show():
+        from .report_text import money
+        cn = result.credit_note
+        held = (f"; {money(result.credit, cn.currency)} received is the client's credit, "
+                "carried to the milestone's next invoice" if result.credit else "")
+        click.echo(f"voided {cn.related_invoice}: credit note {cn.invoice_no} for "
+                   f"{money(-cn.total, cn.currency)}, document {result.document}{held}")
+    _finish(result.errors, result.done, result.to_json(), as_json, show)
 
 
 @main.command()
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path),
                 default=Path("demo"))
 @click.option("--as-of", type=ISO_DATE, default=None, help="Run the demo as of this date.")
-def demo(folder: Path, as_of: date | None) -> None:
+@json_option
+def demo(folder: Path, as_of: date | None, as_json: bool) -> None:
     """Run the whole billing cycle on a sample workbook in FOLDER."""
+    import io
+
+    from rich.console import Console
+
     from .actions import demo as action
     try:
-        action.run(folder, as_of)
+        result = action.run(folder, as_of, Console(file=io.StringIO()) if as_json else None)
     except BookError as exc:
-        _book_error(exc)
+        _book_error(exc, as_json)
+    if as_json:
+        _print_json({"errors": [], "as_of": result.as_of.isoformat(),
+                     "workbook": str(result.workbook),
+                     "steps": [{"day": s.day.isoformat(), "what": s.what, "outcome": s.outcome}
+                               for s in result.steps]})
 
 
 @main.group()
@@ -309,14 +349,18 @@ def addin_uninstall(**options) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the copy (default: beside the workbook).")
 @as_of_option
-def share(path: Path, out_dir: Path | None, as_of: date | None) -> None:
+@json_option
+def share(path: Path, out_dir: Path | None, as_of: date | None, as_json: bool) -> None:
     """Write a copy safe to email: no external links, add-in functions as values."""
     from .actions import share as action
     try:
         out = action.run(_existing(path), out_dir, as_of)
     except BookError as exc:
-        _book_error(exc)
-    click.echo(f"wrote {out}")
+        _book_error(exc, as_json)
+    if as_json:
+        _print_json({"errors": [], "written": str(out)})
+    else:
+        click.echo(f"wrote {out}")
 
 
 @main.command()

@@ -100,6 +100,13 @@ def print_report(rep, console: Console | None = None) -> None:
     for cur, row in dash.aging.items():
         t.add_row(cur, *[_money(row.get(b, 0), cur) for b in buckets])
     _out.print(t)
+    credits = rep.credits()
+    if credits:
+        t = Table("Client", "Currency", "Credit", "Voided invoices",
+                  title="Unapplied credit (paid on voided invoices, not yet re-billed)")
+        for c in credits:
+            t.add_row(c.client, c.currency, _money(c.amount, c.currency), ", ".join(c.invoices))
+        _out.print(t)
     t = Table("Milestone", "Project", "Amount", "Flag", title="Approved, not yet invoiced")
     for d in rep.unbilled():
         t.add_row(d["milestone_id"], d["project_id"], _money(d["amount"], d["currency"]), d["flag"])
@@ -160,6 +167,14 @@ def print_issued(result) -> None:
                   _money(i.tax, i.currency), _money(i.total, i.currency), i.due_date.isoformat(),
                   i.document)
     _out.print(t)
+    for item in result.issued:
+        if item.credit_applied:
+            i = item.invoice
+            _out.print(f"{i.invoice_no}: {_money(item.credit_applied, i.currency)} already received "
+                       f"(Credit Applied); amount due {_money(i.total - item.credit_applied, i.currency)}")
+    for s in getattr(result, "skipped", ()):
+        _out.print(f"skipped {s['milestone_id']} ({s['project_id']}, {s['cell']}): "
+                   "a problem in its project, listed below", markup=False)
     if not result.dry_run:
         _out.print(f"documents in {result.folder}")
 

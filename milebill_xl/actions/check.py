@@ -1,6 +1,12 @@
-"""Check: read, validate and compute; write nothing."""
+"""Check: read, validate and compute; write nothing.
+
+``check`` and ``issue`` agree: besides the workbook's problems, check lists
+what ``issue`` would refuse for the Ready to Invoice milestones (an invoice
+field missing on Settings, Projects or Milestones, an as-of date before the
+series' last invoice), on the same cells."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from ..workbook.book import Book
@@ -8,7 +14,13 @@ from .common import Loaded, load, milestone_rows
 
 
 def run(book: Book, as_of: date | None = None) -> Loaded:
-    return load(book, as_of)
+    from .issue import plan_scoped
+    loaded = load(book, as_of)
+    if loaded.wide_errors:
+        return loaded
+    _issued, errors, _skipped = plan_scoped(loaded)
+    extra = tuple(e for e in errors if e not in loaded.errors)
+    return replace(loaded, errors=loaded.errors + extra)
 
 
 def to_json(loaded: Loaded) -> dict:

@@ -9,7 +9,8 @@ from datetime import date
 
 from ..core.audit import GENESIS, entry_hash, with_document
 from ..core.engine import Computation, compute
-from ..core.records import BookData
+from ..core.numbering import NumberFormatError, gap_message
+from ..core.records import CREDIT_NOTE, INVOICE, BookData, Problem
 from ..workbook import contract as C
 from ..workbook.book import Book, Changes
 from ..workbook.reader import Locator, format_problem
@@ -24,10 +25,33 @@ class Loaded:
     locator: Locator
     computation: Computation
     errors: tuple[dict, ...]   # {"sheet", "cell", "message"}
+    #: the Problem behind each of ``errors``, in the same order
+    problems: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def wide_errors(self) -> tuple[dict, ...]:
+        """Workbook-wide problems: they stop every command."""
+        return tuple(e for e, p in zip(self.errors, self.problems) if p.wide)
+
+    def errors_touching(self, projects=(), invoices=()) -> tuple[dict, ...]:
+        """What stops an action on ``projects`` (IDs) or ``invoices``
+        (numbers): the problems in their rows, or every problem when one is
+        workbook-wide (so the user sees them all at once)."""
+        if self.wide_errors:
+            return self.errors
+        projects, invoices = set(projects), set(invoices)
+        return tuple(e for e, p in zip(self.errors, self.problems)
+                     if p.wide or (p.project_id and p.project_id in projects)
+                     or (p.invoice_no and p.invoice_no in invoices))
+
+    def project_errors(self, project_id: str) -> tuple[dict, ...]:
+        """The problems in one project's own rows (not the wide ones)."""
+        return tuple(e for e, p in zip(self.errors, self.problems)
+                     if not p.wide and p.project_id == project_id)
 
 
 def problem(message: str, cell: str | None = None) -> dict:
@@ -68,9 +92,30 @@ def load(book: Book, as_of: date | None = None) -> Loaded:
         data, locator = book.load()
         when = resolve_as_of(as_of, data)
         computation = compute(data, when)
-    problems = tuple(data.problems) + tuple(computation.problems)
+    problems = tuple(data.problems) + tuple(computation.problems) + numbering_problems(data, when)
     errors = tuple(format_problem(p, locator) for p in problems)
-    return Loaded(when, data, locator, computation, errors)
+    return Loaded(when, data, locator, computation, errors, problems)
+
+
+def numbering_problems(data: BookData, as_of: date) -> tuple[Problem, ...]:
+    """A Next Invoice Seq or Next Credit Note Seq that would leave a gap in,
+    or reuse a number of, the series the as-of year writes into (a series
+    with no documents yet may start anywhere): workbook-wide, on the
+    setting's cell."""
+    s = data.settings
+    out = []
+    for label, fmt, seq, kind in (
+            ("Next Invoice Seq", s.invoice_number_format, s.next_invoice_seq, INVOICE),
+            ("Next Credit Note Seq", s.credit_note_number_format, s.next_credit_note_seq,
+             CREDIT_NOTE)):
+        try:
+            message = gap_message(label, fmt, as_of.year, seq,
+                                  [i.invoice_no for i in data.invoices if i.type == kind])
+        except NumberFormatError:
+            continue  # the format itself is reported where it is read
+        if message:
+            out.append(Problem(C.SETTINGS.name, None, "Value", message))
+    return tuple(out)
 
 
 def milestone_rows(loaded: Loaded) -> list[dict]:
@@ -143,5 +188,5 @@ def record_documents(loaded: Loaded, changes: Changes, sha256: dict[str, str]) -
     for row in changes.appends.get(C.AUDIT.name, ()):
         words = f"{row.get('Reference', '')} {row.get('Detail', '')}".split()
         number = next((n for n in documents if n in words), None)
-        if number is not None:
-            row["Detail"] = with_document(row["Detail"], documents[number], sha256[number])
+        if number is not None:          # the first row naming it: the one that issued it
+            row["Detail"] = with_document(row["Detail"], documents.pop(number), sha256[number])

@@ -6,6 +6,11 @@ then plays ten weeks of a finance team's life, each step either a user edit
 or a milebill command run as of that day (issue, pay, void, check, refresh).
 It ends on the as-of date with every flag a team meets, and leaves the
 workbook, the invoice documents and a report for the user to open.
+
+Off the happy path too (issue 12): a paid invoice voided and re-billed (the
+money received is applied to the new invoice as Credit Applied rows, so the
+client is not asked twice), a payment with bank charges written off under
+the Write-off Limit, and an early-payment discount taken within 2/10 Net 30.
 """
 from __future__ import annotations
 
@@ -52,6 +57,8 @@ def initial_rows(as_of: date) -> dict:
     for p in rows["projects"]:
         if p["Project ID"] == "P-400":
             p.update({"Project": "Harbour survey", "Contract Value": Decimal("40000.000")})
+    # the team tolerates small residuals (bank charges) up to 1 unit
+    rows["settings"]["Write-off Limit"] = Decimal("1")
     return rows
 
 
@@ -123,13 +130,16 @@ def _play(folder: Path, as_of: date | None, console: Console | None,
         _expect(r.errors, "issue")
         step(day, "milebill issue", ", ".join(
             f"{i.invoice.invoice_no} ({i.milestone_id}, "
-            f"{format_amount(i.invoice.total, i.invoice.currency)} {i.invoice.currency})"
+            f"{format_amount(i.invoice.total, i.invoice.currency)} {i.invoice.currency}"
+            + (f"; {format_amount(i.credit_applied, i.invoice.currency)} already received, "
+               f"Credit Applied" if i.credit_applied else "") + ")"
             for i in r.issued) or "nothing to issue")
 
-    def do_pay(day: date, invoice_no: str, amount: str, ref: str) -> None:
-        r = pay.run(book, invoice_no, amount, on(day), ref, day)
+    def do_pay(day: date, invoice_no: str, amount: str, ref: str, write_off: bool = False) -> None:
+        r = pay.run(book, invoice_no, amount, on(day), ref, day, write_off=write_off)
         _expect(r.errors, "pay")
-        step(day, f"milebill pay {invoice_no} {amount}", f"balance {r.balance} {r.currency}, {r.status}")
+        step(day, f"milebill pay {invoice_no} {amount}{' --write-off' if write_off else ''}",
+             r.describe())
 
     def number_of(milestone_id: str) -> str:
         data, _ = read_book(path)
@@ -143,9 +153,18 @@ def _play(folder: Path, as_of: date | None, console: Console | None,
     approve(d(-52), "M-301", by="H. Sato")
     do_issue(d(-50))
     do_pay(d(-45), number_of("M-101"), "24000.00", "WIRE 20931")
+    paid = number_of("M-101")
+    r = void.run(book, paid, "PO number missing; the client asks for a corrected invoice", d(-44))
+    _expect(r.errors, "void")
+    step(d(-44), f"milebill void {paid} (paid in full)", f"credit note {r.credit_note.invoice_no} "
+         f"for {format_amount(-r.credit_note.total, 'USD')} USD; the {format_amount(r.credit, 'USD')} "
+         "USD received is Acme's credit; M-101 back to Pending")
+    approve(d(-43), "M-101", by="J. Rivera")
+    do_issue(d(-43))
     approve(d(-41), "M-102", by="J. Rivera")
     do_issue(d(-40))
-    do_pay(d(-35), number_of("M-401"), "12000.000", "KFH TT 5518")
+    do_pay(d(-35), number_of("M-401"), "11999.500", "KFH TT 5518 (bank charges 0.500)",
+           write_off=True)
     approve(d(-26), "M-201", by="K. Bergmann")
     do_issue(d(-25))
 
@@ -187,6 +206,8 @@ def _play(folder: Path, as_of: date | None, console: Console | None,
 
     approve(d(-4), "M-402", by="A. Al-Sabah")
     do_issue(a)
+    # 2/10 Net 30: paid on day 10 less 2 % of 89,250.00
+    do_pay(a, number_of("M-202"), "87465.00", "SEPA 7781")
     approve(a, "M-103", by="J. Rivera")
     rf = refresh.run(book, a)
     _expect(rf.errors, "refresh")

@@ -377,9 +377,11 @@ def run(book: Book, source_path: Path, mapping: dict[str, str] | None = None,
         as_of: date | None = None) -> ImportResult:
     with session(book):
         loaded = load(book, as_of)
-        # Cells that cannot be read stop it; a schedule that does not add up
-        # yet is what a plan being imported looks like (shown as a note).
-        unreadable = loaded.errors[:len(loaded.data.problems)]
+        # Workbook-wide problems stop it (a problem in some project's rows
+        # does not: the import only adds rows); a schedule that does not add
+        # up yet is what a plan being imported looks like (shown as a note).
+        unreadable = tuple(e for e, p in zip(loaded.errors, loaded.problems[:len(loaded.data.problems)])
+                           if p.wide)
         if unreadable:
             return ImportResult(loaded.as_of, unreadable)
         source = read_source(source_path)

@@ -6,6 +6,13 @@ atomic workbook write records every invoice and advances the sequence,
 then the documents are published. Any failure before the workbook write
 consumes no number and leaves no document; see documents/store.py for
 what happens after a kill.
+
+Scoped problems: a workbook-wide problem (a setting, a missing table or
+column) stops the run; a problem in a project's own rows, or an invoice
+field missing from a project or milestone, skips that project only (its
+milestones are listed as skipped, with the cells), and every other project
+is billed: "done in part". Money received on a voided invoice of the same
+milestone is applied to its new invoice (two ``Credit Applied`` rows).
 """
 from __future__ import annotations
 
@@ -19,7 +26,8 @@ from ..core.audit import file_sha256
 from ..core.engine import compute
 from ..core.money import format_amount, round_money
 from ..core.numbering import format_number
-from ..core.records import INVOICE, OPEN, BookData, Invoice
+from ..core.money import format_amount
+from ..core.records import CREDIT_APPLIED, INVOICE, OPEN, VOID, BookData, Invoice, Payment
 from ..core.terms import due_date
 from ..documents.invoice import (TemplateError, document_data, load_template, missing_fields,
                                  safe_document_name)
@@ -38,6 +46,14 @@ Progress = Callable[[int, int], None]
 class Issued:
     invoice: Invoice
     milestone_id: str
+    #: Credit Applied rows: money of voided invoices of the milestone taken
+    #: by this one (pairs: minus on the old invoice, plus on this one)
+    credits: tuple[Payment, ...] = ()
+
+    @property
+    def credit_applied(self):
+        return sum((c.amount for c in self.credits if c.invoice_no == self.invoice.invoice_no),
+                   self.invoice.total * 0)
 
     def to_json(self) -> dict:
         i = self.invoice
@@ -45,7 +61,8 @@ class Issued:
                 "project_id": i.project_id, "currency": i.currency,
                 "net": str(i.net), "tax": str(i.tax), "total": str(i.total),
                 "issue_date": i.issue_date.isoformat(), "due_date": i.due_date.isoformat(),
-                "document": i.document}
+                "document": i.document, "credit_applied": str(self.credit_applied),
+                "amount_due": str(i.total - self.credit_applied)}
 
 
 @dataclass(frozen=True)
@@ -58,11 +75,18 @@ class IssueResult:
     loaded: Loaded | None = None
     pdfs: tuple[Path, ...] = ()
     recovered: tuple[str, ...] = field(default=())
+    #: milestones that would be billed but for a problem in their project
+    skipped: tuple[dict, ...] = field(default=())
+
+    @property
+    def done(self) -> bool:
+        return bool(self.issued) and not self.dry_run
 
     def to_json(self) -> dict:
         return {"as_of": self.as_of.isoformat(), "errors": list(self.errors),
                 "milestones": milestone_rows(self.loaded) if self.loaded else [],
                 "issued": [i.to_json() for i in self.issued], "dry_run": self.dry_run,
+                "skipped": list(self.skipped),
                 "folder": str(self.folder) if self.folder else None}
 
 
@@ -109,46 +133,120 @@ def audit_row(action: str, reference: str, detail: str) -> dict:
             "User": stamp.person(), "Action": action, "Reference": reference, "Detail": detail}
 
 
-def plan(loaded: Loaded) -> tuple[list[Issued], list[dict]]:
-    """The invoices an issue run would create, and why it cannot (errors)."""
+def _draft(loaded: Loaded, candidates) -> tuple[list[Issued], list[tuple[str, dict]]]:
+    """Number and price ``candidates`` (billable milestone results, sheet
+    order); the missing-field errors come with the project ID they stop
+    ("" for a Settings field, which stops every invoice)."""
     data, comp, as_of = loaded.data, loaded.computation, loaded.as_of
     settings = data.settings
     projects = {p.project_id: p for p in data.projects}
     milestones = {m.milestone_id: m for m in data.milestones}
-    existing = {i.invoice_no: i for i in data.invoices}
     out, errors = [], []
     seq = settings.next_invoice_seq
-    for r in sorted((r for r in comp.milestones if r.billable), key=lambda r: r.row):
+    for r in candidates:
         m, p = milestones[r.milestone_id], projects[r.project_id]
-        presult = comp.project(p.project_id)
         number = format_number(settings.invoice_number_format, as_of.year, seq)
-        if number in existing:
-            errors.append(problem(
-                f"Next Invoice Seq {seq} gives {number}, which already exists "
-                f"({loaded.locator.cell(C.INVOICES.name, existing[number].row, 'Invoice No')}); "
-                "set Next Invoice Seq past the last issued number",
-                loaded.locator.cell(C.SETTINGS.name, None, "Next Invoice Seq")))
-            break
         net = r.amount
         tax = round_money(net * p.tax_rate, p.currency)
         inv = Invoice(invoice_no=number, type=INVOICE, issue_date=as_of,
-                      due_date=due_date(presult.terms, as_of), project_id=p.project_id,
-                      milestone_id=m.milestone_id, client=p.client, currency=p.currency,
-                      net=net, tax=tax, total=net + tax, status=OPEN,
+                      due_date=due_date(comp.project(p.project_id).terms, as_of),
+                      project_id=p.project_id, milestone_id=m.milestone_id, client=p.client,
+                      currency=p.currency, net=net, tax=tax, total=net + tax, status=OPEN,
                       document=safe_document_name(number))
-        doc = document_data(inv, p, m, settings)
-        for msg in missing_fields(doc):
-            errors.append(field_error(loaded, msg, p.row, m.row))
+        for msg in missing_fields(document_data(inv, p, m, settings)):
+            e = field_error(loaded, msg, p.row, m.row)
+            errors.append(("" if (e["sheet"] or "") == loaded.locator.sheet(C.SETTINGS.name)
+                           else p.project_id, e))
         out.append(Issued(inv, m.milestone_id))
         seq += 1
-    # one message per distinct problem (a missing seller field repeats per invoice)
+    return out, errors
+
+
+def carried_credit(loaded: Loaded, issued: list[Issued]) -> list[Issued]:
+    """Each new invoice with the Credit Applied rows that carry to it the
+    money received on voided invoices of its milestone (oldest first, up to
+    its Total): minus on the old invoice, plus on the new one, each
+    Reference naming the other invoice."""
+    comp = loaded.computation
+    left = {r.invoice_no: r.credit for r in comp.invoices if r.status == VOID and r.credit > 0}
+    out = []
+    for item in issued:
+        new = item.invoice
+        room, rows = new.total, []
+        for r in comp.invoices:
+            take = min(left.get(r.invoice_no, 0), room) if r.milestone_id == item.milestone_id else 0
+            if take <= 0:
+                continue
+            left[r.invoice_no] -= take
+            room -= take
+            rows += [Payment(new.issue_date, r.invoice_no, -take, new.invoice_no, kind=CREDIT_APPLIED),
+                     Payment(new.issue_date, new.invoice_no, take, r.invoice_no, kind=CREDIT_APPLIED)]
+        out.append(replace(item, credits=tuple(rows)))
+    return out
+
+
+def plan(loaded: Loaded) -> tuple[list[Issued], list[dict]]:
+    """The invoices an issue run would create, and why it cannot (errors)."""
+    issued, errors, _skipped = plan_scoped(loaded)
+    return issued, errors
+
+
+def plan_scoped(loaded: Loaded) -> tuple[list[Issued], list[dict], list[dict]]:
+    """The invoices an issue run creates, the errors, and the milestones
+    skipped for a problem in their project. An error that stops the whole
+    run (a Settings field, the numbering) leaves nothing to issue."""
+    data, comp, as_of = loaded.data, loaded.computation, loaded.as_of
+    settings = data.settings
+    existing = {i.invoice_no: i for i in data.invoices}
+    billable = sorted((r for r in comp.milestones if r.billable), key=lambda r: r.row)
+    blocked = {r.project_id for r in comp.milestones if r.flag == "Blocked"}
+    troubled = {pid: errs for pid in blocked if (errs := loaded.project_errors(pid))}
+    draft, missing = _draft(loaded, billable)
+    wide = [e for pid, e in missing if not pid]
+    for pid, e in missing:
+        if pid:
+            troubled.setdefault(pid, ())
+            troubled[pid] += (e,)
+    errors = list(wide)
+    if draft and not wide:
+        late = _chronology(loaded)
+        if late:
+            errors.append(late)
+    keep = [r for r in billable if r.project_id not in troubled]
+    issued, _ = _draft(loaded, keep) if not errors else ([], [])
+    if issued and issued[0].invoice.invoice_no in existing:
+        number = issued[0].invoice.invoice_no
+        errors.append(problem(
+            f"Next Invoice Seq {settings.next_invoice_seq} gives {number}, which already exists "
+            f"({loaded.locator.cell(C.INVOICES.name, existing[number].row, 'Invoice No')}); "
+            "set Next Invoice Seq past the last issued number",
+            loaded.locator.cell(C.SETTINGS.name, None, "Next Invoice Seq")))
+        issued = []
+    skipped = [{"milestone_id": r.milestone_id, "project_id": r.project_id,
+                "cell": loaded.locator.cell(C.MILESTONES.name, r.row, "Milestone ID"),
+                "errors": list(troubled[r.project_id])}
+               for r in comp.milestones if r.project_id in troubled
+               and (r.billable or r.flag == "Blocked")]
+    for pid, errs in troubled.items():
+        errors += [e for e in errs if e not in errors]
+    return carried_credit(loaded, issued), _unique(errors), skipped
+
+
+def _chronology(loaded: Loaded) -> dict | None:
+    from .void import chronology_error
+    return chronology_error(loaded, loaded.data.settings.invoice_number_format, INVOICE, "invoice")
+
+
+def _unique(errors: list[dict]) -> list[dict]:
+    """One message per distinct problem (a missing seller field repeats per
+    invoice)."""
     seen, unique = set(), []
     for e in errors:
         key = (e["cell"], re.sub(r"for (INV|CN)\S*", "", e["message"]))
         if key not in seen:
             seen.add(key)
             unique.append(e)
-    return out, unique
+    return unique
 
 
 def apply_issue(data: BookData, issued: list[Issued], first_row: int) -> BookData:
@@ -161,7 +259,9 @@ def apply_issue(data: BookData, issued: list[Issued], first_row: int) -> BookDat
         if m.milestone_id in by_ms else m for m in data.milestones)
     invoices = data.invoices + tuple(replace(i.invoice, row=first_row + k) for k, i in enumerate(issued))
     settings = replace(data.settings, next_invoice_seq=data.settings.next_invoice_seq + len(issued))
-    return replace(data, milestones=milestones, invoices=invoices, settings=settings)
+    payments = data.payments + tuple(c for i in issued for c in i.credits)
+    return replace(data, milestones=milestones, invoices=invoices, settings=settings,
+                   payments=payments)
 
 
 def issue_changes(loaded: Loaded, issued: list[Issued]) -> Changes:
@@ -186,19 +286,48 @@ def issue_changes(loaded: Loaded, issued: list[Issued]) -> Changes:
             f"{i.milestone_id} ({i.project_id}) net {format_amount(i.net, i.currency)} "
             f"tax {format_amount(i.tax, i.currency)} total {format_amount(i.total, i.currency)} "
             f"{i.currency}, due {i.due_date.isoformat()}"))
+        for c in item.credits:
+            changes.append(C.PAYMENTS.name, {
+                "Payment Date": c.payment_date, "Invoice No": c.invoice_no, "Amount": c.amount,
+                "Reference": c.reference, "Kind": c.kind})
+        if item.credits:
+            changes.append(C.AUDIT.name, audit_row(
+                "Credit Applied", i.invoice_no,
+                "; ".join(f"{format_amount(c.amount, i.currency)} {i.currency} from {c.reference}"
+                          for c in item.credits if c.invoice_no == i.invoice_no)))
     changes.settings["Next Invoice Seq"] = new_data.settings.next_invoice_seq
     comp = compute(new_data, loaded.as_of)
     return computed_changes(loaded, new_data, comp, changes, {C.INVOICES.name: len(issued)})
 
 
+def received_note(item: Issued) -> str:
+    """The line a new invoice prints for money carried from a voided one."""
+    i = item.invoice
+    if not item.credit_applied:
+        return ""
+    olds = ", ".join(c.reference for c in item.credits if c.invoice_no == i.invoice_no)
+    return (f"Received: {format_amount(item.credit_applied, i.currency)} {i.currency} "
+            f"(paid on {olds}, voided). Amount due: "
+            f"{format_amount(i.total - item.credit_applied, i.currency)} {i.currency}.")
+
+
+def render_one(template, store, item: Issued, data: BookData) -> None:
+    """Render one new invoice into staging."""
+    i = item.invoice
+    projects = {p.project_id: p for p in data.projects}
+    milestones = {m.milestone_id: m for m in data.milestones}
+    doc = document_data(i, projects[i.project_id], milestones[item.milestone_id], data.settings,
+                        notes=received_note(item))
+    template.render(doc, store.stage_path(i.document))
+
+
 def run(book: Book, as_of: date | None = None, out_dir: Path | None = None,
-        dry_run: bool = False, pdf: bool = False, progress: Progress | None = None,
-        fail_after: int | None = None) -> IssueResult:
-    """Issue invoices. ``fail_after`` (tests only) raises after that many
-    documents, to prove a failure leaves nothing behind."""
+        dry_run: bool = False, pdf: bool = False, progress: Progress | None = None) -> IssueResult:
+    """Issue invoices for every billable milestone of every project free of
+    problems; ``errors`` lists what stopped the rest (``skipped``)."""
     with session(book):
         loaded = load(book, as_of)
-        if loaded.errors:
+        if loaded.wide_errors:
             return IssueResult(loaded.as_of, loaded.errors, loaded=loaded)
         folder = invoice_folder(book, loaded, out_dir)
         store = DocumentStore(folder)
@@ -206,12 +335,12 @@ def run(book: Book, as_of: date | None = None, out_dir: Path | None = None,
         if not dry_run:
             moved, _ = store.recover({i.document for i in loaded.data.invoices if i.document})
             recovered = tuple(moved)
-        issued, errors = plan(loaded)
-        if errors:
-            return IssueResult(loaded.as_of, tuple(errors), loaded=loaded, folder=folder)
+        issued, errors, skipped = plan_scoped(loaded)
+        others = tuple(e for e in loaded.errors if e not in errors)
+        errors = tuple(errors) + others
         if dry_run or not issued:
-            return IssueResult(loaded.as_of, (), tuple(issued), dry_run, folder, loaded,
-                               recovered=recovered)
+            return IssueResult(loaded.as_of, errors, tuple(issued), dry_run, folder, loaded,
+                               recovered=recovered, skipped=tuple(skipped))
         names = [i.invoice.document for i in issued]
         try:
             store.check_free(names)
@@ -219,20 +348,19 @@ def run(book: Book, as_of: date | None = None, out_dir: Path | None = None,
         except (DocumentClash, TemplateError) as exc:
             return IssueResult(loaded.as_of, (problem(str(exc)),),
                                loaded=loaded, folder=folder)
+        if any(i.credits for i in issued) and \
+                loaded.locator.geometry(C.PAYMENTS.name).index("Kind") is None:
+            return IssueResult(loaded.as_of, (problem(
+                "a new invoice takes the money of a voided one (Credit Applied rows), which "
+                "needs a Kind column in the Payments table; add a column headed Kind after "
+                "Reference", loaded.locator.sheet(C.PAYMENTS.name)),), loaded=loaded, folder=folder)
         changes = issue_changes(loaded, issued)
         staged: list[str] = []
         shas: dict[str, str] = {}
         try:
-            data = loaded.data
-            projects = {p.project_id: p for p in data.projects}
-            milestones = {m.milestone_id: m for m in data.milestones}
             for k, item in enumerate(issued):
-                if fail_after is not None and k >= fail_after:
-                    raise OSError(f"injected failure after {k} documents")
                 i = item.invoice
-                doc = document_data(i, projects[i.project_id], milestones[item.milestone_id],
-                                    data.settings)
-                template.render(doc, store.stage_path(i.document))
+                render_one(template, store, item, loaded.data)
                 staged.append(i.document)
                 shas[i.invoice_no] = file_sha256(store.stage_path(i.document))
                 if progress:
@@ -247,4 +375,5 @@ def run(book: Book, as_of: date | None = None, out_dir: Path | None = None,
         if pdf:
             from ..documents.pdf import to_pdf
             pdfs = tuple(to_pdf(published, folder))
-        return IssueResult(loaded.as_of, (), tuple(issued), False, folder, loaded, pdfs, recovered)
+        return IssueResult(loaded.as_of, errors, tuple(issued), False, folder, loaded, pdfs, recovered,
+                           tuple(skipped))

@@ -42,15 +42,36 @@ class RefreshResult:
     cells_written: int = 0
     #: currencies in use that the Dashboard has no slot for
     unshown: tuple[str, ...] = ()
+    written: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self.written
+
+    def to_json(self) -> dict:
+        return {"as_of": self.as_of.isoformat(), "errors": list(self.errors),
+                "refreshed": self.written, "cells_written": self.cells_written,
+                "currencies_not_on_dashboard": list(self.unshown)}
+
+
+def absent_inputs(loaded: Loaded) -> set[tuple[str, str]]:
+    """Optional input columns (``Kind``, ``Approval Requested``) that this
+    workbook's tables lack: its formulas read them as blank."""
+    out = set()
+    for spec in (C.PAYMENTS, C.MILESTONES):
+        geo = loaded.locator.geometry(spec.name)
+        out |= {(spec.name, h) for h in spec.optional if geo is None or geo.index(h) is None}
+    return out
 
 
 def _table_formulas(changes: Changes, table: str, n_rows: int, results, values: dict,
-                    helpers: dict[str, dict[int, object]]) -> None:
+                    helpers: dict[str, dict[int, object]], absent: set) -> None:
     """Every formula cell of ``table`` with its cached value: contract
     columns from the engine's results, helper columns from helper_values;
-    a blank row's formulas show nothing ("")."""
+    a blank row's formulas show nothing (""). ``absent``: optional input
+    columns the workbook lacks, which the formulas read as blank."""
     by_row = {r.row: r for r in results}
-    for column, text in formula_columns(table).items():
+    for column, text in formula_columns(table, absent).items():
         attr = values.get(column)
         own = helpers.get(column, {})
         cells = changes.cells.setdefault(table, {}).setdefault(column, {})
@@ -172,6 +193,7 @@ def computed_changes(loaded: Loaded, data: BookData | None = None,
     changes = changes if changes is not None else Changes()
     appended = appended or {}
     helpers = helper_values(data, comp)
+    absent = absent_inputs(loaded)
     for table, results, values in (
         (C.PROJECTS.name, comp.projects, _PROJECT_VALUES),
         (C.MILESTONES.name, comp.milestones, _MILESTONE_VALUES),
@@ -182,7 +204,7 @@ def computed_changes(loaded: Loaded, data: BookData | None = None,
             continue
         _require_formula_columns(geometry)
         n_rows = first_new_row(loaded, table) + appended.get(table, 0)
-        _table_formulas(changes, table, n_rows, results, values, helpers.get(table, {}))
+        _table_formulas(changes, table, n_rows, results, values, helpers.get(table, {}), absent)
     _dashboard(changes, data, comp, comp.as_of)
     return changes
 
@@ -211,9 +233,11 @@ def count_cells(changes: Changes) -> int:
 def run(book: Book, as_of: date | None = None) -> RefreshResult:
     with _session(book):
         loaded = load(book, as_of)
-        if loaded.errors:
+        if loaded.wide_errors:
             return RefreshResult(loaded.as_of, loaded.errors)
+        # a problem in some rows: everything is still written (those rows'
+        # formulas too), and the problems are listed
         changes = computed_changes(loaded)
         book.apply(changes)
-        return RefreshResult(loaded.as_of, (), count_cells(changes),
-                             tuple(unshown_currencies(loaded.data, loaded.computation)))
+        return RefreshResult(loaded.as_of, loaded.errors, count_cells(changes),
+                             tuple(unshown_currencies(loaded.data, loaded.computation)), True)

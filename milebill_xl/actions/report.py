@@ -1,11 +1,13 @@
 """Report: overdue invoices, aging per currency, approved-but-unbilled
-milestones and the billing forecast. Writes nothing."""
+milestones, the billing forecast and each client's unapplied credit.
+Writes nothing. A problem in some rows does not stop it: it prints what it
+can and lists the problems (exit 3); a workbook-wide one does (exit 1)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from ..core.dashboard import Dashboard, build_dashboard
+from ..core.dashboard import ClientCredit, Dashboard, build_dashboard, unapplied_credit
 from ..core.metrics import Metrics, cash_metrics
 from ..core.records import INVOICE, VOID
 from ..workbook.book import Book
@@ -23,6 +25,15 @@ class Report:
     @property
     def as_of(self) -> date:
         return self.loaded.as_of
+
+    @property
+    def done(self) -> bool:
+        return not self.loaded.wide_errors
+
+    def credits(self) -> tuple[ClientCredit, ...]:
+        """Money received on voided invoices that no new invoice took, per
+        client and currency."""
+        return unapplied_credit(self.loaded.computation)
 
     def overdue(self) -> list[dict]:
         """Open invoices past their due date, most overdue first."""
@@ -74,8 +85,11 @@ def to_json(rep: Report) -> dict:
                       "milestones": list(f.milestone_ids)} for f in dash.forecast],
         "totals": [{"currency": t.currency, "contract": str(t.contract), "billed": str(t.billed),
                     "unbilled": str(t.unbilled), "collected": str(t.collected),
-                    "outstanding": str(t.outstanding), "overdue": str(t.overdue)}
+                    "outstanding": str(t.outstanding), "overdue": str(t.overdue),
+                    "unapplied_credit": str(t.credit)}
                    for t in dash.totals],
+        "unapplied_credit": [{"client": c.client, "currency": c.currency, "amount": str(c.amount),
+                              "invoices": list(c.invoices)} for c in rep.credits()],
         "metrics": metrics_json(rep.metrics),
     }
 

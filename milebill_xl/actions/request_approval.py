@@ -52,6 +52,13 @@ def run(book: Book, milestone_id: str | None = None, as_of: date | None = None,
                   if m.status == COMPLETE and (m.approval or PENDING) == PENDING
                   and not m.invoice_no]
         result = RequestResult(when)
+        geo = loaded.locator.geometry(C.MILESTONES.name)
+        if geo is not None and geo.index("Approval Requested") is None:
+            result.errors = (problem(
+                "the Milestones table has no column 'Approval Requested', where the request "
+                "date goes; add a column with exactly that header after Flag",
+                loaded.locator.sheet(C.MILESTONES.name)),)
+            return result
         if milestone_id is not None:
             chosen = [m for m in data.milestones if m.milestone_id == milestone_id.strip()]
             if not chosen:

@@ -1,11 +1,19 @@
 """Void: correct an issued invoice with a credit note (rule 9).
 
 The invoice is never deleted or renumbered. A credit note with its own
-gapless number series takes back the open amount (Total - Paid, tax split
-in proportion), the invoice becomes ``Void``, and the milestone's invoice
-columns are cleared with Approval back to ``Pending``, so it is billable
-again once re-approved. A fully paid invoice has no open amount and is
-refused: refund it outside the tool.
+gapless number series reverses the whole invoice (its Net, Tax and Total
+negated), the invoice becomes ``Void``, and the milestone's invoice columns
+are cleared with Approval back to ``Pending`` (Approved By and Approval
+Date cleared, their old values kept in the Audit row; Approval Requested
+set to the void date), so it is billable again once re-approved.
+
+Money already received stays on the voided invoice, whose Balance becomes
+minus that money: the client's credit. The milestone's next invoice takes it
+(``issue`` writes the Credit Applied rows); a cancelled milestone's credit
+stays the client's. Discount and Write-off rows of the invoice are reversed
+(a row of the same Kind, negated), since the credit note already takes the
+whole Total back. A paid invoice may be voided too. Only the invoice's own
+rows must be free of problems.
 """
 from __future__ import annotations
 
@@ -16,8 +24,8 @@ from decimal import Decimal
 from ..core.audit import file_sha256
 from ..core.engine import compute
 from ..core.money import format_amount, round_money
-from ..core.numbering import format_number
-from ..core.records import CREDIT_NOTE, INVOICE, PENDING, VOID, Invoice
+from ..core.numbering import format_number, series_seq
+from ..core.records import CREDIT_NOTE, DISCOUNT, INVOICE, PENDING, VOID, WRITE_OFF, Invoice, Payment
 from ..documents.invoice import document_data, missing_fields, safe_document_name
 from ..documents.store import DocumentClash, DocumentStore
 from ..workbook import contract as C
@@ -35,23 +43,72 @@ class VoidResult:
     errors: tuple[dict, ...]
     credit_note: Invoice | None = None
     document: object = None
+    #: money received on the voided invoice, now the client's credit
+    credit: Decimal | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.credit_note is not None
+
+    def to_json(self) -> dict:
+        cn = self.credit_note
+        return {"as_of": self.as_of.isoformat(), "errors": list(self.errors),
+                "credit_note": None if cn is None else {
+                    "invoice_no": cn.invoice_no, "related_invoice": cn.related_invoice,
+                    "currency": cn.currency, "net": str(cn.net), "tax": str(cn.tax),
+                    "total": str(cn.total), "document": str(self.document)},
+                "credit": None if self.credit is None else str(self.credit)}
 
 
-def credit_note_for(loaded: Loaded, inv: Invoice, paid: Decimal, number: str) -> Invoice:
-    open_total = inv.total - paid
-    tax = round_money(open_total * inv.tax / inv.total, inv.currency) if inv.total else Decimal(0)
+def credit_note_for(loaded: Loaded, inv: Invoice, number: str) -> Invoice:
+    """The credit note reversing the whole of ``inv``: its Net, Tax and
+    Total negated, exactly as issued (no tax re-derived)."""
     return Invoice(invoice_no=number, type=CREDIT_NOTE, issue_date=loaded.as_of, due_date=None,
                    project_id=inv.project_id, milestone_id=inv.milestone_id, client=inv.client,
-                   currency=inv.currency, net=-(open_total - tax), tax=-tax, total=-open_total,
+                   currency=inv.currency, net=-round_money(inv.net, inv.currency),
+                   tax=-round_money(inv.tax, inv.currency), total=-round_money(inv.total, inv.currency),
                    status="Applied", document=safe_document_name(number), related_invoice=inv.invoice_no)
+
+
+def reversals(data, inv: Invoice, as_of: date, number: str) -> list[Payment]:
+    """Rows undoing the invoice's Discount and Write-off rows (one per Kind,
+    negated), so its Balance after the void is minus the money received."""
+    out = []
+    for kind in (DISCOUNT, WRITE_OFF):
+        total = sum((p.amount for p in data.payments
+                     if p.invoice_no == inv.invoice_no and p.kind == kind), Decimal(0))
+        if total:
+            out.append(Payment(as_of, inv.invoice_no, -total, f"reversed by {number}", kind=kind))
+    return out
+
+
+def latest_issue(invoices, fmt: str, year: int, kind: str) -> Invoice | None:
+    """The document of ``kind`` with the latest Issue Date in the series
+    ``fmt`` gives for ``year``."""
+    series = [i for i in invoices if i.type == kind and i.issue_date is not None
+              and series_seq(fmt, year, i.invoice_no) is not None]
+    return max(series, key=lambda i: i.issue_date, default=None)
+
+
+def chronology_error(loaded: Loaded, fmt: str, kind: str, label: str) -> dict | None:
+    """A refusal when the as-of date is before the latest Issue Date of the
+    series it would number into (numbers follow dates)."""
+    last = latest_issue(loaded.data.invoices, fmt, loaded.as_of.year, kind)
+    if last is None or loaded.as_of >= last.issue_date:
+        return None
+    return _error(f"as-of date {loaded.as_of.isoformat()} is before {last.invoice_no}, issued "
+                  f"{last.issue_date.isoformat()}: {label} numbers must follow their dates; "
+                  f"use an as-of date of {last.issue_date.isoformat()} or later",
+                  loaded.locator.cell(C.INVOICES.name, last.row, "Issue Date"))
 
 
 def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> VoidResult:
     reason = (reason or "").strip()
     with session(book):
         loaded = load(book, as_of)
-        if loaded.errors:
-            return VoidResult(loaded.as_of, loaded.errors)
+        blocking = loaded.errors_touching(invoices=[invoice_no.strip()])
+        if blocking:
+            return VoidResult(loaded.as_of, blocking)
         if not reason:
             return VoidResult(loaded.as_of, (_error("a reason is required to void an invoice"),))
         data, comp = loaded.data, loaded.computation
@@ -64,20 +121,25 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
             return VoidResult(loaded.as_of, (_error(f"{src.invoice_no} is a credit note; it cannot be voided", where),))
         if res.status == VOID:
             return VoidResult(loaded.as_of, (_error(f"{src.invoice_no} is already void", where),))
-        if res.balance <= 0:
-            return VoidResult(loaded.as_of, (_error(
-                f"{src.invoice_no} is fully paid; there is no open amount to credit", where),))
         settings = data.settings
+        late = chronology_error(loaded, settings.credit_note_number_format, CREDIT_NOTE, "credit note")
+        if late:
+            return VoidResult(loaded.as_of, (late,))
         number = format_number(settings.credit_note_number_format, loaded.as_of.year,
                                settings.next_credit_note_seq)
         if any(i.invoice_no == number for i in data.invoices):
             return VoidResult(loaded.as_of, (_error(
                 f"Next Credit Note Seq gives {number}, which already exists",
                 loaded.locator.cell(C.SETTINGS.name, None, "Next Credit Note Seq")),))
-        cn = credit_note_for(loaded, src, res.paid, number)
+        cn = credit_note_for(loaded, src, number)
         first = first_new_row(loaded, C.INVOICES.name)
         cn = replace(cn, row=first)
-        project = next(p for p in data.projects if p.project_id == src.project_id)
+        project = next((p for p in data.projects if p.project_id == src.project_id), None)
+        if project is None:  # its row cannot be read: the credit note needs it
+            return VoidResult(loaded.as_of, (_error(
+                f"{src.invoice_no} names project {src.project_id!r}, which cannot be read from "
+                f"the {C.PROJECTS.sheet} sheet; fix the problems listed, then void again",
+                loaded.locator.cell(C.INVOICES.name, src.row, "Project ID")),) + loaded.errors)
         milestone = next((m for m in data.milestones if m.milestone_id == src.milestone_id), None)
         doc = document_data(cn, project, milestone, settings, related=src, notes=f"Reason: {reason}")
         missing = [field_error(loaded, msg, project.row, milestone.row if milestone else None)
@@ -87,25 +149,45 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
 
         milestones = data.milestones
         changes = Changes()
+        approval_note = ""
         if milestone is not None and milestone.invoice_no == src.invoice_no:
-            cleared = replace(milestone, invoice_no="", invoice_date=None, due_date=None, approval=PENDING)
+            cleared = replace(milestone, invoice_no="", invoice_date=None, due_date=None,
+                              approval=PENDING, approved_by="", approval_date=None,
+                              approval_requested=loaded.as_of)
             milestones = tuple(cleared if m is milestone else m for m in milestones)
-            for column in ("Invoice No", "Invoice Date", "Due Date"):
+            for column in ("Invoice No", "Invoice Date", "Due Date", "Approved By", "Approval Date"):
                 changes.set(C.MILESTONES.name, column, milestone.row, None)
             changes.set(C.MILESTONES.name, "Approval", milestone.row, PENDING)
+            if loaded.locator.geometry(C.MILESTONES.name).index("Approval Requested") is not None:
+                changes.set(C.MILESTONES.name, "Approval Requested", milestone.row, loaded.as_of)
+            was = milestone.approval_date.isoformat() if milestone.approval_date else "no date"
+            approval_note = (f"; approval of {milestone.milestone_id} ({milestone.approval}, by "
+                             f"{milestone.approved_by or 'nobody named'}, {was}) cleared and "
+                             f"requested again {loaded.as_of.isoformat()}")
+        undo = reversals(data, src, loaded.as_of, number)
+        has_kind = loaded.locator.geometry(C.PAYMENTS.name).index("Kind") is not None
+        for p in undo:  # only a workbook with Kind can hold Discount/Write-off rows
+            changes.append(C.PAYMENTS.name, {"Payment Date": p.payment_date, "Invoice No": p.invoice_no,
+                                             "Amount": p.amount, "Reference": p.reference,
+                                             **({"Kind": p.kind} if has_kind else {})})
         new_data = replace(data, milestones=milestones, invoices=data.invoices + (cn,),
+                           payments=data.payments + tuple(undo),
                            settings=replace(settings, next_credit_note_seq=settings.next_credit_note_seq + 1))
+        new_comp = compute(new_data, loaded.as_of)
+        credit = new_comp.invoice(src.invoice_no).credit
         changes.append(C.INVOICES.name, {
             "Invoice No": cn.invoice_no, "Type": cn.type, "Issue Date": cn.issue_date,
             "Due Date": None, "Project ID": cn.project_id, "Milestone ID": cn.milestone_id,
             "Client": cn.client, "Currency": cn.currency, "Net": cn.net, "Tax": cn.tax,
             "Total": cn.total, "Document": cn.document, "Related Invoice": cn.related_invoice})
+        held = (f"; {format_amount(credit, cn.currency)} {cn.currency} received is the client's "
+                "credit" if credit else "")
         changes.append(C.AUDIT.name, audit_row(
-            "Void", src.invoice_no, f"credit note {cn.invoice_no} for {format_amount(-cn.total, cn.currency)} "
-            f"{cn.currency}: {reason}"))
+            "Void", src.invoice_no,
+            f"credit note {cn.invoice_no} for {format_amount(-cn.total, cn.currency)} "
+            f"{cn.currency}: {reason}{held}{approval_note}"))
         changes.settings["Next Credit Note Seq"] = new_data.settings.next_credit_note_seq
-        computed_changes(loaded, new_data, compute(new_data, loaded.as_of), changes,
-                         {C.INVOICES.name: 1})
+        computed_changes(loaded, new_data, new_comp, changes, {C.INVOICES.name: 1})
 
         folder = invoice_folder(book, loaded, None)
         store = DocumentStore(folder)
@@ -125,4 +207,4 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
             store.discard(staged)
             raise
         published = store.publish(staged)
-        return VoidResult(loaded.as_of, (), cn, published[0])
+        return VoidResult(loaded.as_of, loaded.errors, cn, published[0], credit)

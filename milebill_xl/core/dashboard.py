@@ -1,7 +1,10 @@
 """Figures for the Dashboard sheet, as plain data (no layout).
 
 - Totals per currency: contract, billed, unbilled, collected, outstanding
-  (sums of the project columns) and overdue (the past-due aging buckets).
+  (sums of the project columns), overdue (the past-due aging buckets) and
+  unapplied credit (money received on voided invoices that no new invoice
+  has taken: minus their Balance).
+- Unapplied credit per client and currency (``unapplied_credit``).
 - Aging per currency: ``Computation.aging`` (rule 8, ``aging.py``).
 - Expected billing, by calendar month, for the as-of month and the three
   after it (always four months per currency, zeros included), counting
@@ -17,7 +20,8 @@
     month)``. The clip keeps the forecast at exactly four months; for an
     as-of date late in a month it drops a day or two of the 90 (31 January
     + 90 days is 1 May);
-  * a milestone with a blank Planned Date counts only when Ready to Invoice.
+  * a milestone with a blank Planned Date counts only when Ready to Invoice;
+  * a Rejected milestone is not expected (the client turned it down).
 
   This is the rule of ``workbook/dashboard_layout.py``'s docstring, so the
   sheet's formulas and this module agree.
@@ -35,7 +39,7 @@ from dateutil.relativedelta import relativedelta
 
 from .aging import overdue_total
 from .engine import Computation, compute
-from .flags import READY_TO_INVOICE
+from .flags import FLAG_REJECTED, READY_TO_INVOICE
 from .money import arithmetic, rounding_currency, zero
 from .records import CANCELLED, BookData
 
@@ -52,6 +56,30 @@ class CurrencyTotals:
     collected: Decimal
     outstanding: Decimal
     overdue: Decimal
+    credit: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class ClientCredit:
+    """Money a client paid on voided invoices that no new invoice took."""
+
+    client: str
+    currency: str
+    amount: Decimal
+    invoices: tuple[str, ...]
+
+
+def unapplied_credit(comp: Computation) -> tuple[ClientCredit, ...]:
+    """Unapplied credit per client and currency, in sheet order of first
+    appearance."""
+    found: dict[tuple[str, str], list] = {}
+    for r in comp.invoices:
+        if r.credit > 0:
+            found.setdefault((r.client, r.currency), []).append(r)
+    with arithmetic():
+        return tuple(ClientCredit(client, cur, sum((r.credit for r in rows), _zero(cur)),
+                                  tuple(r.invoice_no for r in rows))
+                     for (client, cur), rows in found.items())
 
 
 @dataclass(frozen=True)
@@ -124,7 +152,8 @@ def build_dashboard(book: BookData, as_of: date, computation: Computation | None
     projects = {p.project_id: p for p in book.projects}
 
     currencies: list[str] = []
-    for cur in [p.currency for p in comp.projects] + list(comp.aging):
+    for cur in [p.currency for p in comp.projects] + list(comp.aging) + \
+            [r.currency for r in comp.invoices if r.credit > 0]:
         if cur not in currencies:
             currencies.append(cur)
 
@@ -142,6 +171,7 @@ def build_dashboard(book: BookData, as_of: date, computation: Computation | None
                 collected=sum((p.collected for p in rows), z),
                 outstanding=sum((p.outstanding for p in rows), z),
                 overdue=overdue_total(buckets) if buckets else z,
+                credit=sum((r.credit for r in comp.invoices if r.currency == cur), z),
             ))
 
     months = forecast_months(as_of)
@@ -150,7 +180,8 @@ def build_dashboard(book: BookData, as_of: date, computation: Computation | None
     by_id = {m.milestone_id: m for m in book.milestones}
     for r in comp.milestones:
         m = by_id.get(r.milestone_id)
-        if m is None or m.status == CANCELLED or m.issued or r.currency not in currencies:
+        if m is None or m.status == CANCELLED or m.issued or r.currency not in currencies \
+                or r.flag == FLAG_REJECTED:
             continue
         if r.flag == READY_TO_INVOICE:
             month = months[0]

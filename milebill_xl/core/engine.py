@@ -25,7 +25,7 @@ Choices the engine makes where rules meet (also in the report to the team):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -78,6 +78,9 @@ class InvoiceResult:
     paid: Decimal
     balance: Decimal
     status: str
+    client: str = ""
+    #: a voided invoice's money not yet carried to a new invoice (-Balance)
+    credit: Decimal = Decimal(0)
 
 
 @record
@@ -204,19 +207,24 @@ def compute(book: BookData, as_of: date) -> Computation:
     problems: list[Problem] = []
     settings_problems, default_terms_ok, default_currency_ok = _settings_problems(book)
     problems += settings_problems
+    # a problem in a project's own rows stops that project's billing only
+    troubled = {p.project_id for p in book.problems if p.project_id and not p.wide}
 
     # Invoices: paid, balance, status.
     paid_by_no = payments_by_invoice(book.payments)
+    settled_by_no = payments_by_invoice(book.payments, None)
     credited_by_no = credits_by_invoice(book.invoices)
     invoice_results = []
     for inv in _in_sheet_order(book.invoices):
         fig = invoice_figures(inv, paid_by_no.get(inv.invoice_no, inv.total * 0),
-                              credited_by_no.get(inv.invoice_no))
+                              credited_by_no.get(inv.invoice_no),
+                              settled_by_no.get(inv.invoice_no, inv.total * 0))
         invoice_results.append(InvoiceResult(
             invoice_no=inv.invoice_no, row=inv.row, type=inv.type, project_id=inv.project_id,
             milestone_id=inv.milestone_id, currency=normalize_currency(inv.currency),
             due_date=inv.due_date, net=inv.net, total=inv.total,
-            paid=fig.paid, balance=fig.balance, status=fig.status))
+            paid=fig.paid, balance=fig.balance, status=fig.status, client=inv.client,
+            credit=-fig.balance if (fig.status == VOID and fig.balance < 0) else fig.balance * 0))
     invoice_by_no = _first_by(invoice_results, "invoice_no")
 
     # Milestones grouped by project, in sheet order.
@@ -232,7 +240,8 @@ def compute(book: BookData, as_of: date) -> Computation:
         if m.issued and m.invoice_no not in invoice_by_no:
             problems.append(Problem(MILESTONES_TABLE, m.row, "Invoice No",
                                     f"Milestone {m.milestone_id} names invoice {m.invoice_no}, "
-                                    "which is not on the Invoices sheet"))
+                                    "which is not on the Invoices sheet", project_id=m.project_id))
+            troubled.add(m.project_id)
 
     # Projects: allocation (rules 1, 2, 10) and totals.
     invoices_of: dict[str, list[InvoiceResult]] = {}   # grouped once: linear in rows
@@ -245,7 +254,7 @@ def compute(book: BookData, as_of: date) -> Computation:
         currency, terms, setup_problems = _project_setup(
             project, book, default_terms_ok, default_currency_ok)
         rounding_currency = currency or FALLBACK_CURRENCY
-        problems += setup_problems
+        problems += [replace(p, project_id=project.project_id) for p in setup_problems]
         rows = by_project.get(project.project_id, [])
         issued = {m.milestone_id: invoice_by_no[m.invoice_no].net
                   for m in rows if m.issued and m.invoice_no in invoice_by_no}
@@ -254,8 +263,10 @@ def compute(book: BookData, as_of: date) -> Computation:
             amount_of[id(m)] = amount
         if not alloc.passes:
             problems.append(Problem(PROJECTS_TABLE, project.row, "Contract Value",
-                                    schedule_message(project.project_id, alloc)))
-        can_bill = alloc.passes and terms is not None and currency is not None
+                                    schedule_message(project.project_id, alloc),
+                                    project_id=project.project_id))
+        can_bill = (alloc.passes and terms is not None and currency is not None
+                    and project.project_id not in troubled)
         can_bill_of.setdefault(project.project_id, can_bill)
         own = invoices_of.get(project.project_id, ())
         zero = round_money(0, rounding_currency)
@@ -306,7 +317,7 @@ def compute(book: BookData, as_of: date) -> Computation:
         if p.invoice_no not in invoice_by_no:
             problems.append(Problem(PAYMENTS_TABLE, p.row, "Invoice No",
                                     f"Payment of {p.amount} names invoice {p.invoice_no!r}, "
-                                    "which is not on the Invoices sheet"))
+                                    "which is not on the Invoices sheet", invoice_no=p.invoice_no))
 
     # Aging (rule 8) per currency.
     open_items = [aging_rules.OpenItem(r.currency, r.due_date, r.balance) for r in invoice_results

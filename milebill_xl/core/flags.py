@@ -8,8 +8,9 @@ days overdue > 0); ``Due Soon`` (invoiced, balance > 0, due 0 to Due Soon
 Days days after the as-of date); ``Invoiced``; ``Ready to Invoice``
 (billable); ``Blocked`` (Complete and Approved, not invoiced, yet not
 billable: amount 0 or the project cannot bill); ``Rejected`` (Complete,
-Rejected); ``Approval Overdue`` (Complete, Pending, Completed Date more than
-Approval SLA Days before the as-of date); ``Awaiting Approval`` (Complete,
+Rejected); ``Approval Overdue`` (Complete, Pending, the later of Completed
+Date and Approval Requested more than Approval SLA Days before the as-of
+date: a void asks for approval again, and the wait counts from then); ``Awaiting Approval`` (Complete,
 Pending); ``Behind Schedule`` (Planned or In Progress, Planned Date before
 the as-of date); ``Scheduled``.
 
@@ -52,6 +53,14 @@ def is_billable(milestone: Milestone, amount: Decimal, project_can_bill: bool) -
             and not milestone.issued and amount > 0 and project_can_bill)
 
 
+def approval_since(milestone: Milestone) -> date | None:
+    """Since when the client has been asked to approve: the later of
+    Completed Date and Approval Requested (set by a void); None when both
+    are blank."""
+    dates = [d for d in (milestone.completed_date, milestone.approval_requested) if d is not None]
+    return max(dates) if dates else None
+
+
 def days_overdue(due: date | None, balance: Decimal, as_of: date, invoiced: bool = True) -> int:
     """Rule 6: days from ``due`` to ``as_of`` when invoiced with a balance
     above zero and that count is positive; else 0. A due date of today is
@@ -90,8 +99,7 @@ def flag(milestone: Milestone, *, as_of: date, billable: bool, balance: Decimal 
         if m.approval == REJECTED:
             return FLAG_REJECTED
         if m.approval in (PENDING, ""):
-            since = max((d for d in (m.completed_date, m.approval_requested) if d is not None),
-                        default=None)
+            since = approval_since(m)
             if since is not None and (as_of - since).days > approval_sla_days:
                 return APPROVAL_OVERDUE
             return AWAITING_APPROVAL

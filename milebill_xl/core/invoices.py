@@ -1,9 +1,13 @@
 """Paid, Balance and Status of the documents in tblInvoices (DESIGN.md).
 
-- ``Paid`` = sum of tblPayments Amount with that Invoice No.
-- An invoice's ``Balance`` = Total - Paid + the Totals (negative) of the
-  credit notes whose Related Invoice is it. So voiding an open invoice
-  leaves 0, and voiding a partly paid one for its open amount leaves 0 too.
+- ``Paid`` = sum of tblPayments Amount with that Invoice No whose Kind is
+  ``Payment`` (or blank) or ``Credit Applied``: money the client gave.
+- An invoice's ``Balance`` = Total + the Totals (negative) of the credit
+  notes whose Related Invoice is it - every tblPayments row of it, whatever
+  its Kind (a ``Discount`` or ``Write-off`` settles without money). A void
+  reverses the whole Total, so a voided invoice's Balance is minus the money
+  received on it: the client's credit, until ``Credit Applied`` rows carry
+  it to the milestone's next invoice.
 - ``Status``: a credit note is ``Applied`` (our added word), with Paid 0 and
   Balance 0; an invoice with any related credit note is ``Void``; else
   ``Paid`` when Balance <= 0, ``Partially Paid`` when Paid > 0, else
@@ -16,7 +20,8 @@ from decimal import Decimal
 from typing import Iterable
 
 from .money import arithmetic, rounding_currency, round_money
-from .records import CREDIT_NOTE, OPEN, PAID, PARTIALLY_PAID, VOID, Invoice, Payment, record
+from .records import (CREDIT_NOTE, OPEN, PAID, PAID_KINDS, PARTIALLY_PAID, VOID, Invoice, Payment,
+                      record)
 
 # Our added status word for a credit note (WORKBOOK.md lists the others).
 APPLIED = "Applied"
@@ -29,12 +34,15 @@ class InvoiceFigures:
     status: str
 
 
-def payments_by_invoice(payments: Iterable[Payment]) -> dict[str, Decimal]:
-    """Sum of payment amounts per Invoice No."""
+def payments_by_invoice(payments: Iterable[Payment], kinds: tuple[str, ...] | None = PAID_KINDS
+                        ) -> dict[str, Decimal]:
+    """Sum of the amounts per Invoice No of the rows of ``kinds`` (default:
+    the money received, Payment and Credit Applied; None: every row)."""
     totals: dict[str, Decimal] = defaultdict(lambda: Decimal(0))
     with arithmetic():
         for p in payments:
-            totals[p.invoice_no] += p.amount
+            if kinds is None or p.kind in kinds:
+                totals[p.invoice_no] += p.amount
     return dict(totals)
 
 
@@ -48,10 +56,13 @@ def credits_by_invoice(invoices: Iterable[Invoice]) -> dict[str, Decimal]:
     return dict(totals)
 
 
-def invoice_figures(invoice: Invoice, paid: Decimal, credited: Decimal | None) -> InvoiceFigures:
+def invoice_figures(invoice: Invoice, paid: Decimal, credited: Decimal | None,
+                    settled: Decimal | None = None) -> InvoiceFigures:
     """Paid, Balance and Status of one document. ``paid`` is the sum of its
-    payments; ``credited`` the sum of the Totals of credit notes related to
-    it, None when there is none (a credit note of 0 still voids). Paid and
+    Payment and Credit Applied rows, ``settled`` of all its rows (default
+    ``paid``: no Discount or Write-off); ``credited`` the sum of the Totals
+    of credit notes related to it, None when there is none (a credit note of
+    0 still voids). Paid and
     Balance are rounded to the invoice currency's minor unit (two digits for
     an unknown code), as the template's formulas round them."""
     currency = rounding_currency(invoice.currency)
@@ -60,7 +71,8 @@ def invoice_figures(invoice: Invoice, paid: Decimal, credited: Decimal | None) -
         return InvoiceFigures(zero, zero, APPLIED)
     with arithmetic():
         paid = round_money(paid, currency)
-        balance = round_money(invoice.total - paid + round_money(credited or 0, currency), currency)
+        settled = paid if settled is None else round_money(settled, currency)
+        balance = round_money(invoice.total - settled + round_money(credited or 0, currency), currency)
     if credited is not None:
         status = VOID
     elif balance <= 0:

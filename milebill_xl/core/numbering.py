@@ -11,6 +11,8 @@ issued.
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from string import Formatter
 
 ALLOWED_FIELDS = ("year", "seq")
@@ -64,3 +66,48 @@ def format_number(fmt: str, year: int, seq: int) -> str:
     Validates ``fmt`` first."""
     validate_number_format(fmt)
     return fmt.format(year=year, seq=seq)
+
+
+def series_seq(fmt: str, year: int, number: str) -> int | None:
+    """The sequence number ``number`` has in the series ``fmt`` gives for
+    ``year``, or None when it is not one of that series' numbers (another
+    year, another format). A series is what one format and one ``{year}``
+    produce: a new year starts a new series."""
+    m = _series_pattern(fmt, year).fullmatch(number)
+    if m is None:
+        return None
+    seq = int(m.group(1))
+    return seq if fmt.format(year=year, seq=seq) == number else None
+
+
+@lru_cache(maxsize=64)
+def _series_pattern(fmt: str, year: int) -> re.Pattern:
+    """The numbers of one series as a regular expression ({seq} captured)."""
+    validate_number_format(fmt)
+    pattern = []
+    for literal, name, spec, _conv in Formatter().parse(fmt):
+        pattern.append(re.escape(literal))
+        if name == "year":
+            pattern.append(re.escape(format(year, spec or "")))
+        elif name == "seq":
+            pattern.append(r"(\d+)")
+    return re.compile("".join(pattern))
+
+
+def gap_message(label: str, fmt: str, year: int, next_seq: int, numbers) -> str | None:
+    """Why ``next_seq`` (the Settings ``label``, e.g. Next Invoice Seq)
+    would leave a gap in, or reuse a number of, the series of ``year``, or
+    None when it follows the series' last number (or the series is new, and
+    may start at any number). ``numbers`` are the series' documents."""
+    used = [(s, n) for n in numbers if (s := series_seq(fmt, year, n)) is not None]
+    if not used:
+        return None
+    last, last_no = max(used)
+    if next_seq == last + 1:
+        return None
+    would = fmt.format(year=year, seq=next_seq)
+    skipped = f"{last + 1}" if next_seq == last + 2 else f"{last + 1} to {next_seq - 1}"
+    what = (f"reuse {would}" if next_seq <= last
+            else f"leave a gap after {last_no} (skipping {skipped})")
+    return (f"Setting {label}: {next_seq} would {what}; the last number of this series is "
+            f"{last_no}, so set it to {last + 1} (numbers must follow without gaps)")

@@ -25,6 +25,11 @@ STATUSES = (PLANNED, IN_PROGRESS, COMPLETE, CANCELLED)
 APPROVALS = (PENDING, APPROVED, REJECTED)
 INVOICE_TYPES = (INVOICE, CREDIT_NOTE)
 INVOICE_STATUSES = (OPEN, PARTIALLY_PAID, PAID, VOID)
+# tblPayments Kind (a blank cell is a Payment). Paid counts PAYMENT and
+# CREDIT_APPLIED rows; every row counts against the Balance.
+PAYMENT, DISCOUNT, WRITE_OFF, CREDIT_APPLIED = "Payment", "Discount", "Write-off", "Credit Applied"
+PAYMENT_KINDS = (PAYMENT, DISCOUNT, WRITE_OFF, CREDIT_APPLIED)
+PAID_KINDS = (PAYMENT, CREDIT_APPLIED)
 
 
 def record(cls):
@@ -76,6 +81,9 @@ class Settings:
     as_of_date: date | None = None
     #: who the Audit rows name (blank: the signed-in person)
     operator: str = ""
+    #: largest residual ``pay --write-off`` may write off, in the invoice's
+    #: currency; 0 (the default) turns write-offs off
+    write_off_limit: Decimal = Decimal(0)
 
 
 @record
@@ -117,8 +125,8 @@ class Milestone:
     invoice_date: date | None = None
     due_date: date | None = None
     row: int = 0
-    # the client was asked (again) to approve on this date: rule 7's SLA
-    # counts from the later of it and Completed Date
+    #: set by ``void`` (the void date) or ``request-approval`` (the request
+    #: date): the approval SLA counts from the later of it and Completed Date
     approval_requested: date | None = None
 
     @property
@@ -157,6 +165,7 @@ class Payment:
     amount: Decimal
     reference: str = ""
     row: int = 0
+    kind: str = PAYMENT
 
 
 @dataclass(frozen=True)
@@ -181,6 +190,21 @@ class Problem:
     row: int | None
     column: str | None
     message: str
+    #: what the problem touches, when it is one row's: the project whose
+    #: billing it stops and the invoice whose payments and void it stops
+    #: (not part of equality: the same problem wherever it is found)
+    project_id: str = field(default="", compare=False)
+    invoice_no: str = field(default="", compare=False)
+
+    @property
+    def wide(self) -> bool:
+        """A workbook-wide problem (a missing table or column, a setting,
+        the currency list): it stops every command."""
+        return self.row is None or self.table.lower() in WIDE_TABLES
+
+
+#: tables whose row problems are workbook-wide
+WIDE_TABLES = ("tblsettings", "tblcurrencies")
 
 
 @dataclass(frozen=True)

@@ -111,11 +111,14 @@ class _Ui:
         except Exception:  # noqa: BLE001 - a cell we cannot show is no reason to fail
             log.warning("could not select %s", ref, exc_info=True)
 
-    def problems(self, live: LiveBook, errors, what: str) -> None:
-        """List the problems, say nothing was changed, select the first cell."""
+    def problems(self, live: LiveBook, errors, what: str, done: str = "") -> None:
+        """List the problems, say nothing was changed (or, with ``done``, what
+        was done in part), select the first cell."""
         errors = list(errors)
         n = len(errors)
-        lines = [f"{what}: {n} problem{'s' if n != 1 else ''}; nothing was changed.", ""]
+        head = (f"{what}: {done}. Left as they are, {n} problem{'s' if n != 1 else ''}:"
+                if done else f"{what}: {n} problem{'s' if n != 1 else ''}; nothing was changed.")
+        lines = [head, ""]
         for e in errors[:MAX_LISTED]:
             where = e.get("cell") or e.get("sheet")
             lines.append(f"- {where}: {e['message']}" if where else f"- {e['message']}")
@@ -124,9 +127,9 @@ class _Ui:
         first = next((e.get("cell") for e in errors if e.get("cell") and "!" in e["cell"]), None)
         if first:
             lines += ["", f"The first one is selected: {first}"]
-        self.status(f"{what}: {n} problem{'s' if n != 1 else ''}"
+        self.status(f"{what}: {'done in part, ' if done else ''}{n} problem{'s' if n != 1 else ''}"
                     + (f", first at {first}" if first else ""))
-        self.app.alert("\n".join(lines), TITLE, mode="critical")
+        self.app.alert("\n".join(lines), TITLE, mode="info" if done else "critical")
         self.select(live, first)
 
 
@@ -224,7 +227,8 @@ def _run_refresh(book, app, as_of: date | None = None):
         ui.status("refreshing...")
         result = action.run(live, as_of)
         if result.errors:
-            ui.problems(live, result.errors, "Refresh")
+            ui.problems(live, result.errors, "Refresh", f"refreshed as of {result.as_of.isoformat()}"
+                        if result.done else "")
             return result
         ui.status(f"refreshed as of {result.as_of.isoformat()} ({result.cells_written} cells)")
         return result
@@ -259,7 +263,7 @@ def _run_issue_invoices(book, app, as_of: date | None = None):
     def body(ui: _Ui):
         live = LiveBook(book)
         plan = action.run(live, as_of, dry_run=True)
-        if plan.errors:
+        if plan.errors and not plan.issued:
             ui.problems(live, plan.errors, "Issue invoices")
             return plan
         if not plan.issued:
@@ -276,6 +280,9 @@ def _run_issue_invoices(book, app, as_of: date | None = None):
                          f"{_money(i.total, i.currency)}")
         if n > MAX_LISTED:
             lines.append(f"... and {n - MAX_LISTED} more")
+        if plan.skipped:
+            lines += ["", f"Skipped for a problem in their project ({len(plan.skipped)}): "
+                      + ", ".join(sk["milestone_id"] for sk in plan.skipped[:MAX_LISTED])]
         if not ui.ask("\n".join(lines)):
             ui.status("issuing cancelled; nothing was changed")
             return None
@@ -283,15 +290,19 @@ def _run_issue_invoices(book, app, as_of: date | None = None):
         def progress(k: int, total: int) -> None:
             ui.status(f"writing invoice {k} of {total}...")
         result = action.run(live, as_of, progress=progress)
-        if result.errors:
+        if result.errors and not result.issued:
             ui.problems(live, result.errors, "Issue invoices")
             return result
         book.save()
         numbers = [i.invoice.invoice_no for i in result.issued]
         span = numbers[0] if len(numbers) == 1 else f"{numbers[0]} to {numbers[-1]}"
-        ui.status(f"issued {len(numbers)} invoice(s): {span}")
-        ui.info(f"Issued {len(numbers)} invoice(s), {span}; documents in {result.folder}. "
+        text = (f"Issued {len(numbers)} invoice(s), {span}; documents in {result.folder}. "
                 "The workbook was saved.")
+        if result.errors:
+            ui.problems(live, result.errors, "Issue invoices", text.rstrip("."))
+            return result
+        ui.status(f"issued {len(numbers)} invoice(s): {span}")
+        ui.info(text)
         return result
     return _guarded("Issue invoices", body, book, app)
 
@@ -324,8 +335,9 @@ def _run_record_payment(book, app):
         if number is None:
             return None
         loaded = common.load(live)
-        if loaded.errors:
-            ui.problems(live, loaded.errors, "Record payment")
+        blocking = loaded.errors_touching(invoices=[number])
+        if blocking:
+            ui.problems(live, blocking, "Record payment")
             return None
         inv = next((r for r in loaded.computation.invoices if r.invoice_no == number), None)
         if inv is not None and inv.type != CREDIT_NOTE and inv.status != VOID and inv.balance <= 0:
@@ -357,17 +369,44 @@ def _run_record_payment(book, app):
         if reference is None:
             ui.status("payment cancelled; nothing was changed")
             return None
-        result = action.run(live, number, amount.strip().replace(",", ""), when, reference.strip())
-        if result.errors:
+        amount = amount.strip().replace(",", "")
+        write_off = _ask_write_off(ui, loaded, inv, amount, when) if inv is not None else False
+        if write_off is None:
+            ui.status("payment cancelled; nothing was changed")
+            return None
+        result = action.run(live, number, amount, when, reference.strip(), write_off=write_off)
+        if result.errors and not result.done:
             ui.problems(live, result.errors, "Record payment")
             return result
-        text = (f"Recorded {_money(result.payment.amount, result.currency)} on {number} "
-                f"({when.isoformat()}): balance {_money(result.balance, result.currency)}, "
-                f"{result.status}.")
+        text = result.describe()
+        if result.errors:
+            ui.problems(live, result.errors, "Record payment", text.rstrip("."))
+            return result
         ui.status(text)
         ui.info(text)
         return result
     return _guarded("Record payment", body, book, app)
+
+
+def _ask_write_off(ui: _Ui, loaded, inv, amount: str, when: date) -> bool | None:
+    """When the payment would leave a residual within the Write-off Limit
+    (and no early-payment discount settles it), ask whether to write it
+    off. None: the user cancelled."""
+    from decimal import Decimal, InvalidOperation
+    from ..actions import pay as action
+    try:
+        paid = Decimal(amount)
+    except InvalidOperation:
+        return False
+    off = action.early_discount(loaded, inv.invoice_no, paid, when)
+    left = inv.balance - paid - off
+    limit = loaded.data.settings.write_off_limit
+    if not (0 < left <= limit):
+        return False
+    answer = ui.app.alert(f"Write off the remaining {_money(left, inv.currency)} of "
+                          f"{inv.invoice_no}? (Write-off Limit {_money(limit, inv.currency)})",
+                          TITLE, buttons="yes_no_cancel")
+    return None if answer == "cancel" else answer == "yes"
 
 
 def _run_void_invoice(book, app):
@@ -379,23 +418,24 @@ def _run_void_invoice(book, app):
         if number is None:
             return None
         loaded = common.load(live)
-        if loaded.errors:
-            ui.problems(live, loaded.errors, "Void invoice")
+        blocking = loaded.errors_touching(invoices=[number])
+        if blocking:
+            ui.problems(live, blocking, "Void invoice")
             return None
         inv = next((r for r in loaded.computation.invoices if r.invoice_no == number), None)
         if inv is not None:
             where = loaded.locator.cell(C.INVOICES.name, inv.row, "Invoice No")
             reason_not = (f"{number} is a credit note; it cannot be voided" if inv.type == CREDIT_NOTE
-                          else f"{number} is already void" if inv.status == VOID
-                          else f"{number} is fully paid; there is no open amount to credit"
-                          if inv.balance <= 0 else None)
+                          else f"{number} is already void" if inv.status == VOID else None)
             if reason_not:
                 ui.problems(live, [{"sheet": C.INVOICES.sheet, "cell": where,
                                     "message": reason_not}], "Void invoice")
                 return None
-            question = (f"Void {number}? A credit note for its open amount "
-                        f"{_money(inv.balance, inv.currency)} will be issued, and its milestone "
-                        "goes back to Approval Pending.")
+            kept = (f" The {_money(inv.paid, inv.currency)} received stays the client's credit "
+                    "and is applied to the milestone's next invoice." if inv.paid > 0 else "")
+            question = (f"Void {number}? A credit note reversing all of it "
+                        f"({_money(inv.total, inv.currency)}) will be issued, and its milestone "
+                        f"goes back to Approval Pending.{kept}")
         else:
             question = f"Void {number}?"
         if not ui.ask(question):
@@ -409,14 +449,19 @@ def _run_void_invoice(book, app):
             ui.fail("Void invoice: a reason is required; nothing was changed")
             return None
         result = action.run(live, number, reason)
-        if result.errors:
+        if result.errors and not result.done:
             ui.problems(live, result.errors, "Void invoice")
             return result
         book.save()
         cn = result.credit_note
+        held = (f" {_money(result.credit, cn.currency)} received is the client's credit."
+                if result.credit else "")
         text = (f"Voided {number}: credit note {cn.invoice_no} for "
-                f"{_money(-cn.total, cn.currency)}; document {result.document}. "
+                f"{_money(-cn.total, cn.currency)}; document {result.document}.{held} "
                 "The workbook was saved.")
+        if result.errors:
+            ui.problems(live, result.errors, "Void invoice", text.rstrip("."))
+            return result
         ui.status(f"voided {number}: credit note {cn.invoice_no}")
         ui.info(text)
         return result
@@ -429,7 +474,7 @@ def _run_report(book, app, as_of: date | None = None):
     def body(ui: _Ui):
         live = LiveBook(book)
         rep = action.run(live, as_of)
-        if rep.loaded.errors:
+        if not rep.done:
             ui.problems(live, rep.loaded.errors, "Report")
             return rep
         dash = rep.dashboard
@@ -457,6 +502,14 @@ def _run_report(book, app, as_of: date | None = None):
             lines += ["", "Expected billing:"]
             for f in dash.forecast:
                 lines.append(f"- {f.label} {_money(f.amount, f.currency)}")
+        credits = rep.credits()
+        if credits:
+            lines += ["", "Unapplied credit (paid on voided invoices):"]
+            for c in credits:
+                lines.append(f"- {c.client}: {_money(c.amount, c.currency)} ({', '.join(c.invoices)})")
+        if rep.loaded.errors:
+            lines += ["", f"{len(rep.loaded.errors)} problem(s) in some rows; Check lists them "
+                      "(the figures of those rows may be incomplete)."]
         ui.status(f"report as of {rep.as_of.isoformat()}: {len(overdue)} overdue, "
                   f"{len(unbilled)} to invoice")
         ui.info("\n".join(lines))

@@ -14,7 +14,10 @@ traceback.
 ``MB_DAYS_OVERDUE(due_date, balance, [as_of])``      days overdue (rule 6)
 ``MB_FLAG(status, approval, invoice_no, balance,     the milestone flag (rule 7)
 due_date, completed_date, planned_date, billable,
-[as_of], [due_soon_days], [sla_days])``
+[as_of], [due_soon_days], [sla_days],
+[approval_requested])``
+``MB_INVOICE(total, amounts, kinds, [credited],       an invoice's [Paid, Balance] from its
+currency, [part])``                                  tblPayments rows (Amount, Kind)
 ``MB_AGING_BUCKET(due_date, [as_of])``               Current, 1-30, 31-60, 61-90, 90+ (rule 8)
 ``MB_DISCOUNT(terms, invoice_date, total, currency,  early-payment discount: [amount, deadline]
 [part])``                                            or one of them (part "amount"/"deadline")
@@ -37,7 +40,8 @@ import xlwings as xw
 
 from ..core import aging, allocation, flags, terms as core_terms
 from ..core.money import is_known_currency, normalize_currency
-from ..core.records import Milestone
+from ..core.invoices import invoice_figures, payments_by_invoice
+from ..core.records import PAYMENT, PAYMENT_KINDS, Invoice, Milestone, Payment
 from ..workbook.cells import CellProblem, to_decimal, to_percent, to_text
 
 PREFIX = "#MILEBILL: "
@@ -200,12 +204,16 @@ def MB_DAYS_OVERDUE(due_date, balance, as_of=None):  # noqa: N802
 @xw.arg("completed_date", dates=date)
 @xw.arg("planned_date", dates=date)
 @xw.arg("as_of", dates=date)
+@xw.arg("approval_requested", dates=date)
 @_safe
 def MB_FLAG(status, approval, invoice_no, balance, due_date, completed_date,  # noqa: N802
-            planned_date, billable, as_of=None, due_soon_days=None, sla_days=None):
+            planned_date, billable, as_of=None, due_soon_days=None, sla_days=None,
+            approval_requested=None):
     """The milestone's flag (rule 7). ``balance`` blank with an Invoice No
     means the invoice is unknown (flag Invoiced); ``billable`` is rule 3's
-    answer (the template's Billable column)."""
+    answer (the template's Billable column); ``approval_requested`` is the
+    milestone's Approval Requested (a void asks again: the approval wait
+    counts from the later of it and Completed Date)."""
     when = _as_of(as_of)
     number = to_text(invoice_no, "invoice_no")
     due = _date(due_date, "due_date", required=False)
@@ -216,7 +224,9 @@ def MB_FLAG(status, approval, invoice_no, balance, due_date, completed_date,  # 
                                                                     "Rejected")),
                   invoice_no=number, due_date=due,
                   completed_date=_date(completed_date, "completed_date", required=False),
-                  planned_date=_date(planned_date, "planned_date", required=False))
+                  planned_date=_date(planned_date, "planned_date", required=False),
+                  approval_requested=_date(approval_requested, "approval_requested",
+                                           required=False))
     bal = None if (number and _blank(balance)) else _money(balance, "balance")
     overdue = flags.days_overdue(due, bal, when, invoiced=bool(number)) if bal is not None else 0
     return flags.flag(m, as_of=when, billable=_bool(billable, "billable"), balance=bal, due=due,
@@ -267,5 +277,43 @@ def MB_DISCOUNT(terms, invoice_date, total, currency, part=None):  # noqa: N802
     raise _Bad(f"part must be amount or deadline, got '{which}'")
 
 
+@xw.func(category=CATEGORY)
+@xw.arg("amounts", ndim=1)
+@xw.arg("kinds", ndim=1)
+@_safe
+def MB_INVOICE(total, amounts, kinds, credited=None, currency=None, part=None):  # noqa: N802
+    """An invoice's [Paid, Balance] (a row), or one of them with ``part``
+    ("paid" / "balance"), from the Amount and Kind of its tblPayments rows:
+    Paid counts Payment (blank) and Credit Applied rows, Balance = Total +
+    ``credited`` (its credit notes' Totals, negative) - every row."""
+    cur = _currency(currency)
+    values = [_money(a, "amounts") for a in _flat(amounts)]
+    words = [_kind(k) for k in _flat(kinds)]
+    if len(words) != len(values):
+        raise _Bad(f"amounts has {len(values)} cells but kinds has {len(words)}")
+    rows = [Payment(None, "X", a, kind=k) for a, k in zip(values, words) if a]
+    fig = invoice_figures(Invoice("X", total=_money(total, "total"), currency=cur),
+                          payments_by_invoice(rows).get("X", Decimal(0)),
+                          None if _blank(credited) else _money(credited, "credited"),
+                          payments_by_invoice(rows, None).get("X", Decimal(0)))
+    which = to_text(part, "part").lower()
+    if which in ("", "both"):
+        return [_out(fig.paid), _out(fig.balance)]
+    if which in ("paid", "balance"):
+        return _out(getattr(fig, which))
+    raise _Bad(f"part must be paid or balance, got '{which}'")
+
+
+def _kind(value) -> str:
+    """A tblPayments Kind; blank is a Payment."""
+    text = " ".join(to_text(value, "kinds").split())
+    if not text:
+        return PAYMENT
+    for w in PAYMENT_KINDS:
+        if w.lower() == text.lower():
+            return w
+    raise _Bad(f"kind '{text}' is not one of {', '.join(PAYMENT_KINDS)}")
+
+
 __all__ = ["MB_ALLOCATE", "MB_DUE_DATE", "MB_DAYS_OVERDUE", "MB_FLAG", "MB_AGING_BUCKET",
-           "MB_DISCOUNT", "PREFIX"]
+           "MB_DISCOUNT", "MB_INVOICE", "PREFIX"]

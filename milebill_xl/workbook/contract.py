@@ -47,6 +47,7 @@ SETTING_DEFAULTS: tuple[tuple[str, object], ...] = (
     ("Invoice Folder", "invoices"),
     ("As Of Date", None),
     ("Operator", ""),
+    ("Write-off Limit", 0),
 )
 
 # Defined names (named cells) for the settings, used by template formulas.
@@ -68,6 +69,7 @@ SETTING_NAMES: dict[str, str] = {
     "Invoice Folder": "InvoiceFolder",
     "As Of Date": "AsOfSetting",
     "Operator": "Operator",
+    "Write-off Limit": "WriteOffLimit",
 }
 # A defined name holding the effective as-of date: the setting, or TODAY().
 AS_OF_NAME = "AsOfDate"
@@ -88,9 +90,11 @@ MILESTONES = TableSpec(
      "Basis", "Percent", "Fixed Amount", "Status", "Completed Date",
      "Approval", "Approved By", "Approval Date", "Approval Notes",
      "Amount", "Invoice No", "Invoice Date", "Due Date", "Paid Amount",
-     "Balance", "Days Overdue", "Flag", "Approval Requested"),
+     "Balance", "Days Overdue", "Flag"),
     computed=("Amount", "Paid Amount", "Balance", "Days Overdue", "Flag"),
-    written=("Invoice No", "Invoice Date", "Due Date", "Approval Requested"),
+    written=("Invoice No", "Invoice Date", "Due Date"),
+    # written by void and request-approval; blank in an older workbook
+    optional=("Approval Requested",),
 )
 MILESTONE_INPUTS = MILESTONES.columns[:14]
 
@@ -106,6 +110,9 @@ INVOICES = TableSpec(
 PAYMENTS = TableSpec(
     "tblPayments", "Payments",
     ("Payment Date", "Invoice No", "Amount", "Reference"),
+    # Payment (blank), Discount, Write-off, Credit Applied; an older
+    # workbook without it holds only payments
+    optional=("Kind",),
 )
 
 AUDIT = TableSpec(
@@ -145,6 +152,7 @@ LIST_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "tblStatus": ("Status", ("Planned", "In Progress", "Complete", "Cancelled")),
     "tblApproval": ("Approval", ("Pending", "Approved", "Rejected")),
     "tblInvoiceType": ("Type", ("Invoice", "Credit Note")),
+    "tblPaymentKind": ("Kind", ("Payment", "Discount", "Write-off", "Credit Applied")),
     "tblFlags": ("Flag", ("Cancelled", "Paid", "Overdue", "Due Soon", "Invoiced",
                           "Ready to Invoice", "Blocked", "Rejected", "Approval Overdue",
                           "Awaiting Approval", "Behind Schedule", "Scheduled")),

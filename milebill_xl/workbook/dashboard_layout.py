@@ -14,8 +14,10 @@ Blocks, top to bottom:
    currencies in use (first slot defaults to the formula
    ``=DefaultCurrency``). Per slot: Contract (sum of Contract Value),
    Billed, Unbilled, Collected, Outstanding (sums of the Projects columns of
-   that effective currency) and Overdue (open balances of invoices, not
-   void, whose Due Date is before the as-of date).
+   that effective currency), Overdue (open balances of invoices, not
+   void, whose Due Date is before the as-of date) and Unapplied credit
+   (minus the negative Balances of voided invoices: money received that no
+   new invoice has taken).
 2. **Aging** of open invoice balances per slot (rule 8): invoices of Type
    Invoice, not Void, Balance > 0, by days = as-of - Due Date: Current
    (<= 0), 1-30, 31-60, 61-90, 90+.
@@ -38,7 +40,8 @@ Blocks, top to bottom:
    - each later month: the ones planned in that month, up to the window end
      ``min(as-of + 90 days, last day of the third month after the as-of
      month)``;
-   - a blank Planned Date counts only when Ready to Invoice.
+   - a blank Planned Date counts only when Ready to Invoice;
+   - a Rejected milestone is left out.
 4. **Timeline**: the first ``TIMELINE_ROWS`` milestones in sheet order, one
    per row (INDEX into tblMilestones by row number), against twelve months
    starting two months before the as-of month. A month cell shows ``●`` in
@@ -74,7 +77,7 @@ TIMELINE_LEAD = 2
 FORECAST_MONTHS = 4
 FORECAST_DAYS = 90
 AGING_BUCKETS = ("Current", "1-30", "31-60", "61-90", "90+")
-TOTALS = ("contract", "billed", "unbilled", "collected", "outstanding", "overdue")
+TOTALS = ("contract", "billed", "unbilled", "collected", "outstanding", "overdue", "credit")
 
 MONEY = "#,##0.00"
 
@@ -94,14 +97,15 @@ TIMELINE_FIRST = TIMELINE_HEADER + 1
 TL_COLUMNS = ("Milestone ID", "Project ID", "Milestone", "Planned Date",
               "Invoice No", "Due Date", "Flag")
 TL_MONTH0 = 2 + len(TL_COLUMNS)  # first month column (1-based)
-DIGITS_COL = 9  # column I: digits helper of the totals block
+DIGITS_COL = 3 + len(TOTALS)  # column J: digits helper of the totals block
+_DIG = get_column_letter(DIGITS_COL)
 # small multiples of expected billing: a grid of one chart per currency
 # slot right of the tables (rows TOTALS_HEADER .. TIMELINE_TITLE - 2); each
 # panel is a currency band (one row) over a chart of CHART_ROWS - 1 rows
 # and a gap row, CHART_SPAN_COLS columns wide (CHART_GAP_EMU kept free on
 # each side of a chart)
 CHART_GRID_COLUMNS = 3
-CHART_FIRST_COL = DIGITS_COL + 2  # column K
+CHART_FIRST_COL = DIGITS_COL + 2  # column L
 CHART_SPAN_COLS = 4  # columns per panel
 CHART_GAP_EMU = 57150  # 6 px
 CHART_COL_WIDTH = 8  # the timeline's month column width
@@ -159,12 +163,12 @@ def _layout() -> None:
     cells[("more_currencies", 0)] = f"B{TOTALS_FIRST + CURRENCY_SLOTS}"
     for s in range(CURRENCY_SLOTS):
         r = TOTALS_FIRST + s
-        cur, dig = f"$B{r}", f"$I{r}"
+        cur, dig = f"$B{r}", f"${_DIG}{r}"
         cells[("currency", s)] = f"B{r}"
         if s == 0:
             forms[f"B{r}"] = DEFAULT_CURRENCY
-        cells[("digits", s)] = f"I{r}"
-        forms[f"I{r}"] = f'IF({cur}="","",{digits_of(cur)})'
+        cells[("digits", s)] = f"{_DIG}{r}"
+        forms[f"{_DIG}{r}"] = f'IF({cur}="","",{digits_of(cur)})'
         sums = {
             "contract": f'SUMIFS({col(_P, "Contract Value")},{col(_P, "Eff Currency")},{cur})',
             "billed": f'SUMIFS({col(_P, "Billed")},{col(_P, "Eff Currency")},{cur})',
@@ -172,6 +176,10 @@ def _layout() -> None:
             "collected": f'SUMIFS({col(_P, "Collected")},{col(_P, "Eff Currency")},{cur})',
             "outstanding": f'SUMIFS({col(_P, "Outstanding")},{col(_P, "Eff Currency")},{cur})',
             "overdue": f'SUMIFS({_open_invoices(cur)},{col(_I, "Due Date")},"<"&{AS_OF})',
+            # money received on voided invoices that no new invoice took
+            "credit": (f'-SUMIFS({col(_I, "Balance")},{col(_I, "Currency")},{cur},'
+                       f'{col(_I, "Type")},"Invoice",{col(_I, "Status")},"Void",'
+                       f'{col(_I, "Balance")},"<0")'),
         }
         for k, name in enumerate(TOTALS):
             a = _addr(r, 3 + k)
@@ -205,7 +213,7 @@ def _layout() -> None:
         forms[a] = f'IF($B{TOTALS_FIRST + s}="","",$B{TOTALS_FIRST + s})'
         base = (f'{col(_M, "Amount")},{col(_M, "Project Currency")},$B{r},'
                 f'{col(_M, "Invoice No")},"",{col(_M, "Status")},"<>Cancelled",'
-                f'{col(_M, "Flag")},"<>Ready to Invoice"')
+                f'{col(_M, "Flag")},"<>Ready to Invoice",{col(_M, "Flag")},"<>Rejected"')
         planned = col(_M, "Planned Date")
         # window end: min(as-of + 90 days, end of the third month after)
         last = f"MIN({AS_OF}+{FORECAST_DAYS},EOMONTH({AS_OF},{FORECAST_MONTHS - 1}))"
@@ -412,7 +420,7 @@ def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SL
     # totals
     ws.cell(row=TOTALS_HEADER - 1, column=2, value="Totals by currency").font = _BLOCK_FONT
     _header(ws, TOTALS_HEADER, ["Currency", "Contract", "Billed", "Unbilled", "Collected",
-                                "Outstanding", "Overdue", "Digits"])
+                                "Outstanding", "Overdue", "Unapplied credit", "Digits"])
     # the digits helper drives number formats; the reader has no use for it
     ws.column_dimensions[get_column_letter(DIGITS_COL)].hidden = True
     ws.cell(row=AGING_HEADER - 1, column=2,
@@ -451,7 +459,7 @@ def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SL
             rng = f"C{first}:{get_column_letter(2 + ncols)}{first + CURRENCY_SLOTS - 1}"
             ws.conditional_formatting.add(rng, Rule(
                 type="expression", dxf=dxf,
-                formula=[f"INDEX($I${TOTALS_FIRST}:$I${TOTALS_FIRST + CURRENCY_SLOTS - 1},"
+                formula=[f"INDEX(${_DIG}${TOTALS_FIRST}:${_DIG}${TOTALS_FIRST + CURRENCY_SLOTS - 1},"
                          f"ROW()-{first - 1})={k}"]))
     overdue = DASHBOARD_CELLS[("total_overdue", 0)][0]
     ws.conditional_formatting.add(
@@ -512,7 +520,7 @@ def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SL
     ws.conditional_formatting.add(
         f"B{TIMELINE_FIRST}:{last_m}{last_row}",
         FormulaRule(formula=[f'$B{TIMELINE_FIRST}<>""'], border=Border(left=_THIN, bottom=_THIN)))
-    widths = {"B": 14, "C": 15, "D": 24, "E": 13, "F": 15, "G": 13, "H": 17, "I": 8}
+    widths = {"B": 14, "C": 15, "D": 24, "E": 13, "F": 15, "G": 13, "H": 17, "I": 17, "J": 8}
     for letter, w in widths.items():
         ws.column_dimensions[letter].width = w
     ws.freeze_panes = None

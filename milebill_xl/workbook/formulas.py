@@ -21,7 +21,7 @@ between columns is acyclic even at whole-column granularity:
       -> Projects[Unissued Percent, Unissued Fixed, Issued Net, Remainder, Drift]
       -> Milestones[Amount]  -> Projects[Allocated, Schedule]
       -> Milestones[Billable, Flag]
-    Payments -> Invoices[Paid, Balance, Status] -> Projects[Billed, ...]
+    Payments[Amount, Kind] -> Invoices[Paid, Balance, Status] -> Projects[Billed, ...]
                                                 -> Milestones[Paid Amount, ...]
 """
 from __future__ import annotations
@@ -175,7 +175,9 @@ def _project_formulas() -> dict[str, str]:
 
 # -------------------------------------------------------------- Milestones
 
-def _milestone_formulas() -> dict[str, str]:
+def _milestone_formulas(requested: bool = True) -> dict[str, str]:
+    """``requested``: the table has the ``Approval Requested`` column (an
+    older workbook may not; then the wait counts from Completed Date)."""
     t = lambda c: this(M, c)  # noqa: E731
     mid = t("Milestone ID")
     blank = f'IF({mid}="","",'
@@ -206,6 +208,10 @@ def _milestone_formulas() -> dict[str, str]:
     pending = f'OR({approval}="Pending",{approval}="")'
     complete = f'{status}="Complete"'
     inv_due = f'INDEX({col(I, "Due Date")},{ir})'
+    # approval is awaited since the later of Completed Date and Approval
+    # Requested (a void asks again); 0 when both are blank
+    since = (f'MAX(N({t("Completed Date")}),N({t("Approval Requested")}))' if requested
+             else f'N({t("Completed Date")})')
     f = {
         # helpers
         "Project Row": f'{blank}IFERROR(MATCH({t("Project ID")},{col(P, "Project ID")},0),0))',
@@ -251,9 +257,7 @@ def _milestone_formulas() -> dict[str, str]:
             f'IF(AND({complete},{approval}="Approved"),"Blocked",'
             f'IF(AND({complete},{approval}="Rejected"),"Rejected",'
             f'IF(AND({complete},{pending}),'
-            # the SLA runs from the later of Completed Date and Approval Requested
-            f'IF(AND(MAX(N({t("Completed Date")}),N({t("Approval Requested")}))>0,{AS_OF}-MAX('
-            f'N({t("Completed Date")}),N({t("Approval Requested")}))>{APPROVAL_SLA_DAYS}),'
+            f'IF(AND({since}>0,{AS_OF}-{since}>{APPROVAL_SLA_DAYS}),'
             f'"Approval Overdue","Awaiting Approval"),'
             f'IF(AND(OR({status}="Planned",{status}="In Progress",{status}=""),'
             f'ISNUMBER({t("Planned Date")}),{t("Planned Date")}<{AS_OF}),'
@@ -264,7 +268,9 @@ def _milestone_formulas() -> dict[str, str]:
 
 # ---------------------------------------------------------------- Invoices
 
-def _invoice_formulas() -> dict[str, str]:
+def _invoice_formulas(kind: bool = True) -> dict[str, str]:
+    """``kind``: tblPayments has the ``Kind`` column (an older workbook may
+    not; then every row is a payment)."""
     t = lambda c: this(I, c)  # noqa: E731
     no = t("Invoice No")
     blank = f'IF({no}="","",'
@@ -274,13 +280,19 @@ def _invoice_formulas() -> dict[str, str]:
     # blank Currency: the project's, else Settings Default Currency
     eff_currency = (f'IF({cur}="",IFERROR(INDEX({col(P, "Eff Currency")},MATCH({t("Project ID")},'
                     f'{col(P, "Project ID")},0)),{DEFAULT_CURRENCY}),{cur})')
+    rows = f'SUMIFS({col(PAY, "Amount")},{col(PAY, "Invoice No")},{no})'
+    not_money = "".join(
+        f'-SUMIFS({col(PAY, "Amount")},{col(PAY, "Invoice No")},{no},{col(PAY, "Kind")},"{k}")'
+        for k in ("Discount", "Write-off")) if kind else ""
     f = {
         "Digits": f'{blank}{digits_of(eff_currency)})',
         # total of the credit notes that correct this invoice (negative)
         "Credited": (f'{blank}IF({credit},0,ROUND(SUMIFS({col(I, "Total")},{col(I, "Related Invoice")},{no},'
                      f'{col(I, "Type")},"Credit Note"),{d})))'),
-        "Paid": f'{blank}IF({credit},0,ROUND(SUMIFS({col(PAY, "Amount")},{col(PAY, "Invoice No")},{no}),{d})))',
-        "Balance": f'{blank}IF({credit},0,ROUND(N({t("Total")})-{t("Paid")}+{t("Credited")},{d})))',
+        # money received: Payment (or blank) and Credit Applied rows
+        "Paid": f'{blank}IF({credit},0,ROUND({rows}{not_money},{d})))',
+        # Total + credit notes - every row (a Discount or Write-off settles too)
+        "Balance": f'{blank}IF({credit},0,ROUND(N({t("Total")})-{rows}+{t("Credited")},{d})))',
         "Status": (f'{blank}IF({credit},"Applied",'
                    f'IF(COUNTIFS({col(I, "Related Invoice")},{no},{col(I, "Type")},"Credit Note")>0,"Void",'
                    f'IF({t("Balance")}<=0,"Paid",IF({t("Paid")}>0,"Partially Paid","Open")))))'),
@@ -297,6 +309,18 @@ FORMULAS: dict[str, dict[str, str]] = {
 }
 
 
-def formula_columns(table: str) -> dict[str, str]:
-    """Header -> formula for ``table`` (empty for input-only tables)."""
+#: optional input columns a formula reads: (table, column) -> builder of
+#: that table's formulas, called with False when the workbook lacks it
+_OPTIONAL_INPUTS = {(PAY, "Kind"): (I, _invoice_formulas),
+                    (M, "Approval Requested"): (M, _milestone_formulas)}
+
+
+def formula_columns(table: str, absent: frozenset[tuple[str, str]] | set = frozenset()
+                    ) -> dict[str, str]:
+    """Header -> formula for ``table`` (empty for input-only tables).
+    ``absent`` names optional input columns, as (table, column), that the
+    workbook lacks: the formulas then read them as blank."""
+    for key, (target, build) in _OPTIONAL_INPUTS.items():
+        if target == table and key in absent:
+            return build(False)
     return dict(FORMULAS.get(table, {}))

@@ -34,9 +34,11 @@ _BASES = choice_map(rec.BASES)
 _STATUSES = choice_map(rec.STATUSES)
 _APPROVALS = choice_map(rec.APPROVALS)
 _TYPES = choice_map(rec.INVOICE_TYPES)
+_KINDS = choice_map(rec.PAYMENT_KINDS)
 _INVOICE_STATUSES = choice_map(rec.INVOICE_STATUSES + (APPLIED,))
 # Canonical spellings, for a quick exact match before the lenient one.
-_EXACT = {w: w for w in rec.BASES + rec.STATUSES + rec.APPROVALS + rec.INVOICE_TYPES}
+_EXACT = {w: w for w in rec.BASES + rec.STATUSES + rec.APPROVALS + rec.INVOICE_TYPES
+          + rec.PAYMENT_KINDS}
 
 _ZERO = Decimal(0)
 _BAD = object()  # a cell that could not be read (its problem is already reported)
@@ -44,16 +46,17 @@ _BAD = object()  # a cell that could not be read (its problem is already reporte
 # Columns read from each table (the rest, e.g. computed ones, are ignored).
 SETTINGS_COLUMNS = contract.SETTINGS.columns
 PROJECT_COLUMNS = contract.PROJECT_INPUTS
-MILESTONE_COLUMNS = contract.MILESTONE_INPUTS + contract.MILESTONES.written
+MILESTONE_COLUMNS = (contract.MILESTONE_INPUTS + contract.MILESTONES.written
+                     + contract.MILESTONES.optional)
 INVOICE_COLUMNS = tuple(c for c in contract.INVOICES.columns if c not in contract.INVOICES.computed)
-PAYMENT_COLUMNS = contract.PAYMENTS.columns
+PAYMENT_COLUMNS = contract.PAYMENTS.columns + contract.PAYMENTS.optional
 AUDIT_COLUMNS = contract.AUDIT.columns
 
 _TABLE_ORDER = {t.name: i for i, t in enumerate(contract.TABLES)}
 
 
 def _setting_attr(key: str) -> str:
-    return key.lower().replace(" ", "_")
+    return key.lower().replace(" ", "_").replace("-", "_")
 
 
 def _seq(value, label):
@@ -95,6 +98,7 @@ _SETTING_KINDS: dict[str, Callable] = {
     "Invoice Folder": _blank_is_none(to_text),
     "As Of Date": to_date,
     "Operator": to_text,
+    "Write-off Limit": to_money,
 }
 
 
@@ -388,7 +392,6 @@ def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int]) 
         (mid, pid, name, deliverable, planned, basis, percent, fixed, status, completed,
          approval, approved_by, approval_date, notes, invoice_no, invoice_date, due,
          requested) = v
-        requested = t.date(r, "Approval Requested", requested)
         name = t.text(r, "Milestone", name)
         deliverable = t.text(r, "Deliverable", deliverable)
         planned = t.date(r, "Planned Date", planned)
@@ -404,6 +407,7 @@ def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int]) 
         invoice_no = t.text(r, "Invoice No", invoice_no)
         invoice_date = t.date(r, "Invoice Date", invoice_date)
         due = t.date(r, "Due Date", due)
+        requested = t.date(r, "Approval Requested", requested)
 
         if basis is None:
             if percent is not None and fixed is None:
@@ -449,9 +453,12 @@ def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int]) 
 def _parse_payments(t: _Table, invoices: _Table, invoice_ids: dict[str, int]) -> list[Payment]:
     payments: list[Payment] = []
     check_invoices = invoices.has("Invoice No")
-    for r, (when, no, amount, reference) in t.rows(PAYMENT_COLUMNS):
+    for r, (when, no, amount, reference, kind) in t.rows(PAYMENT_COLUMNS):
         when = t.date(r, "Payment Date", when)
-        amount_value = t.take(r, "Amount", to_money, amount)
+        kind = _ok(t.choice(r, "Kind", kind, _KINDS), rec.PAYMENT)
+        # only a Payment must be positive: a Credit Applied row takes credit
+        # off a voided invoice, and void reverses Discount and Write-off rows
+        amount_value = t.take(r, "Amount", to_money, amount, kind != rec.PAYMENT)
         reference = t.text(r, "Reference", reference)
         no_text = t.text(r, "Invoice No", no)
         keep = True
@@ -471,7 +478,8 @@ def _parse_payments(t: _Table, invoices: _Table, invoice_ids: dict[str, int]) ->
             keep = False
         if keep:
             payments.append(Payment(payment_date=when, invoice_no=no_text,
-                                    amount=amount_value, reference=reference, row=r))
+                                    amount=amount_value, reference=reference, row=r,
+                                    kind=kind))
     return payments
 
 
@@ -482,6 +490,32 @@ def _parse_audit(t: _Table) -> tuple[AuditEntry, ...]:
         out.append(AuditEntry(*(t.text(r, h, x) for h, x in
                                 zip(AUDIT_COLUMNS + contract.AUDIT.optional, v)), row=r))
     return tuple(out)
+
+
+def _keys(t: _Table, headers: Sequence[str]) -> dict[int, tuple[str, ...]]:
+    """Data row -> the text of ``headers`` in that row, as typed (blank for
+    a cell that is not text): what a row's problem touches."""
+    out = {}
+    for r, cells in t.rows(headers):
+        out[r] = tuple(c.strip() if isinstance(c, str) else "" for c in cells)
+    return out
+
+
+def _scoped(problems: list[Problem], projects: _Table, milestones: _Table,
+            invoices: _Table, payments: _Table) -> list[Problem]:
+    """Each row problem with the project (and invoice) it touches, so a
+    typo in one project stops that project's billing only (README,
+    "A problem blocks only what it touches")."""
+    rows = {projects.name: {r: (k[0], "") for r, k in _keys(projects, ("Project ID",)).items()},
+            milestones.name: {r: (k[0], "") for r, k in _keys(milestones, ("Project ID",)).items()},
+            invoices.name: {r: (k[1], k[0]) for r, k in
+                            _keys(invoices, ("Invoice No", "Project ID")).items()},
+            payments.name: {r: ("", k[0]) for r, k in _keys(payments, ("Invoice No",)).items()}}
+    out = []
+    for p in problems:
+        found = rows.get(p.table, {}).get(p.row) if p.row is not None else None
+        out.append(replace(p, project_id=found[0], invoice_no=found[1]) if found else p)
+    return out
 
 
 def _find(tables: Mapping[str, RawTable], name: str) -> RawTable | None:
@@ -511,7 +545,7 @@ def parse_book(tables: Mapping[str, RawTable]) -> tuple[BookData, Locator]:
     invoices_t = _Table(contract.INVOICES, _find(tables, contract.INVOICES.name),
                         INVOICE_COLUMNS, problems)
     payments_t = _Table(contract.PAYMENTS, _find(tables, contract.PAYMENTS.name),
-                        PAYMENT_COLUMNS, problems)
+                        contract.PAYMENTS.columns, problems)
     audit_t = _Table(contract.AUDIT, _find(tables, contract.AUDIT.name), AUDIT_COLUMNS, problems)
 
     currencies = _parse_currencies(_find(tables, contract.CURRENCIES.name), problems)
@@ -522,7 +556,7 @@ def parse_book(tables: Mapping[str, RawTable]) -> tuple[BookData, Locator]:
     payments = _parse_payments(payments_t, invoices_t, invoice_ids)
     audit = _parse_audit(audit_t)
     milestones_t = _Table(contract.MILESTONES, _find(tables, contract.MILESTONES.name),
-                          MILESTONE_COLUMNS, problems)
+                          contract.MILESTONE_INPUTS + contract.MILESTONES.written, problems)
     milestones = _parse_milestones(milestones_t, projects_t, project_ids)
 
     with_milestones = {m.project_id for m in milestones}
@@ -540,6 +574,7 @@ def parse_book(tables: Mapping[str, RawTable]) -> tuple[BookData, Locator]:
         return (_TABLE_ORDER.get(p.table, len(_TABLE_ORDER)),
                 -1 if p.row is None else p.row, -1 if col is None else col)
 
+    problems[:] = _scoped(problems, projects_t, milestones_t, invoices_t, payments_t)
     problems.sort(key=order)
     book = BookData(settings=settings, projects=tuple(projects),
                     milestones=tuple(milestones), invoices=tuple(invoices),

@@ -85,11 +85,12 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
     C.MILESTONES.name: {
         "Planned Date": DATE, "Percent": PCT, "Fixed Amount": MONEY,
         "Completed Date": DATE, "Approval Date": DATE, "Amount": MONEY,
-        "Invoice Date": DATE, "Due Date": DATE, "Paid Amount": MONEY, "Approval Requested": DATE,
+        "Invoice Date": DATE, "Due Date": DATE, "Paid Amount": MONEY,
         "Balance": MONEY, "Days Overdue": INT, "Project Row": INT,
         "Invoice Row": INT, "Digits": INT, "Issued Net": MONEY,
         "Fixed Part": MONEY, "Weight": PCT, "Cum Weight": PCT, "Eff Due Date": DATE,
         "Plan Weight": PCT, "Plan Cum Weight": PCT, "Plan Amount": MONEY,
+        "Approval Requested": DATE,
     },
     C.INVOICES.name: {
         "Issue Date": DATE, "Due Date": DATE, "Net": MONEY, "Tax": MONEY,
@@ -127,6 +128,7 @@ SETTING_NOTES: dict[str, str] = {
     "Invoice Folder": "Relative to the workbook's folder",
     "As Of Date": "Blank means today; set it to reproduce a past view",
     "Operator": "Name recorded as User in the Audit sheet; blank means the signed-in person",
+    "Write-off Limit": "Largest residual pay --write-off may write off (invoice currency); 0 = off",
 }
 _SETTING_FORMATS = {"As Of Date": DATE, "Default Tax Rate": PCT,
                     "Next Invoice Seq": INT, "Next Credit Note Seq": INT,
@@ -488,6 +490,9 @@ def _payments_format(ws, n: int, digit_values) -> None:
     expr = (f"IFERROR(INDEX(Invoices!${inv_digits}:${inv_digits},"
             f"MATCH(${pay_inv}2,Invoices!${inv_no}:${inv_no},0)),2)")
     _digit_formats(ws, t, ["Amount"], expr, last, digit_values)
+    kind = _letter(t, "Kind")
+    _dropdown(ws, "KindList", f"{kind}2:{kind}{last}",
+              "Payment (or blank), Discount, Write-off or Credit Applied")
     ws.freeze_panes = "A2"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from rich.console import Console
@@ -46,7 +47,8 @@ def test_demo_cycle_leaves_every_state(demo_run):
     invoices = [i.invoice_no for i in data.invoices if i.type == "Invoice"]
     credits = [i.invoice_no for i in data.invoices if i.type == "Credit Note"]
     assert invoices == [f"INV-2026-{n:04d}" for n in range(1, len(invoices) + 1)]
-    assert credits == ["CN-2026-0001"]
+    # issue 12: the demo also voids M-101's paid invoice (CN-2026-0001)
+    assert credits == ["CN-2026-0001", "CN-2026-0002"]
     assert data.settings.next_invoice_seq == len(invoices) + 1
     # one document per issued document, nothing else
     docs = sorted(p.name for p in (result.folder / "invoices").iterdir())
@@ -57,6 +59,26 @@ def test_demo_cycle_leaves_every_state(demo_run):
     # the refused issue left the book unchanged and said why
     assert re.search(r"issue: refused, workbook unchanged: Project P-500", printed)
     assert "Ready to Invoice" in printed
+
+
+def test_demo_takes_a_discount_re_bills_a_paid_void_and_writes_off(demo_run):
+    result, printed = demo_run
+    data, _ = read_book(result.workbook)
+    rows = [(p.invoice_no, p.amount, p.kind, p.reference) for p in data.payments
+            if p.kind != "Payment"]
+    assert rows == [
+        ("INV-2026-0001", Decimal("-24000.00"), "Credit Applied", "INV-2026-0004"),
+        ("INV-2026-0004", Decimal("24000.00"), "Credit Applied", "INV-2026-0001"),
+        ("INV-2026-0002", Decimal("0.500"), "Write-off", "written off"),
+        ("INV-2026-0007", Decimal("1785.00"), "Discount", "early-payment discount"),
+    ]
+    statuses = {r.invoice_no: (str(r.paid), str(r.balance), r.status)
+                for r in compute(data, AS_OF).invoices}
+    assert statuses["INV-2026-0001"] == ("0.00", "0.00", "Void")
+    assert statuses["INV-2026-0004"] == ("24000.00", "0.00", "Paid")
+    assert statuses["INV-2026-0002"] == ("11999.500", "0.000", "Paid")
+    assert statuses["INV-2026-0007"] == ("87465.00", "0.00", "Paid")
+    assert "INV-2026-0004 (M-101, 24,000.00 USD; 24,000.00 already received, Credit Applied)" in printed
 
 
 @pytest.mark.libreoffice
@@ -78,11 +100,15 @@ def test_report_gives_the_cash_metrics_of_the_demo(demo_run):
     from milebill_xl.workbook.filebook import FileBook
     result, _ = demo_run
     metrics = report.to_json(report.run(FileBook(result.workbook), AS_OF))["metrics"]
-    # USD: 26,000.00 (INV-0004) + 20,000.00 (INV-0007) open; sold 20,000.00 in
-    # the newest 30 days and 36,000.00 in the 30 before: 30 + 30 x 26/36 = 51.7
-    assert metrics["dso"]["USD"]["days"] == "51.7"
+    # USD: 26,000.00 (INV-0005) + 20,000.00 (INV-0008) open; sold 20,000.00 in
+    # the newest 30 days and 60,000.00 in the 30 before (36,000.00 and, since
+    # issue 12's demo re-bills M-101 on 2026-10-13, 24,000.00):
+    # 30 + 30 x 26/60 = 43.0 (was 51.7 with 36,000.00)
+    assert metrics["dso"]["USD"]["days"] == "43.0"
     assert metrics["dso"]["KWD"]["days"] == "30.0"
     assert metrics["dso"]["JPY"] == {"days": "0", "beyond_90_days": False, "receivables": "0",
                                      "sales_by_30_days": ["0", "0", "0"]}
-    assert metrics["days_issue_to_payment"] == "27.5"      # 30 and 25 days
+    # INV-0004 (paid by Credit Applied on its issue day) 0, INV-0002 25 and
+    # INV-0007 (discount, day 10) 10 days; INV-0001 is void (was 30 and 25)
+    assert metrics["days_issue_to_payment"] == "11.7"
     assert metrics["approved_unbilled"]["USD"]["amount"] == "36000.00"

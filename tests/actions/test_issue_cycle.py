@@ -94,10 +94,19 @@ def test_missing_seller_fields_refuse_with_cells(tmp_path):
     assert not (tmp_path / "invoices").exists()
 
 
-def test_failure_after_some_documents_leaves_nothing(book):
+def test_failure_after_some_documents_leaves_nothing(book, monkeypatch):
     before = digest(book)
+    real, calls = issue_action.render_one, []
+
+    def fail_on_second(*args):
+        calls.append(args)
+        if len(calls) > 1:
+            raise OSError("injected failure after 1 document")
+        return real(*args)
+    monkeypatch.setattr(issue_action, "render_one", fail_on_second)
     with pytest.raises(OSError):
-        issue_action.run(FileBook(book), fail_after=1)
+        issue_action.run(FileBook(book))
+    monkeypatch.undo()
     assert digest(book) == before
     folder = book.parent / "invoices"
     assert not folder.exists() or not any(folder.rglob("*.docx"))
@@ -118,8 +127,9 @@ def test_locked_workbook_is_not_written(book):
 
 def test_pay_partial_full_and_errors(book):
     _issue(book)
+    # a payment dated after the as-of date needs that as-of date (issue 12)
     assert cli("pay", book, "--invoice", "INV-2026-0001", "--amount", "1000.00",
-               "--date", "2026-12-01", "--reference", "BANK-1").exit_code == 0
+               "--date", "2026-12-01", "--reference", "BANK-1", "--as-of", "2026-12-01").exit_code == 0
     data, _ = read_book(book)
     assert [(p.invoice_no, p.amount, p.reference) for p in data.payments] == \
         [("INV-2026-0001", Decimal("1000.00"), "BANK-1")]
@@ -143,8 +153,11 @@ def test_void_credit_note_then_reissue_gapless(book):
     assert res.exit_code == 0, res.output
     data, _ = read_book(book)
     cn = [i for i in data.invoices if i.type == "Credit Note"]
-    assert [(c.invoice_no, c.related_invoice, c.total) for c in cn] == \
-        [("CN-2026-0001", "INV-2026-0001", Decimal("-3000.00"))]  # open amount 3,600 - 600
+    # issue 12: the credit note reverses the whole invoice (no longer the
+    # open amount 3,600 - 600); the 600 received is the client's credit
+    assert [(c.invoice_no, c.related_invoice, c.net, c.tax, c.total) for c in cn] == \
+        [("CN-2026-0001", "INV-2026-0001", Decimal("-3000.00"), Decimal("-600.00"),
+          Decimal("-3600.00"))]
     m1 = next(m for m in data.milestones if m.milestone_id == "M1")
     assert (m1.invoice_no, m1.approval) == ("", "Pending")
     cn_text = _doc_text(book.parent / "invoices" / "CN-2026-0001.docx")
@@ -164,6 +177,9 @@ def test_void_credit_note_then_reissue_gapless(book):
     p.save()
     out = _issue(book)
     assert [i["invoice_no"] for i in out["issued"]] == ["INV-2026-0003"]
+    # the 600 already received is applied to the new invoice, not billed again
+    assert (out["issued"][0]["credit_applied"], out["issued"][0]["amount_due"]) == \
+        ("600.00", "3000.00")
     data, _ = read_book(book)
     numbers = [i.invoice_no for i in data.invoices if i.type == "Invoice"]
     assert numbers == ["INV-2026-0001", "INV-2026-0002", "INV-2026-0003"]

@@ -56,8 +56,8 @@ def test_the_demo_prints_on_ten_landscape_and_portrait_pages(demo_book, tmp_path
     assert "Totals by currency" in first and "Expected billing by month" in first
     assert "Milestone timeline" not in first and "Milestone timeline" in second
     # every chart's bars are labelled on page 1 (nothing of a chart on page 2):
-    # USD Nov 36.0k, EUR Nov 150.0k, JPY Nov 6.7M, KWD Jan 14.3k
-    for label in ("36.0k", "150.0k", "6.7M", "14.3k"):
+    # USD Nov 36.0k, EUR Nov 150.0k, JPY Nov 3.3M (M-302), KWD Jan 14.3k
+    for label in ("36.0k", "150.0k", "3.3M", "14.3k"):
         assert label in first and label not in second
     # header rows repeat: the Milestones page starts with the header
     assert "Milestone ID" in pages[3].splitlines()[0] or "Milestone ID" in pages[3][:400]
@@ -72,7 +72,7 @@ def test_page_setup_of_every_sheet(demo_book):
         assert ws.oddFooter.left.text == "&A" and ws.oddFooter.right.text == "Page &P of &N"
     assert wb["Milestones"].print_title_rows == "$1:$1"
     dash = wb["Dashboard"]
-    assert dash.print_area == "'Dashboard'!$A$1:$V$83"
+    assert dash.print_area == "'Dashboard'!$A$1:$W$83"
     assert [b.id for b in dash.row_breaks.brk] == [30]
     # no chart reaches below the break (row 30, zero-based 29 is its last)
     assert all(chart.anchor.to.row < 30 for chart in dash._charts)
@@ -93,7 +93,7 @@ def test_multi_line_cells_get_the_height_of_their_lines(demo_book):
 
 def test_dashboard_shows_no_helper_and_no_developer_note(demo_book):
     ws = load_workbook(demo_book)["Dashboard"]
-    assert ws.column_dimensions["I"].hidden          # the Digits helper
+    assert ws.column_dimensions["J"].hidden          # the Digits helper
     assert ws["D2"].value == "Set Settings > As Of Date to look at a past date; blank means today."
 
 
@@ -106,7 +106,8 @@ def test_report_and_dry_run_in_a_pipe_print_every_value_in_full(demo_book):
     dry = subprocess.run([*exe, "issue", str(demo_book), "--as-of", "2026-11-25", "--dry-run"],
                          capture_output=True, text=True, check=True).stdout
     assert "…" not in dry
-    assert "INV-2026-0009" in dry and "36,000.00 USD" in dry and "INV-2026-0009.docx" in dry
+    # nine invoices were issued in the demo: M-103 would be the tenth
+    assert "INV-2026-0010" in dry and "36,000.00 USD" in dry and "INV-2026-0010.docx" in dry
 
 
 def test_audit_rows_carry_the_demo_dates_and_formatted_amounts(demo_book):
@@ -116,7 +117,8 @@ def test_audit_rows_carry_the_demo_dates_and_formatted_amounts(demo_book):
     assert first.timestamp == "2026-09-11 09:01:00"
     assert first.detail.startswith("M-101 (P-100) net 24,000.00 tax 0.00 total 24,000.00 USD")
     void = next(a for a in data.audit if a.action == "Void")
-    assert void.detail.startswith("credit note CN-2026-0001 for 3,666,667 JPY")
+    assert void.detail.startswith("credit note CN-2026-0001 for 24,000.00 USD")
+    assert "24,000.00 USD received is the client's credit" in void.detail
 
 
 # ---------------------------------------------------------------- messages
@@ -159,8 +161,8 @@ def test_invoice_numbers_match_whatever_their_case(book):
     assert cli("issue", book).exit_code == 0
     ran = cli("pay", book, "--invoice", "inv-2026-0001", "--amount", "600.00")
     assert ran.exit_code == 0, ran.output
-    assert ran.output.strip() == ("recorded 600.00 USD on INV-2026-0001: "
-                                  "balance 3,000.00 USD, Partially Paid")
+    assert ran.output.strip() == ("Recorded 600.00 USD on INV-2026-0001 (2026-11-25): "
+                                  "balance 3,000.00 USD, Partially Paid.")
     data, _ = read_book(book)
     assert [p.invoice_no for p in data.payments] == ["INV-2026-0001"]
 

@@ -3,7 +3,7 @@ import pytest
 
 from milebill_xl.core.invoices import (APPLIED, credits_by_invoice, invoice_figures,
                                        payments_by_invoice)
-from milebill_xl.core.records import CREDIT_NOTE
+from milebill_xl.core.records import CREDIT_NOTE, Invoice, Payment
 
 from .helpers import D, invoice, payment
 
@@ -51,3 +51,17 @@ def test_paid_and_balance_are_rounded_to_the_invoice_currency():
     assert (str(fig.paid), str(fig.balance), fig.status) == ("334", "666", "Partially Paid")
     cn = invoice("CN-K", "-1.000", currency="KWD", type=CREDIT_NOTE)
     assert str(invoice_figures(cn, D("0"), None).balance) == "0.000"
+
+
+def test_discount_write_off_and_carried_credit_count_against_the_balance_only():
+    inv = Invoice("INV-9", total=D("1190.00"), currency="USD")
+    # Paid = money (Payment, Credit Applied); Balance = Total + credit notes - every row
+    fig = invoice_figures(inv, D("1166.20"), None, D("1190.00"))   # 23.80 discount
+    assert (fig.paid, fig.balance, fig.status) == (D("1166.20"), D("0.00"), "Paid")
+    void = invoice_figures(inv, D("500.00"), D("-1190.00"), D("500.00"))
+    assert (void.paid, void.balance, void.status) == (D("500.00"), D("-500.00"), "Void")
+    rows = [Payment(None, "INV-9", D("500.00")),
+            Payment(None, "INV-9", D("23.80"), kind="Discount"),
+            Payment(None, "INV-9", D("-500.00"), kind="Credit Applied")]
+    assert payments_by_invoice(rows) == {"INV-9": D("0.00")}
+    assert payments_by_invoice(rows, None) == {"INV-9": D("23.80")}

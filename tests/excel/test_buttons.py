@@ -68,13 +68,24 @@ def test_problems_are_listed_and_the_first_cell_is_selected(open_book):
     assert app.counter.writes == 0
 
 
-def test_refresh_with_problems_writes_nothing_and_selects_the_cell(open_book):
+def test_refresh_with_a_project_problem_writes_the_rest_and_selects_the_cell(open_book):
+    # issue 12: a problem in one project's rows no longer stops refresh
     fake, app = open_book("small")
     fake.sheets["Projects"].cells[(2, 10)] = "Net thirty"   # Payment Terms of P-100
     buttons._run_refresh(fake, app)
-    assert app.counter.writes == 0
+    assert app.counter.writes > 0
     assert app.selection.sheet.name == "Projects" and app.selection.address == "$J$2"
     assert "Net thirty" in app.alerts[-1]["prompt"]
+    assert app.alerts[-1]["prompt"].startswith("Refresh: refreshed as of 2026-11-25. Left as they are, 1 problem")
+
+
+def test_refresh_with_a_settings_problem_writes_nothing_and_selects_the_cell(open_book):
+    fake, app = open_book("small")
+    fake.sheets["Settings"].cells[(8, 2)] = 0   # Next Invoice Seq: workbook-wide
+    buttons._run_refresh(fake, app)
+    assert app.counter.writes == 0
+    assert app.selection.sheet.name == "Settings" and app.selection.address == "$B$8"
+    assert "nothing was changed" in app.alerts[-1]["prompt"]
 
 
 def test_public_buttons_use_the_active_workbook_when_called_from_the_add_in(

@@ -18,14 +18,15 @@ from milebill_xl.core.engine import compute
 from milebill_xl.core.records import CANCELLED, FIXED
 from milebill_xl.excel import udfs
 from milebill_xl.excel.udfs import (MB_AGING_BUCKET, MB_ALLOCATE, MB_DAYS_OVERDUE, MB_DISCOUNT,
-                                    MB_DUE_DATE, MB_FLAG)
+                                    MB_DUE_DATE, MB_FLAG, MB_INVOICE)
 from milebill_xl.workbook import contract as C
 from milebill_xl.workbook import dashboard_layout as D
 from milebill_xl.workbook.filebook import FileBook
 from milebill_xl.workbook.reader import read_book, read_raw_tables
 from milebill_xl.workbook.template import build_workbook
 
-FUNCTIONS = [MB_ALLOCATE, MB_DUE_DATE, MB_DAYS_OVERDUE, MB_FLAG, MB_AGING_BUCKET, MB_DISCOUNT]
+FUNCTIONS = [MB_ALLOCATE, MB_DUE_DATE, MB_DAYS_OVERDUE, MB_FLAG, MB_AGING_BUCKET, MB_DISCOUNT,
+             MB_INVOICE]
 
 
 def _serial(d: date) -> float:
@@ -145,6 +146,51 @@ def test_aging_bucket_sums_match_the_engine(engine_book):
     for cur, buckets in comp.aging.items():
         for name, amount in buckets.items():
             assert sums[cur][name] == amount, (cur, name)
+
+
+def test_invoice_paid_and_balance_count_payment_kinds():
+    # issue 12: Paid counts Payment (blank) and Credit Applied rows; Balance
+    # is Total + credit notes - every row
+    assert MB_INVOICE(366630, [359297, 7333], ["Payment", "Discount"], None, "JPY") == \
+        [359297.0, 0.0]
+    assert MB_INVOICE(3600, [3599.5, 0.5], ["", "write-off"], "", "USD", "paid") == 3599.5
+    assert MB_INVOICE(3600, [3599.5, 0.5], ["", "Write-off"], "", "USD", "balance") == 0.0
+    # the worked example: 1,190.00 paid 500.00, voided: the client's credit
+    assert MB_INVOICE(1190, [500], [None], -1190, "USD") == [500.0, -500.0]
+    # ... once applied to the re-issued invoice: nothing left on the old one
+    assert MB_INVOICE(1190, [500, -500], ["", "Credit Applied"], -1190, "USD") == [0.0, 0.0]
+    assert MB_INVOICE(1190, [500], ["Credit Applied"], None, "USD") == [500.0, 690.0]
+    assert MB_INVOICE(1190, [500], ["Refund"], None, "USD") == \
+        "#MILEBILL: kind 'Refund' is not one of Payment, Discount, Write-off, Credit Applied"
+
+
+def test_flag_counts_the_approval_wait_from_a_void():
+    args = ("Complete", "Pending", "", None, None, _cell(date(2026, 11, 1)), None, False)
+    assert MB_FLAG(*args, _cell(date(2026, 11, 30)), 7, 5) == "Approval Overdue"
+    assert MB_FLAG(*args, _cell(date(2026, 11, 30)), 7, 5, _cell(date(2026, 11, 25))) == \
+        "Awaiting Approval"
+    assert MB_FLAG(*args, _cell(date(2026, 12, 1)), 7, 5, _cell(date(2026, 11, 25))) == \
+        "Approval Overdue"
+
+
+def test_invoice_figures_match_the_engine(engine_book):
+    _, data, comp = engine_book
+    credited = defaultdict(Decimal)
+    for i in data.invoices:
+        if i.type == "Credit Note":
+            credited[i.related_invoice] += i.total
+    checked = 0
+    for r in comp.invoices:
+        if r.type != "Invoice":
+            continue
+        rows = [p for p in data.payments if p.invoice_no == r.invoice_no]
+        got = MB_INVOICE(float(r.total), [float(p.amount) for p in rows] or [None],
+                         [p.kind for p in rows] or [None],
+                         float(credited[r.invoice_no]) if r.invoice_no in credited else None,
+                         r.currency)
+        assert got == [float(r.paid), float(r.balance)], r.invoice_no
+        checked += 1
+    assert checked >= 5
 
 
 def test_due_date_and_discount_match_what_issue_would_invoice(tmp_path):

@@ -324,6 +324,54 @@ def _extra_cases() -> dict[str, dict]:
              "Status": "Complete", "Approval Requested": d(-9)},
         ],
     }
+    # issue 12: payment kinds, a voided paid invoice (unapplied credit), a
+    # voided part-paid one re-billed with Credit Applied rows, a discount, a
+    # write-off, approval asked again after a void, a Rejected milestone
+    # left out of the forecast
+    inv = lambda no, mid, pid, net, tax, days, **x: {  # noqa: E731
+        "Invoice No": no, "Type": "Invoice", "Issue Date": d(days), "Due Date": d(days + 30),
+        "Project ID": pid, "Milestone ID": mid, "Currency": "USD", "Net": Decimal(net),
+        "Tax": Decimal(tax), "Total": Decimal(net) + Decimal(tax), **x}
+    cn = lambda no, related, mid, pid, net, tax, days: {  # noqa: E731
+        **inv(no, mid, pid, f"-{net}", f"-{tax}", days), "Type": "Credit Note",
+        "Related Invoice": related}
+    pay = lambda no, amount, days, kind=None, ref=None: {  # noqa: E731
+        "Payment Date": d(days), "Invoice No": no, "Amount": Decimal(amount), "Kind": kind,
+        "Reference": ref}
+    cases["ledger"] = {
+        "projects": [_project("L1", 1000, tax=Decimal("0.19")), _project("L2", 3000),
+                     _project("L3", 2000, terms="2/10 Net 30")],
+        "milestones": [
+            _ms("L1a", "L1", "Percent", Decimal("1"), "Complete", "Approved",
+                **{"Invoice No": "INV-3", "Invoice Date": d(-2), "Due Date": d(28)}),
+            _ms("L2a", "L2", "Percent", Decimal("0.5"), "Complete", "Pending",
+                **{"Completed Date": d(-30), "Approval Requested": d(-2)}),
+            _ms("L2b", "L2", "Percent", Decimal("0.5"), "Complete", "Pending",
+                **{"Completed Date": d(-30), "Approval Requested": d(-9)}),
+            _ms("L3a", "L3", "Percent", Decimal("0.5"), "Complete", "Approved",
+                **{"Invoice No": "INV-4", "Invoice Date": d(-8), "Due Date": d(22)}),
+            _ms("L3b", "L3", "Percent", Decimal("0.25"), "Complete", "Approved",
+                **{"Invoice No": "INV-5", "Invoice Date": d(-40), "Due Date": d(-10)}),
+            _ms("L3c", "L3", "Percent", Decimal("0.25"), "Complete", "Rejected", planned=d(10)),
+        ],
+        "invoices": [
+            inv("INV-1", "L1a", "L1", "1000.00", "190.00", -20),
+            cn("CN-1", "INV-1", "L1a", "L1", "1000.00", "190.00", -10),
+            inv("INV-2", "L2a", "L2", "1500.00", "0", -20),
+            cn("CN-2", "INV-2", "L2a", "L2", "1500.00", "0", -2),
+            inv("INV-3", "L1a", "L1", "1000.00", "190.00", -2),
+            inv("INV-4", "L3a", "L3", "1000.00", "0", -8),
+            inv("INV-5", "L3b", "L3", "500.00", "0", -40),
+        ],
+        "payments": [
+            pay("INV-1", "500.00", -15),
+            pay("INV-1", "-500.00", -2, "Credit Applied", "INV-3"),
+            pay("INV-3", "500.00", -2, "Credit Applied", "INV-1"),
+            pay("INV-2", "1500.00", -5, "Payment"),
+            pay("INV-4", "980.00", -1), pay("INV-4", "20.00", -1, "Discount"),
+            pay("INV-5", "499.50", -3), pay("INV-5", "0.50", -3, "Write-off"),
+        ],
+    }
     # the workbook's own currency list rules: its Lists sheet is edited to
     # give COP no decimals (see _WORKBOOK_DIGITS)
     cases["workbook_digits"] = {"projects": [_project("CO", 10000001, "COP")], "milestones": [
@@ -427,8 +475,7 @@ def recalculated(built_and_recalculated):
 
 
 CASES = ("template", "sample", "sample_inputs", "currencies", "change_order", "stable_amounts",
-         "terms_and_flags",
-         "workbook_digits")
+         "terms_and_flags", "workbook_digits", "ledger")
 
 
 @pytest.mark.libreoffice
@@ -487,8 +534,29 @@ def test_sample_flags_cover_every_state(recalculated):
 
 
 @pytest.mark.libreoffice
-def test_dashboard_equals_core_dashboard(recalculated):
-    out = recalculated["sample"]
+def test_ledger_figures_by_hand(recalculated):
+    """Issue 12's figures as LibreOffice computes them, written by hand."""
+    book = CalamineWorkbook.from_path(str(recalculated["ledger"]))
+    invoices = {r["Invoice No"]: (r["Paid"], r["Balance"], r["Status"])
+                for r in _sheet_rows(book, "Invoices")}
+    assert invoices == {
+        "INV-1": (0, 0, "Void"),                 # 500 paid, carried to INV-3
+        "CN-1": (0, 0, "Applied"), "CN-2": (0, 0, "Applied"),
+        "INV-2": (1500, -1500, "Void"),          # paid, voided: the client's credit
+        "INV-3": (500, 690, "Partially Paid"),   # 1,190.00 less the 500.00 carried
+        "INV-4": (980, 0, "Paid"),               # 2 % discount of 1,000.00
+        "INV-5": (499.5, 0, "Paid"),             # 0.50 written off
+    }
+    flags = {r["Milestone ID"]: r["Flag"] for r in _sheet_rows(book, "Milestones")}
+    # completed 30 days ago; approval asked again 2 and 9 days ago (SLA 5)
+    assert (flags["L2a"], flags["L2b"]) == ("Awaiting Approval", "Approval Overdue")
+    assert flags["L3c"] == "Rejected"
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("case", ("sample", "ledger"))
+def test_dashboard_equals_core_dashboard(recalculated, case):
+    out = recalculated[case]
     data, _ = read_book(out)
     want = core_dashboard.build_dashboard(data, AS_OF)
     sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Dashboard")
@@ -526,6 +594,9 @@ def test_dashboard_equals_core_dashboard(recalculated):
         assert cell(DASHBOARD_CELLS[("forecast_month", m)]) == first
     assert cell(DASHBOARD_CELLS[("as_of", 0)]) == AS_OF
     assert mismatches == []
+    if case == "ledger":  # by hand: INV-2's 1,500.00; L3c (Rejected) not expected
+        assert cell(DASHBOARD_CELLS[("total_credit", 0)]) == 1500
+        assert [cell(DASHBOARD_CELLS[("forecast", 0, m)]) for m in range(4)] == [0, 0, 0, 0]
     # the timeline lists the milestones in sheet order with their flags
     flags = {m.milestone_id: m.flag for m in compute(data, AS_OF).milestones}
     for i, mid in enumerate(flags):
