@@ -12,6 +12,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 from ..core.dashboard import build_dashboard, forecast_months
+from ..core.metrics import cash_metrics
 from ..core.money import minor_units
 from ..core.engine import Computation
 from ..core.records import BookData
@@ -119,6 +120,7 @@ def _dashboard(changes: Changes, data: BookData, comp: Computation, as_of: date)
     for s in range(D.CURRENCY_SLOTS):
         cur = currencies[s] if s < len(currencies) else ""
         put(("digits", s), _digits(cur, data) if cur else "")
+    _cash_metrics(put, cash_metrics(data, comp), currencies)
     _timeline(put, data, as_of, {r.milestone_id: r.flag for r in comp.milestones})
     changes.sheet_cells[C.DASHBOARD_SHEET] = cells
 
@@ -143,6 +145,22 @@ def _digits(currency: str, data: BookData) -> int:
         return minor_units(code)
     except ValueError:
         return FALLBACK_DIGITS
+
+
+def _cash_metrics(put, metrics, currencies: list[str]) -> None:
+    """Cached values of the Dashboard's cash metrics (core/metrics.py, the
+    same rules as dashboard_layout's formulas)."""
+    dso = {d.currency: d for d in metrics.dso}
+    waiting = {w.currency: w for w in metrics.approved_unbilled}
+    for s in range(D.CURRENCY_SLOTS):
+        cur = currencies[s] if s < len(currencies) else ""
+        d, w = dso.get(cur), waiting.get(cur)
+        put(("dso", s), "" if not cur else "more than 90" if d is not None and d.beyond
+            else (d.days if d is not None else 0))
+        put(("approved_unbilled", s), "" if not cur else (w.amount if w else 0))
+        put(("longest_wait", s), "" if not cur or w is None else (w.longest_wait_days or 0))
+    put(("days_to_approval", 0), "" if metrics.days_to_approval is None else metrics.days_to_approval)
+    put(("days_to_payment", 0), "" if metrics.days_to_payment is None else metrics.days_to_payment)
 
 
 def _timeline(put, data: BookData, as_of: date, flags: dict[str, str]) -> None:

@@ -137,8 +137,8 @@ PROJECT_EXTRA: tuple[str, ...] = (
 MILESTONE_EXTRA: tuple[str, ...] = (
     "Project Row", "Invoice Row", "Project Currency", "Digits", "Eff Basis",
     "Eff Due Date", "Issued Net", "Fixed Part", "Weight", "Cum Weight",
-    "Plan Weight", "Plan Cum Weight", "Plan Amount", "Billable")
-INVOICE_EXTRA: tuple[str, ...] = ("Digits", "Credited")
+    "Plan Weight", "Plan Cum Weight", "Plan Amount", "Billable", "Approval Days")
+INVOICE_EXTRA: tuple[str, ...] = ("Digits", "Credited", "Days To Pay")
 SETTINGS_EXTRA: tuple[str, ...] = ("Notes",)
 EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
     SETTINGS.name: SETTINGS_EXTRA,

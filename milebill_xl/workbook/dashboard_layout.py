@@ -154,6 +154,57 @@ def _open_invoices(cur: str) -> str:
             f'{col(_I, "Status")},"<>Void",{col(_I, "Balance")},">0"')
 
 
+#: cash metrics beside the aging and forecast blocks (core/metrics.py):
+#: DSO right of the aging buckets; approved-but-unbilled and its longest
+#: wait right of the forecast months; the two averages under the forecast
+DSO_COL = 3 + len(AGING_BUCKETS)                 # column H
+WAITING_COL = 3 + FORECAST_MONTHS                # column G (H: longest wait)
+AVERAGES_ROW = FORECAST_FIRST + CURRENCY_SLOTS   # the row under the forecast slots
+
+
+def _cash_metrics(cells: dict, forms: dict) -> None:
+    m_cur, flag = col(_M, "Project Currency"), col(_M, "Flag")
+    waiting = lambda cur: (f'(({m_cur}={cur})*(({flag}="Ready to Invoice")+({flag}="Blocked"))'  # noqa: E731
+                           f'*ISNUMBER({col(_M, "Approval Date")}))')
+    for s in range(CURRENCY_SLOTS):
+        r = AGING_FIRST + s
+        cur = f"$B{r}"
+        open_total = f"SUM(C{r}:{get_column_letter(2 + len(AGING_BUCKETS))}{r})"
+        sales = []
+        for k in range(3):      # the newest 30 days first
+            hi, lo = f"{AS_OF}-{30 * k}", f"{AS_OF}-{30 * k + 29}"
+            sales.append(f'SUMIFS({col(_I, "Total")},{col(_I, "Currency")},{cur},{col(_I, "Type")},'
+                         f'"Invoice",{col(_I, "Status")},"<>Void",{col(_I, "Issue Date")},">="&({lo}),'
+                         f'{col(_I, "Issue Date")},"<="&({hi}))')
+        s1, s2, s3 = sales
+        a = _addr(r, DSO_COL)
+        cells[("dso", s)] = a
+        forms[a] = (f'IF({cur}="","",IF({open_total}<=0,0,IF({open_total}<={s1},'
+                    f'ROUND(30*{open_total}/{s1},1),IF({open_total}<={s1}+{s2},'
+                    f'ROUND(30+30*({open_total}-{s1})/{s2},1),IF({open_total}<={s1}+{s2}+{s3},'
+                    f'ROUND(60+30*({open_total}-{s1}-{s2})/{s3},1),"more than 90")))))')
+        r = FORECAST_FIRST + s
+        cur = f"$B{r}"
+        dig = f"${_DIG}{TOTALS_FIRST + s}"
+        a = _addr(r, WAITING_COL)
+        cells[("approved_unbilled", s)] = a
+        forms[a] = (f'IF({cur}="","",ROUND(SUMIFS({col(_M, "Amount")},{m_cur},{cur},{flag},'
+                    f'"Ready to Invoice")+SUMIFS({col(_M, "Amount")},{m_cur},{cur},{flag},"Blocked"),'
+                    f'{dig}))')
+        a = _addr(r, WAITING_COL + 1)
+        cells[("longest_wait", s)] = a
+        count = (f'COUNTIFS({m_cur},{cur},{flag},"Ready to Invoice")'
+                 f'+COUNTIFS({m_cur},{cur},{flag},"Blocked")')
+        forms[a] = (f'IF(OR({cur}="",{count}=0),"",SUMPRODUCT(MAX({waiting(cur)}*'
+                    f'({AS_OF}-{col(_M, "Approval Date")}))))')
+    a = _addr(AVERAGES_ROW, 4)
+    cells[("days_to_approval", 0)] = a
+    forms[a] = f'IFERROR(ROUND(AVERAGE({col(_M, "Approval Days")}),1),"")'
+    a = _addr(AVERAGES_ROW, 7)
+    cells[("days_to_payment", 0)] = a
+    forms[a] = f'IFERROR(ROUND(AVERAGE({col(_I, "Days To Pay")}),1),"")'
+
+
 def _layout() -> None:
     """Fill DASHBOARD_CELLS and DASHBOARD_FORMULAS (pure data, no sheet)."""
     cells, forms = DASHBOARD_CELLS, DASHBOARD_FORMULAS
@@ -229,6 +280,7 @@ def _layout() -> None:
                 expr = (f'SUMIFS({col(_M, "Amount")},{col(_M, "Project Currency")},$B{r},'
                         f'{col(_M, "Flag")},"Ready to Invoice")+{expr}')
             forms[a] = f'IF($B{r}="","",ROUND({expr},{dig}))'
+    _cash_metrics(cells, forms)
     for s in range(CURRENCY_SLOTS):
         row, column = chart_panel(s)
         a = _addr(row, column)
@@ -425,10 +477,16 @@ def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SL
     ws.column_dimensions[get_column_letter(DIGITS_COL)].hidden = True
     ws.cell(row=AGING_HEADER - 1, column=2,
             value="Aging of open invoice balances (days past due)").font = _BLOCK_FONT
-    _header(ws, AGING_HEADER, ["Currency", *AGING_BUCKETS])
+    _header(ws, AGING_HEADER, ["Currency", *AGING_BUCKETS, "DSO (days)"])
     ws.cell(row=FORECAST_HEADER - 1, column=2,
             value="Expected billing: as-of month and the next three").font = _BLOCK_FONT
     _header(ws, FORECAST_HEADER, ["Currency"])
+    _header(ws, FORECAST_HEADER, ["Approved, unbilled", "Longest wait (days)"],
+            first_col=WAITING_COL)
+    ws.cell(row=AVERAGES_ROW, column=2, value="Days to approval")
+    ws.cell(row=AVERAGES_ROW, column=5, value="Days to full payment")
+    for s in range(CURRENCY_SLOTS):
+        ws.cell(row=FORECAST_FIRST + s, column=WAITING_COL).number_format = MONEY
     for m in range(FORECAST_MONTHS):
         c = ws.cell(row=FORECAST_HEADER, column=3 + m)
         c.font, c.fill = _HEAD_FONT, _HEAD_FILL

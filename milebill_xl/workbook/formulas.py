@@ -237,6 +237,10 @@ def _milestone_formulas(requested: bool = True) -> dict[str, str]:
                             f'{upto(M, "Project ID")},{t("Project ID")})))'),
         # an unissued percent milestone's rule-1 amount on the current schedule
         "Plan Amount": f'{blank}IF(OR({w}=0,{pr}=0),0,{plan}))',
+        # days from completion to approval (cash metrics: their average)
+        "Approval Days": (f'{blank}IF(AND({approval}="Approved",ISNUMBER({t("Approval Date")}),'
+                          f'ISNUMBER({t("Completed Date")})),'
+                          f'{t("Approval Date")}-{t("Completed Date")},""))'),
         "Billable": (f'{blank}AND({complete},{approval}="Approved",{inv}="",{t("Amount")}>0,'
                      f'IF({pr}>0,{proj("Can Bill")},FALSE)))'),
         # contract columns
@@ -293,6 +297,11 @@ def _invoice_formulas(kind: bool = True) -> dict[str, str]:
         "Paid": f'{blank}IF({credit},0,ROUND({rows}{not_money},{d})))',
         # Total + credit notes - every row (a Discount or Write-off settles too)
         "Balance": f'{blank}IF({credit},0,ROUND(N({t("Total")})-{rows}+{t("Credited")},{d})))',
+        # a paid invoice: days from its Issue Date to its last tblPayments row
+        "Days To Pay": (f'{blank}IF(AND(NOT({credit}),{t("Status")}="Paid",ISNUMBER({t("Issue Date")}),'
+                        f'SUMPRODUCT(MAX(({col(PAY, "Invoice No")}={no})*{col(PAY, "Payment Date")}))>0),'
+                        f'SUMPRODUCT(MAX(({col(PAY, "Invoice No")}={no})*{col(PAY, "Payment Date")}))'
+                        f'-{t("Issue Date")},""))'),
         "Status": (f'{blank}IF({credit},"Applied",'
                    f'IF(COUNTIFS({col(I, "Related Invoice")},{no},{col(I, "Type")},"Credit Note")>0,"Void",'
                    f'IF({t("Balance")}<=0,"Paid",IF({t("Paid")}>0,"Partially Paid","Open")))))'),

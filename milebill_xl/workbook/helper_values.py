@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from ..core.engine import Computation
 from ..core.money import arithmetic, minor_units, round_digits
-from ..core.records import CANCELLED, COMPLETE, APPROVED, CREDIT_NOTE, FIXED, PERCENT, BookData
+from ..core.records import (APPROVED, CANCELLED, COMPLETE, CREDIT_NOTE, FIXED, PAID, PERCENT,
+                            BookData)
 from .contract import INVOICES, MILESTONES, PROJECTS
 from .formulas import FALLBACK_DIGITS
 
@@ -98,6 +99,9 @@ def helper_values(book: BookData, comp: Computation) -> dict[str, dict[str, dict
             m_out["Plan Cum Weight"][r] = plan_cum[m.project_id] if plan_weight else _ZERO
             m_out["Plan Amount"][r] = plan_amount
             pr = project_results.get(m.project_id)
+            m_out["Approval Days"][r] = (
+                (m.approval_date - m.completed_date).days
+                if m.approval == APPROVED and m.approval_date and m.completed_date else "")
             m_out["Billable"][r] = bool(
                 m.status == COMPLETE and m.approval == APPROVED and not m.invoice_no
                 and amounts.get(m.milestone_id, _ZERO) > 0 and pr is not None and pr.can_bill)
@@ -140,6 +144,17 @@ def helper_values(book: BookData, comp: Computation) -> dict[str, dict[str, dict
         for inv in book.invoices:
             if inv.type == CREDIT_NOTE and inv.related_invoice:
                 credited[inv.related_invoice] += inv.total
+        last_paid: dict[str, object] = {}
+        for pay in book.payments:
+            if pay.payment_date and pay.payment_date > last_paid.get(pay.invoice_no, pay.payment_date.min):
+                last_paid[pay.invoice_no] = pay.payment_date
+        status = {r.invoice_no: r.status for r in comp.invoices}
+        for inv in book.invoices:
+            paid_on = last_paid.get(inv.invoice_no)
+            i_out["Days To Pay"][inv.row] = (
+                (paid_on - inv.issue_date).days
+                if inv.type != CREDIT_NOTE and status.get(inv.invoice_no) == PAID
+                and inv.issue_date and paid_on else "")
         for inv in book.invoices:
             d = _digits(inv.currency, known)
             i_out["Digits"][inv.row] = d
