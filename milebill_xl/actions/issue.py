@@ -169,12 +169,16 @@ def carried_credit(loaded: Loaded, issued: list[Issued]) -> list[Issued]:
     Reference naming the other invoice."""
     comp = loaded.computation
     left = {r.invoice_no: r.credit for r in comp.invoices if r.status == VOID and r.credit > 0}
+    holders: dict[str, list] = {}       # milestone -> its voided invoices holding money
+    for r in comp.invoices:
+        if r.invoice_no in left:
+            holders.setdefault(r.milestone_id, []).append(r)
     out = []
     for item in issued:
         new = item.invoice
         room, rows = new.total, []
-        for r in comp.invoices:
-            take = min(left.get(r.invoice_no, 0), room) if r.milestone_id == item.milestone_id else 0
+        for r in holders.get(item.milestone_id, ()):
+            take = min(left[r.invoice_no], room)
             if take <= 0:
                 continue
             left[r.invoice_no] -= take
