@@ -24,9 +24,9 @@ from typing import Callable
 
 from ..core.audit import file_sha256
 from ..core.engine import compute
+from ..core.flags import BLOCKED
 from ..core.money import format_amount, round_money
 from ..core.numbering import format_number
-from ..core.money import format_amount
 from ..core.records import CREDIT_APPLIED, INVOICE, OPEN, VOID, BookData, Invoice, Payment
 from ..core.terms import due_date
 from ..documents.invoice import (TemplateError, document_data, load_template, missing_fields,
@@ -199,11 +199,11 @@ def plan_scoped(loaded: Loaded) -> tuple[list[Issued], list[dict], list[dict]]:
     """The invoices an issue run creates, the errors, and the milestones
     skipped for a problem in their project. An error that stops the whole
     run (a Settings field, the numbering) leaves nothing to issue."""
-    data, comp, as_of = loaded.data, loaded.computation, loaded.as_of
+    data, comp = loaded.data, loaded.computation
     settings = data.settings
     existing = {i.invoice_no: i for i in data.invoices}
     billable = sorted((r for r in comp.milestones if r.billable), key=lambda r: r.row)
-    blocked = {r.project_id for r in comp.milestones if r.flag == "Blocked"}
+    blocked = {r.project_id for r in comp.milestones if r.flag == BLOCKED}
     troubled = {pid: errs for pid in blocked if (errs := loaded.project_errors(pid))}
     draft, missing = _draft(loaded, billable)
     wide = [e for pid, e in missing if not pid]

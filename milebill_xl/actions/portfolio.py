@@ -35,7 +35,6 @@ import concurrent.futures
 import os
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
@@ -44,12 +43,12 @@ import pandas as pd
 from ..core.aging import BUCKETS
 from ..core.dashboard import build_dashboard, forecast_months
 from ..core.engine import compute
+from ..core.metrics import cash_metrics
 from ..core.money import round_money
 from ..workbook import contract as C
 from ..workbook.book import BookError
 from ..workbook.reader import read_book
 from .common import problem
-from .report import UNBILLED_FLAGS
 
 #: money columns of one (workbook, currency) row, in the order shown
 TOTALS = ("contract", "billed", "unbilled", "collected", "outstanding", "overdue",
@@ -171,10 +170,7 @@ def summarize(path: Path, name: str, as_of: date) -> BookSummary | Unread:
         return Unread(name, _NOT_MILESTONE_BOOK)
     comp = compute(data, as_of)
     dash = build_dashboard(data, as_of, comp)
-    unbilled: dict[str, Decimal] = {}
-    for m in comp.milestones:
-        if m.flag in UNBILLED_FLAGS:
-            unbilled[m.currency] = unbilled.get(m.currency, Decimal(0)) + m.amount
+    unbilled = {w.currency: w.amount for w in cash_metrics(data, comp).approved_unbilled}
     forecast = {(f.currency, f.label): f.amount for f in dash.forecast}
     rows = []
     for t in dash.totals:

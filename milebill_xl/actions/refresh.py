@@ -13,14 +13,13 @@ from dateutil.relativedelta import relativedelta
 
 from ..core.dashboard import build_dashboard, forecast_months
 from ..core.metrics import cash_metrics
-from ..core.money import minor_units
 from ..core.engine import Computation
 from ..core.records import BookData
 from ..workbook import contract as C
 from ..workbook import dashboard_layout as D
 from ..workbook.book import Book, BookError, Changes, Formula
-from ..workbook.formulas import FALLBACK_DIGITS, formula_columns
-from ..workbook.helper_values import helper_values
+from ..workbook.formulas import formula_columns
+from ..workbook.helper_values import digits_for, helper_values
 from .common import Loaded, first_new_row, load, session as _session
 
 # Cached value of each contract column from its result record.
@@ -119,7 +118,7 @@ def _dashboard(changes: Changes, data: BookData, comp: Computation, as_of: date)
         put(("forecast_month", m), month)
     for s in range(D.CURRENCY_SLOTS):
         cur = currencies[s] if s < len(currencies) else ""
-        put(("digits", s), _digits(cur, data) if cur else "")
+        put(("digits", s), digits_for(cur, data.currencies) if cur else "")
     _cash_metrics(put, cash_metrics(data, comp), currencies)
     _timeline(put, data, as_of, {r.milestone_id: r.flag for r in comp.milestones})
     changes.sheet_cells[C.DASHBOARD_SHEET] = cells
@@ -137,14 +136,6 @@ def unshown_note(currencies: list[str]) -> str:
 def unshown_currencies(data: BookData, comp: Computation) -> list[str]:
     """The currencies in use beyond the Dashboard's CURRENCY_SLOTS."""
     return [t.currency for t in build_dashboard(data, comp.as_of, comp).totals][D.CURRENCY_SLOTS:]
-
-
-def _digits(currency: str, data: BookData) -> int:
-    code = data.currencies.get(str(currency), currency)
-    try:
-        return minor_units(code)
-    except ValueError:
-        return FALLBACK_DIGITS
 
 
 def _cash_metrics(put, metrics, currencies: list[str]) -> None:

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..core.dashboard import ClientCredit, Dashboard, build_dashboard, unapplied_credit
+from ..core.flags import APPROVED_UNBILLED
 from ..core.metrics import Metrics, cash_metrics
 from ..core.records import INVOICE, VOID
 from ..workbook.book import Book
 from .common import Loaded, load, milestone_rows
 
-UNBILLED_FLAGS = ("Ready to Invoice", "Blocked")
+UNBILLED_FLAGS = APPROVED_UNBILLED
 
 
 @dataclass(frozen=True)

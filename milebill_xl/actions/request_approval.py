@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from decimal import Decimal
 from pathlib import Path
 
-from ..core.records import COMPLETE, INVOICE, PENDING, VOID
+from ..core.records import COMPLETE, PENDING
 from ..documents.approval import ApprovalRequest, write_request
 from ..documents.email import draft
 from ..documents.invoice import safe_document_name
@@ -74,10 +73,6 @@ def run(book: Book, milestone_id: str | None = None, as_of: date | None = None,
                     cell(C.MILESTONES.name, m.row, "Status")),)
                 return result
             wanted = chosen
-        billed: dict[str, Decimal] = {}
-        for r in loaded.computation.invoices:
-            if r.type == INVOICE and r.status != VOID:
-                billed[r.project_id] = billed.get(r.project_id, Decimal(0)) + r.net
         folder = invoice_folder(book, loaded, out_dir) / "approvals"
         changes = Changes()
         written: list[Path] = []
@@ -100,7 +95,7 @@ def run(book: Book, milestone_id: str | None = None, as_of: date | None = None,
                 client_address=p.client_address, project=p.name or p.project_id,
                 po_number=p.po_number, milestone=m.name, deliverable=m.deliverable,
                 completed_on=m.completed_date, currency=res.currency, amount=res.amount,
-                contract_value=p.contract_value, billed_to_date=billed.get(p.project_id, Decimal(0)))
+                contract_value=p.contract_value, billed_to_date=loaded.computation.project(p.project_id).billed)
             stem = safe_document_name(f"{m.milestone_id}-approval-{when.isoformat()}", ext="")
             entry = {"milestone_id": m.milestone_id, "project_id": p.project_id,
                      "amount": str(res.amount), "currency": str(res.currency),

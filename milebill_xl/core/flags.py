@@ -39,6 +39,10 @@ AWAITING_APPROVAL = "Awaiting Approval"
 BEHIND_SCHEDULE = "Behind Schedule"
 SCHEDULED = "Scheduled"
 
+#: complete and approved, not invoiced: the next issue bills them (or a
+#: problem blocks them); "approved but unbilled" in reports and metrics
+APPROVED_UNBILLED = (READY_TO_INVOICE, BLOCKED)
+
 # In precedence order.
 FLAGS = (FLAG_CANCELLED, FLAG_PAID, OVERDUE, DUE_SOON, INVOICED, READY_TO_INVOICE,
          BLOCKED, FLAG_REJECTED, APPROVAL_OVERDUE, AWAITING_APPROVAL,

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from .engine import Computation
-from .flags import BLOCKED, READY_TO_INVOICE
+from .flags import APPROVED_UNBILLED
 from .money import arithmetic, rounding_currency, zero
 from .records import APPROVED, INVOICE, PAID, VOID, BookData
 
@@ -112,7 +112,7 @@ def cash_metrics(book: BookData, comp: Computation) -> Metrics:
     milestones = {m.milestone_id: m for m in book.milestones}
     waiting: dict[str, list] = {}
     for r in comp.milestones:
-        if r.flag in (READY_TO_INVOICE, BLOCKED):
+        if r.flag in APPROVED_UNBILLED:
             waiting.setdefault(r.currency, []).append(r)
     approved_unbilled = []
     for cur, rows in waiting.items():

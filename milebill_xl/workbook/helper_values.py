@@ -23,7 +23,10 @@ _ZERO = Decimal(0)
 _SPACES = (" ", "\u00a0", "\t", "\n", "\r")
 
 
-def _digits(currency: str, known) -> int:
+def digits_for(currency: str, known) -> int:
+    """The minor-unit digits the formulas look up for ``currency`` in the
+    workbook's currency list ``known`` (``digits_of``): 2 when it is not
+    there."""
     try:
         return minor_units(currency) if currency in known or not known else FALLBACK_DIGITS
     except ValueError:
@@ -54,7 +57,7 @@ def helper_values(book: BookData, comp: Computation) -> dict[str, dict[str, dict
     projects = {p.project_id: p for p in book.projects}
     amounts = {r.milestone_id: r.amount for r in comp.milestones}
     project_results = {r.project_id: r for r in comp.projects}
-    digits_of = {p.project_id: _digits(p.currency, known) for p in book.projects}
+    digits_of = {p.project_id: digits_for(p.currency, known) for p in book.projects}
 
     # ---- milestones (projects sum them)
     m_out = out[MILESTONES.name]
@@ -156,7 +159,7 @@ def helper_values(book: BookData, comp: Computation) -> dict[str, dict[str, dict
                 if inv.type != CREDIT_NOTE and status.get(inv.invoice_no) == PAID
                 and inv.issue_date and paid_on else "")
         for inv in book.invoices:
-            d = _digits(inv.currency, known)
+            d = digits_for(inv.currency, known)
             i_out["Digits"][inv.row] = d
             i_out["Credited"][inv.row] = (_ZERO if inv.type == CREDIT_NOTE
                                           else _round(credited.get(inv.invoice_no, _ZERO), d))
