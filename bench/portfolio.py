@@ -1,5 +1,5 @@
 """Generated benchmark portfolios, built with the product's own template
-builder (``milebill_xl.workbook.template.build_workbook``), so a benchmark
+builder (``milebill_xl.template.builder.build_workbook``), so a benchmark
 book has exactly the tables, formulas and formats a team's book has.
 
 Proportions per 10 milestones (one project):
@@ -131,7 +131,7 @@ def book_path(n_milestones: int) -> Path:
     if not path.exists():
         for stale in CACHE.glob(f"portfolio-{n_milestones}-*.xlsx"):
             stale.unlink()   # built by older code
-        from milebill_xl.workbook.template import build_workbook
+        from milebill_xl.template.builder import build_workbook
         CACHE.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".building.xlsx")
         build_workbook(tmp, **portfolio(n_milestones))

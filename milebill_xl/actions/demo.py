@@ -28,8 +28,8 @@ from ..workbook import contract as C
 from ..workbook.book import BookError
 from ..workbook.filebook import FileBook
 from ..workbook.reader import read_book
-from ..workbook.template import build_workbook
-from ..workbook.xlsxpatch import Patcher
+from ..template.builder import build_workbook
+from ..xlsx.patch import Patcher
 from . import check, issue, pay, refresh, report, stamp, void
 
 WORKBOOK = "milestone_billing_demo.xlsx"

@@ -16,10 +16,10 @@ from ..core.metrics import cash_metrics
 from ..core.engine import Computation
 from ..core.records import BookData
 from ..workbook import contract as C
-from ..workbook import dashboard_layout as D
+from ..template import dashboard as D
 from ..workbook.book import Book, BookError, Changes, Formula
-from ..workbook.formulas import formula_columns
-from ..workbook.helper_values import digits_for, helper_values
+from ..template.formulas import formula_columns
+from ..template.helper_values import digits_for, helper_values
 from .common import Loaded, first_new_row, load, session as _session
 
 # Cached value of each contract column from its result record.

@@ -129,7 +129,7 @@ DASHBOARD_SHEET = "Dashboard"
 CURRENCIES = TableSpec("tblCurrencies", "Lists", ("Currency", "Digits"))
 
 # Helper columns the template adds after the contract's columns (computed by
-# formulas, see workbook/formulas.py). Readers may ignore them; never rely on
+# formulas, see template/formulas.py). Readers may ignore them; never rely on
 # their position, only on their header.
 PROJECT_EXTRA: tuple[str, ...] = (
     "Eff Currency", "Digits", "Issued Net", "Unissued Fixed", "Unissued Percent",

@@ -66,7 +66,8 @@ from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.styles.numbers import NumberFormat
 from openpyxl.utils import get_column_letter
 
-from . import contract as C
+from ..workbook import contract as C
+from .styles import FLAG_STYLES, flag_rule
 from .formulas import AS_OF, DEFAULT_CURRENCY, col, digits_of
 
 CURRENCY_SLOTS = 6
@@ -447,7 +448,6 @@ def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SL
     values; without them the first slot is ``=DefaultCurrency``. ``charts``
     slots get a chart: a book built with its projects gets one per currency
     it holds, the empty template one per slot."""
-    from .template import FLAG_STYLES, flag_rule  # shared flag colours
 
     ws.sheet_view.showGridLines = False
     ws.column_dimensions["A"].width = 2

@@ -26,7 +26,7 @@ between columns is acyclic even at whole-column granularity:
 """
 from __future__ import annotations
 
-from . import contract as C
+from ..workbook import contract as C
 
 P, M, I, PAY, CUR = (C.PROJECTS.name, C.MILESTONES.name, C.INVOICES.name,
                      C.PAYMENTS.name, C.CURRENCIES.name)

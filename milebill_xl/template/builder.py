@@ -9,7 +9,7 @@ Reproducible: workbook properties and zip entry times are fixed, so
 rebuilding the template gives the same content (and, with the same openpyxl,
 the same bytes). Rebuild the committed file with::
 
-    python -m milebill_xl.workbook.template [PATH]
+    python -m milebill_xl.template.builder [PATH]
 
 Layout choices:
 
@@ -26,7 +26,6 @@ Layout choices:
 """
 from __future__ import annotations
 
-import sys
 from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
@@ -49,10 +48,12 @@ from openpyxl.writer.excel import ExcelWriter
 
 from ..core.currency import ISO_4217
 from ..resources import source_dir
-from . import contract as C
-from .dashboard_layout import CURRENCY_SLOTS, TIMELINE_TITLE, build_dashboard, dashboard_print_area
+from ..workbook import contract as C
+from .dashboard import CURRENCY_SLOTS, TIMELINE_TITLE, build_dashboard, dashboard_print_area
 from .formulas import FORMULAS
-from .ooxml import excel_font_order
+from ..xlsx.atomic import atomic_write
+from ..xlsx.ooxml import excel_font_order
+from .styles import FLAG_STYLES, fill as _fill, flag_rule
 from .printing import WRAPPED, dashboard_setup, fit_row, lines_needed, page_setup
 
 #: where the builder writes the committed template (in the checkout)
@@ -322,33 +323,6 @@ def _currencies_in(projects, settings) -> list[str]:
     return out[:CURRENCY_SLOTS]
 
 
-def _fill(rgb: str) -> PatternFill:
-    return PatternFill(start_color=rgb, end_color=rgb, fill_type="solid", bgColor=rgb)
-
-
-#: flag -> (fill, font colour, bold, italic): the colours people read at a glance
-FLAG_STYLES: dict[str, tuple[str | None, str, bool, bool]] = {
-    "Overdue": ("FFFFC7CE", "FF9C0006", True, False),          # red
-    "Due Soon": ("FFFFEB9C", "FF9C5700", True, False),          # amber
-    "Ready to Invoice": ("FFC6EFCE", "FF006100", True, False),  # green
-    "Approval Overdue": ("FFFCE4D6", "FFC65911", False, True),  # orange italic
-    "Behind Schedule": ("FFFCE4D6", "FFC65911", False, True),   # orange italic
-    "Blocked": ("FFFFC7CE", "FF9C0006", False, True),           # red italic
-    "Rejected": ("FFFFC7CE", "FF9C0006", False, True),          # red italic
-    "Paid": ("FFEDEDED", "FF808080", False, False),             # grey
-    "Cancelled": (None, "FFA6A6A6", False, True),               # light grey
-    "Invoiced": ("FFDDEBF7", "FF1F4E78", False, False),         # blue
-    "Awaiting Approval": ("FFFFF2CC", "FF7F6000", False, False),  # pale yellow
-}
-
-
-def flag_rule(formula: str, flag: str) -> FormulaRule:
-    fill, color, bold, italic = FLAG_STYLES[flag]
-    return FormulaRule(formula=[formula], stopIfTrue=True,
-                       font=Font(color=color, bold=bold, italic=italic),
-                       fill=_fill(fill) if fill else None)
-
-
 def _dropdown(ws, name: str, sqref: str, prompt: str) -> None:
     dv = DataValidation(type="list", formula1=name, allow_blank=True,
                         showErrorMessage=True, errorTitle="Not in list",
@@ -577,33 +551,9 @@ def save_workbook(wb, path: Path) -> None:
     """Save an openpyxl workbook as we write every new file: fixed
     properties (openpyxl's save stamps 'modified' with now), fixed zip
     timestamps, fonts in Excel's order; atomically."""
-    tmp = path.with_name(path.name + ".tmp")
     wb.properties.modified = FIXED_TIME
-    with _FixedTimeZip(tmp, "w", ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).write_data()
-    tmp.replace(path)
 
-
-def build_template(path: Path | str = TEMPLATE_PATH) -> Path:
-    """The committed template: built, then refreshed so every formula cell
-    carries its cached value, as of the fixed date FIXED_TIME (so a rebuild
-    is identical; ``milebill new`` refreshes its copy as of its own day)."""
-    from ..actions import refresh          # actions build on this module
-    from .filebook import FileBook, lock_path
-    path = build_workbook(path)
-    result = refresh.run(FileBook(path), FIXED_TIME.date())
-    lock_path(path).unlink(missing_ok=True)   # refresh's lock file: not part of the template
-    if result.errors:
-        raise RuntimeError(f"the template has problems: {result.errors}")
-    return path
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    out = build_template(Path(argv[0]) if argv else TEMPLATE_PATH)
-    print(out)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    def produce(fh) -> None:
+        with _FixedTimeZip(fh, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+            ExcelWriter(wb, archive).write_data()
+    atomic_write(path, produce)
