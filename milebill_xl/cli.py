@@ -258,6 +258,8 @@ def void(path: Path, invoice_no: str, reason: str, as_of: date | None, as_json: 
                 "carried to the milestone's next invoice" if result.credit else "")
         click.echo(f"voided {cn.related_invoice}: credit note {cn.invoice_no} for "
                    f"{money(-cn.total, cn.currency)}, document {result.document}{held}")
+        for path in result.e_invoice:
+            click.echo(f"e-invoice (EN 16931, validated): {path}")
     _finish(result.errors, result.done, result.to_json(), as_json, show)
 
 

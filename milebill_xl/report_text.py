@@ -177,6 +177,10 @@ def print_issued(result) -> None:
                    "a problem in its project, listed below", markup=False)
     if not result.dry_run:
         _out.print(f"documents in {result.folder}")
+        if result.e_invoices:
+            kind = "Factur-X PDF/A-3" if result.e_invoices[0].suffix == ".pdf" else "UBL XML"
+            _out.print(f"{len(result.e_invoices)} e-invoice(s) ({kind}, EN 16931, validated) "
+                       "beside them")
 
 
 def print_portfolio(pf, console: Console | None = None) -> None:

@@ -65,6 +65,9 @@ def engine_mismatches(path: Path, as_of: date) -> tuple[list[tuple], int]:
         compared += 1
         if bool(row["Billable"]) != res.billable:
             mismatches.append((res.milestone_id, "Billable", row["Billable"], res.billable))
+        compared += 1
+        if not same_money(row["Eff Tax Rate"], res.tax_rate):
+            mismatches.append((res.milestone_id, "Eff Tax Rate", row["Eff Tax Rate"], res.tax_rate))
 
     inv = sheet_rows(book, "Invoices")
     for res in comp.invoices:

@@ -25,12 +25,15 @@ from typing import Callable
 from ..core.audit import file_sha256
 from ..core.engine import compute
 from ..core.flags import BLOCKED
-from ..core.money import format_amount, round_money
+from ..core.money import format_amount
+from ..core.tax import tax_amount
 from ..core.numbering import format_number
-from ..core.records import CREDIT_APPLIED, INVOICE, OPEN, VOID, BookData, Invoice, Payment
+from ..core.records import (CREDIT_APPLIED, FACTUR_X, INVOICE, OPEN, VOID, BookData, Invoice,
+                            Payment)
 from ..core.terms import due_date
-from ..documents.invoice import (TemplateError, document_data, load_template, missing_fields,
-                                 safe_document_name)
+from ..documents import einvoice
+from ..documents.invoice import (InvoiceDocument, TemplateError, document_data, load_template,
+                                 missing_fields, safe_document_name)
 from ..documents.store import DocumentClash, DocumentStore
 from ..workbook import contract as C
 from ..workbook.book import Book, BookError, Changes
@@ -77,6 +80,8 @@ class IssueResult:
     recovered: tuple[str, ...] = field(default=())
     #: milestones that would be billed but for a problem in their project
     skipped: tuple[dict, ...] = field(default=())
+    #: the e-invoices beside the documents (Factur-X PDFs, UBL XMLs)
+    e_invoices: tuple[Path, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -87,7 +92,9 @@ class IssueResult:
                 "milestones": milestone_rows(self.loaded) if self.loaded else [],
                 "issued": [i.to_json() for i in self.issued], "dry_run": self.dry_run,
                 "skipped": list(self.skipped),
-                "folder": str(self.folder) if self.folder else None}
+                "folder": str(self.folder) if self.folder else None,
+                "pdfs": [str(p) for p in self.pdfs],
+                "e_invoices": [str(p) for p in self.e_invoices]}
 
 
 def invoice_folder(book: Book, loaded: Loaded, out_dir: Path | None) -> Path:
@@ -110,7 +117,8 @@ def invoice_template(book: Book):
     return load_template(own) if own.is_file() else load_template()
 
 
-_FILL = re.compile(r"fill '([^']+)'(?: of project \S+)? on the (Settings|Projects|Milestones) sheet")
+_FILL = re.compile(r"(?:fill|change) '([^']+)'(?: of project \S+)? on the "
+                   r"(Settings|Projects|Milestones) sheet")
 
 
 def field_error(loaded: Loaded, message: str, project_row: int | None, milestone_row: int | None) -> dict:
@@ -126,6 +134,21 @@ def field_error(loaded: Loaded, message: str, project_row: int | None, milestone
         else:
             cell = loaded.locator.cell(C.MILESTONES.name, milestone_row, key.split("' or '")[0])
     return problem(message, cell)
+
+
+def invoice_row(loaded: Loaded, i: Invoice) -> dict:
+    """The tblInvoices row of a new document; its Tax Rate and Tax
+    Category only where the table has those columns (an older workbook
+    may not)."""
+    row = {"Invoice No": i.invoice_no, "Type": i.type, "Issue Date": i.issue_date,
+           "Due Date": i.due_date, "Project ID": i.project_id, "Milestone ID": i.milestone_id,
+           "Client": i.client, "Currency": i.currency, "Net": i.net, "Tax": i.tax,
+           "Total": i.total, "Document": i.document, "Related Invoice": i.related_invoice or None}
+    geo = loaded.locator.geometry(C.INVOICES.name)
+    for column, value in (("Tax Rate", i.tax_rate), ("Tax Category", i.tax_category)):
+        if geo is not None and geo.index(column) is not None:
+            row[column] = value
+    return row
 
 
 def audit_row(action: str, reference: str, detail: str) -> dict:
@@ -147,13 +170,14 @@ def _draft(loaded: Loaded, candidates) -> tuple[list[Issued], list[tuple[str, di
         m, p = milestones[r.milestone_id], projects[r.project_id]
         number = format_number(settings.invoice_number_format, as_of.year, seq)
         net = r.amount
-        tax = round_money(net * p.tax_rate, p.currency)
+        tax = tax_amount(net, r.tax_rate, p.currency)
         inv = Invoice(invoice_no=number, type=INVOICE, issue_date=as_of,
                       due_date=due_date(comp.project(p.project_id).terms, as_of),
                       project_id=p.project_id, milestone_id=m.milestone_id, client=p.client,
                       currency=p.currency, net=net, tax=tax, total=net + tax, status=OPEN,
-                      document=safe_document_name(number))
-        for msg in missing_fields(document_data(inv, p, m, settings)):
+                      document=safe_document_name(number), tax_rate=r.tax_rate,
+                      tax_category=p.tax_category)
+        for msg in missing_fields(document_data(inv, p, m, settings), settings.e_invoice_format):
             e = field_error(loaded, msg, p.row, m.row)
             errors.append(("" if (e["sheet"] or "") == loaded.locator.sheet(C.SETTINGS.name)
                            else p.project_id, e))
@@ -280,11 +304,7 @@ def issue_changes(loaded: Loaded, issued: list[Issued]) -> Changes:
         changes.set(C.MILESTONES.name, "Invoice No", row, i.invoice_no)
         changes.set(C.MILESTONES.name, "Invoice Date", row, i.issue_date)
         changes.set(C.MILESTONES.name, "Due Date", row, i.due_date)
-        changes.append(C.INVOICES.name, {
-            "Invoice No": i.invoice_no, "Type": i.type, "Issue Date": i.issue_date,
-            "Due Date": i.due_date, "Project ID": i.project_id, "Milestone ID": i.milestone_id,
-            "Client": i.client, "Currency": i.currency, "Net": i.net, "Tax": i.tax,
-            "Total": i.total, "Document": i.document, "Related Invoice": None})
+        changes.append(C.INVOICES.name, invoice_row(loaded, i))
         changes.append(C.AUDIT.name, audit_row(
             "Issue", i.invoice_no,
             f"{i.milestone_id} ({i.project_id}) net {format_amount(i.net, i.currency)} "
@@ -315,14 +335,17 @@ def received_note(item: Issued) -> str:
             f"{format_amount(i.total - item.credit_applied, i.currency)} {i.currency}.")
 
 
-def render_one(template, store, item: Issued, data: BookData) -> None:
-    """Render one new invoice into staging."""
+def render_one(template, store, item: Issued, data: BookData, projects: dict | None = None,
+               milestones: dict | None = None) -> InvoiceDocument:
+    """Render one new invoice into staging; return what it prints (its
+    e-invoice carries the same)."""
     i = item.invoice
-    projects = {p.project_id: p for p in data.projects}
-    milestones = {m.milestone_id: m for m in data.milestones}
+    projects = projects if projects is not None else {p.project_id: p for p in data.projects}
+    milestones = milestones if milestones is not None else {m.milestone_id: m for m in data.milestones}
     doc = document_data(i, projects[i.project_id], milestones[item.milestone_id], data.settings,
-                        notes=received_note(item))
+                        notes=received_note(item), paid_to_date=item.credit_applied)
     template.render(doc, store.stage_path(i.document))
+    return doc
 
 
 def run(book: Book, as_of: date | None = None, out_dir: Path | None = None,
@@ -345,9 +368,10 @@ def run(book: Book, as_of: date | None = None, out_dir: Path | None = None,
         if dry_run or not issued:
             return IssueResult(loaded.as_of, errors, tuple(issued), dry_run, folder, loaded,
                                recovered=recovered, skipped=tuple(skipped))
+        fmt = loaded.data.settings.e_invoice_format
         names = [i.invoice.document for i in issued]
         try:
-            store.check_free(names)
+            store.check_free(names + [c for n in names for c in einvoice.companion_names(n, fmt)])
             template = invoice_template(book)
         except (DocumentClash, TemplateError) as exc:
             return IssueResult(loaded.as_of, (problem(str(exc)),),
@@ -361,23 +385,35 @@ def run(book: Book, as_of: date | None = None, out_dir: Path | None = None,
         changes = issue_changes(loaded, issued)
         staged: list[str] = []
         shas: dict[str, str] = {}
+        projects = {p.project_id: p for p in loaded.data.projects}
+        milestones = {m.milestone_id: m for m in loaded.data.milestones}
         try:
+            docs = []
             for k, item in enumerate(issued):
                 i = item.invoice
-                render_one(template, store, item, loaded.data)
+                docs.append(render_one(template, store, item, loaded.data, projects, milestones))
                 staged.append(i.document)
                 shas[i.invoice_no] = file_sha256(store.stage_path(i.document))
                 if progress:
                     progress(k + 1, len(issued))
+            staged += einvoice.make(fmt, [(d, store.stage_path(n)) for d, n in zip(docs, names)])
             record_documents(loaded, changes, shas)
             book.apply(seal(loaded, changes))
+        except einvoice.Rejected as exc:
+            store.discard(staged)
+            return IssueResult(loaded.as_of, (problem(str(exc)),), loaded=loaded, folder=folder)
         except BaseException:
             store.discard(staged)
             raise
         published = store.publish(staged)
+        named = set(names)
+        documents = [p for p in published if p.name in named]
+        e_invoices = tuple(p for p in published if p.name not in named)
         pdfs: tuple[Path, ...] = ()
-        if pdf:
+        if fmt == FACTUR_X:         # the Factur-X PDFs are the run's PDFs (--pdf implied)
+            pdfs = e_invoices
+        elif pdf:
             from ..documents.pdf import to_pdf
-            pdfs = tuple(to_pdf(published, folder))
+            pdfs = tuple(to_pdf(documents, folder))
         return IssueResult(loaded.as_of, errors, tuple(issued), False, folder, loaded, pdfs, recovered,
-                           tuple(skipped))
+                           tuple(skipped), e_invoices)

@@ -26,13 +26,14 @@ from ..core.engine import compute
 from ..core.money import format_amount, round_money
 from ..core.numbering import format_number, series_seq
 from ..core.records import CREDIT_NOTE, DISCOUNT, INVOICE, PENDING, VOID, WRITE_OFF, Invoice, Payment
+from ..documents import einvoice
 from ..documents.invoice import document_data, missing_fields, safe_document_name
 from ..documents.store import DocumentClash, DocumentStore
 from ..workbook import contract as C
 from ..workbook.book import Book, Changes
 from .common import Loaded, load, record_documents, seal, session
 from .common import first_new_row, problem as _error
-from .issue import audit_row, field_error, invoice_folder, invoice_template
+from .issue import audit_row, field_error, invoice_folder, invoice_row, invoice_template
 from .lookup import find_invoice
 from .refresh import computed_changes
 
@@ -45,6 +46,9 @@ class VoidResult:
     document: object = None
     #: money received on the voided invoice, now the client's credit
     credit: Decimal | None = None
+    #: the credit note's e-invoice (Factur-X PDF or UBL XML), when the
+    #: E-Invoice Format setting asks for one
+    e_invoice: tuple = ()
 
     @property
     def done(self) -> bool:
@@ -56,18 +60,31 @@ class VoidResult:
                 "credit_note": None if cn is None else {
                     "invoice_no": cn.invoice_no, "related_invoice": cn.related_invoice,
                     "currency": cn.currency, "net": str(cn.net), "tax": str(cn.tax),
-                    "total": str(cn.total), "document": str(self.document)},
+                    "total": str(cn.total), "document": str(self.document),
+                    "e_invoice": [str(p) for p in self.e_invoice]},
                 "credit": None if self.credit is None else str(self.credit)}
 
 
 def credit_note_for(loaded: Loaded, inv: Invoice, number: str) -> Invoice:
     """The credit note reversing the whole of ``inv``: its Net, Tax and
-    Total negated, exactly as issued (no tax re-derived)."""
+    Total negated, exactly as issued (no tax re-derived), at its tax rate
+    and category (an invoice from before those columns: its milestone's
+    rate and its project's category today)."""
+    rate, word = inv.tax_rate, inv.tax_category
+    if rate is None or not word:
+        try:
+            current = loaded.computation.milestone(inv.milestone_id).tax_rate
+        except KeyError:
+            current = None
+        project = next((p for p in loaded.data.projects if p.project_id == inv.project_id), None)
+        rate = current if rate is None else rate
+        word = word or (project.tax_category if project is not None else "")
     return Invoice(invoice_no=number, type=CREDIT_NOTE, issue_date=loaded.as_of, due_date=None,
                    project_id=inv.project_id, milestone_id=inv.milestone_id, client=inv.client,
                    currency=inv.currency, net=-round_money(inv.net, inv.currency),
                    tax=-round_money(inv.tax, inv.currency), total=-round_money(inv.total, inv.currency),
-                   status="Applied", document=safe_document_name(number), related_invoice=inv.invoice_no)
+                   status="Applied", document=safe_document_name(number), related_invoice=inv.invoice_no,
+                   tax_rate=rate, tax_category=word)
 
 
 def reversals(data, inv: Invoice, as_of: date, number: str) -> list[Payment]:
@@ -142,8 +159,9 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
                 loaded.locator.cell(C.INVOICES.name, src.row, "Project ID")),) + loaded.errors)
         milestone = next((m for m in data.milestones if m.milestone_id == src.milestone_id), None)
         doc = document_data(cn, project, milestone, settings, related=src, notes=f"Reason: {reason}")
+        fmt = settings.e_invoice_format
         missing = [field_error(loaded, msg, project.row, milestone.row if milestone else None)
-                   for msg in missing_fields(doc)]
+                   for msg in missing_fields(doc, fmt)]
         if missing:
             return VoidResult(loaded.as_of, tuple(missing))
 
@@ -175,11 +193,7 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
                            settings=replace(settings, next_credit_note_seq=settings.next_credit_note_seq + 1))
         new_comp = compute(new_data, loaded.as_of)
         credit = new_comp.invoice(src.invoice_no).credit
-        changes.append(C.INVOICES.name, {
-            "Invoice No": cn.invoice_no, "Type": cn.type, "Issue Date": cn.issue_date,
-            "Due Date": None, "Project ID": cn.project_id, "Milestone ID": cn.milestone_id,
-            "Client": cn.client, "Currency": cn.currency, "Net": cn.net, "Tax": cn.tax,
-            "Total": cn.total, "Document": cn.document, "Related Invoice": cn.related_invoice})
+        changes.append(C.INVOICES.name, invoice_row(loaded, cn))
         held = (f"; {format_amount(credit, cn.currency)} {cn.currency} received is the client's "
                 "credit" if credit else "")
         changes.append(C.AUDIT.name, audit_row(
@@ -193,18 +207,23 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
         store = DocumentStore(folder)
         store.recover({i.document for i in data.invoices if i.document})
         try:
-            store.check_free([cn.document])
+            store.check_free([cn.document, *einvoice.companion_names(cn.document, fmt)])
         except DocumentClash as exc:
             return VoidResult(loaded.as_of, (_error(str(exc)),))
         staged = []
         try:
             invoice_template(book).render(doc, store.stage_path(cn.document))
             staged.append(cn.document)
+            staged += einvoice.make(fmt, [(doc, store.stage_path(cn.document))])
             record_documents(loaded, changes,
                              {cn.invoice_no: file_sha256(store.stage_path(cn.document))})
             book.apply(seal(loaded, changes))
+        except einvoice.Rejected as exc:
+            store.discard(staged)
+            return VoidResult(loaded.as_of, (_error(str(exc)),))
         except BaseException:
             store.discard(staged)
             raise
         published = store.publish(staged)
-        return VoidResult(loaded.as_of, loaded.errors, cn, published[0], credit)
+        return VoidResult(loaded.as_of, loaded.errors, cn, published[0], credit,
+                          tuple(published[1:]))

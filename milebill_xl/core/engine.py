@@ -37,11 +37,10 @@ from .flags import days_overdue, flag, is_billable
 from .invoices import credits_by_invoice, invoice_figures, payments_by_invoice
 from .money import (FALLBACK_CURRENCY, arithmetic, is_known_currency, normalize_currency,
                     round_money)
-from .records import INVOICE, VOID, BookData, Milestone, Problem, Project, record
+from .records import (INVOICE, INVOICES_TABLE, MILESTONES_TABLE, PAYMENTS_TABLE, PROJECTS_TABLE,
+                      SETTINGS_TABLE, VOID, BookData, Milestone, Problem, Project, record)
+from .tax import effective_rate, vat_problems
 from .terms import Terms, TermsError, parse_terms
-
-PROJECTS_TABLE, MILESTONES_TABLE = "tblProjects", "tblMilestones"
-INVOICES_TABLE, PAYMENTS_TABLE, SETTINGS_TABLE = "tblInvoices", "tblPayments", "tblSettings"
 
 
 @record
@@ -60,6 +59,8 @@ class MilestoneResult:
     days_overdue: int
     flag: str
     billable: bool
+    #: the rate its invoice is taxed at: its own Tax Rate, else its project's
+    tax_rate: Decimal = Decimal(0)
 
 
 @record
@@ -209,6 +210,10 @@ def compute(book: BookData, as_of: date) -> Computation:
     problems += settings_problems
     # a problem in a project's own rows stops that project's billing only
     troubled = {p.project_id for p in book.problems if p.project_id and not p.wide}
+    # VAT particulars (core/tax.py) stop the projects they are found in
+    tax_problems = vat_problems(book)
+    problems += tax_problems
+    troubled |= {p.project_id for p in tax_problems if p.project_id}
 
     # Invoices: paid, balance, status.
     paid_by_no = payments_by_invoice(book.payments)
@@ -292,6 +297,7 @@ def compute(book: BookData, as_of: date) -> Computation:
 
     # Milestones: money, overdue, billable, flag (rules 3, 6, 7).
     currency_of = {p.project_id: p.currency for p in project_results}
+    rate_of = {p.project_id: p.tax_rate for p in book.projects}
     default_currency = normalize_currency(settings.default_currency)
     milestone_results = []
     for m in milestones:
@@ -310,7 +316,8 @@ def compute(book: BookData, as_of: date) -> Computation:
             milestone_id=m.milestone_id, project_id=m.project_id, row=m.row,
             currency=currency_of.get(m.project_id, default_currency), amount=amount,
             invoice_no=m.invoice_no, due_date=due, paid_amount=paid, balance=balance,
-            days_overdue=overdue, flag=word, billable=billable))
+            days_overdue=overdue, flag=word, billable=billable,
+            tax_rate=effective_rate(m.tax_rate, rate_of.get(m.project_id, settings.default_tax_rate))))
 
     # Payments naming no document.
     for p in _in_sheet_order(book.payments):

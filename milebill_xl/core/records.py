@@ -20,6 +20,10 @@ PENDING, APPROVED, REJECTED = "Pending", "Approved", "Rejected"
 INVOICE, CREDIT_NOTE = "Invoice", "Credit Note"
 OPEN, PARTIALLY_PAID, PAID, VOID = "Open", "Partially Paid", "Paid", "Void"
 
+#: the tables rules point their problems at (``Problem.table``)
+PROJECTS_TABLE, MILESTONES_TABLE = "tblProjects", "tblMilestones"
+INVOICES_TABLE, PAYMENTS_TABLE, SETTINGS_TABLE = "tblInvoices", "tblPayments", "tblSettings"
+
 BASES = (PERCENT, FIXED)
 STATUSES = (PLANNED, IN_PROGRESS, COMPLETE, CANCELLED)
 APPROVALS = (PENDING, APPROVED, REJECTED)
@@ -30,6 +34,10 @@ INVOICE_STATUSES = (OPEN, PARTIALLY_PAID, PAID, VOID)
 PAYMENT, DISCOUNT, WRITE_OFF, CREDIT_APPLIED = "Payment", "Discount", "Write-off", "Credit Applied"
 PAYMENT_KINDS = (PAYMENT, DISCOUNT, WRITE_OFF, CREDIT_APPLIED)
 PAID_KINDS = (PAYMENT, CREDIT_APPLIED)
+# Settings E-Invoice Format: documents only, or each document also as an
+# EN 16931 e-invoice in one of two syntaxes
+NO_E_INVOICE, FACTUR_X, UBL = "None", "Factur-X", "UBL"
+E_INVOICE_FORMATS = (NO_E_INVOICE, FACTUR_X, UBL)
 
 
 def record(cls):
@@ -84,6 +92,14 @@ class Settings:
     #: largest residual ``pay --write-off`` may write off, in the invoice's
     #: currency; 0 (the default) turns write-offs off
     write_off_limit: Decimal = Decimal(0)
+    #: the seller's country (ISO 3166-1 alpha-2): checks Company Tax ID,
+    #: and e-invoices need it
+    company_country: str = ""
+    #: the account clients pay into (checked as IBAN and BIC)
+    iban: str = ""
+    bic: str = ""
+    #: E_INVOICE_FORMATS: ``None`` (documents only), ``Factur-X`` or ``UBL``
+    e_invoice_format: str = NO_E_INVOICE
 
 
 @record
@@ -102,6 +118,12 @@ class Project:
     payment_terms: str = "Net 30"
     retainage_pct: Decimal = Decimal(0)
     row: int = 0
+    client_tax_id: str = ""
+    #: ISO 3166-1 alpha-2, upper case ("" when blank)
+    client_country: str = ""
+    #: a core/tax.py TAX_CATEGORIES word; blank reads as Standard
+    tax_category: str = "Standard"
+    tax_exemption_reason: str = ""
 
 
 @record
@@ -128,6 +150,8 @@ class Milestone:
     #: set by ``void`` (the void date) or ``request-approval`` (the request
     #: date): the approval SLA counts from the later of it and Completed Date
     approval_requested: date | None = None
+    #: the milestone's own tax rate; None (blank) takes the project's
+    tax_rate: Decimal | None = None
 
     @property
     def issued(self) -> bool:
@@ -156,6 +180,11 @@ class Invoice:
     related_invoice: str = ""
     row: int = 0
     document_sha256: str = ""
+    #: the rate and category the document was issued at (a credit note
+    #: reverses them whatever the project says since); None / "" in a
+    #: workbook made before these columns
+    tax_rate: Decimal | None = None
+    tax_category: str = ""
 
 
 @record

@@ -51,10 +51,12 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 
 from ..core.money import arithmetic, is_known_currency, minor_units, normalize_currency, round_money
-from ..core.records import CREDIT_NOTE, INVOICE, Invoice, Milestone, Project, Settings
+from ..core.records import CREDIT_NOTE, INVOICE, NO_E_INVOICE, Invoice, Milestone, Project, Settings
+from ..core.tax import category, effective_rate
 from ..core.terms import TermsError, discount, parse_terms
 from ..resources import invoice_template
 from ..xlsx.atomic import atomic_write
+from .einvoice.model import missing as einvoice_missing
 from .template import TOKENS
 
 DEFAULT_LOCALE = "en_US"
@@ -116,6 +118,21 @@ class InvoiceDocument:
     notes: str = ""
     locale: str = DEFAULT_LOCALE
     problems: tuple[str, ...] = ()
+    # VAT particulars (EU VAT Directive Art. 226) and the account to pay
+    client_tax_id: str = ""
+    client_country: str = ""
+    seller_country: str = ""
+    #: a core.tax TAX_CATEGORIES word
+    tax_category: str = "Standard"
+    tax_exemption_reason: str = ""
+    #: the date the service was supplied: the milestone's Completed Date
+    #: (the issue date when it has none)
+    supply_date: date | None = None
+    iban: str = ""
+    bic: str = ""
+    #: money already received for what this invoice bills (carried from a
+    #: voided invoice): the e-invoice's paid amount
+    paid_to_date: Decimal = Decimal(0)
 
     @property
     def is_credit_note(self) -> bool:
@@ -169,6 +186,23 @@ class InvoiceDocument:
         return what
 
     @property
+    def amount_due(self) -> Decimal:
+        """What the client still has to pay: Total less what was received."""
+        return self.total - self.paid_to_date
+
+    @property
+    def tax_note(self) -> str:
+        """The legal wording of a category other than Standard (and the
+        project's Tax Exemption Reason), '' for Standard."""
+        return category(self.tax_category).reason(self.tax_exemption_reason)
+
+    @property
+    def bank_account(self) -> str:
+        """'IBAN FR76 ... · BIC BNPAFRPP' from the settings, '' without."""
+        return " · ".join(f"{label} {value}" for label, value in
+                          (("IBAN", self.iban), ("BIC", self.bic)) if value)
+
+    @property
     def retainage_note(self) -> str:
         if not self.retainage_pct:
             return ""
@@ -196,6 +230,7 @@ class InvoiceDocument:
             "related_invoice": self.related_invoice,
             "related_invoice_date": _iso(self.related_invoice_date),
             "issue_date": _iso(self.issue_date),
+            "supply_date": _iso(self.supply_date),
             "due_date": not_applicable if self.is_credit_note else _iso(self.due_date),
             "payment_terms": not_applicable if self.is_credit_note else self.payment_terms,
             "discount_note": self.discount_note,
@@ -206,6 +241,7 @@ class InvoiceDocument:
             "client_name": self.client_name,
             "client_address": self.client_address,
             "client_email": self.client_email,
+            "client_tax_id": self.client_tax_id,
             "po_number": self.po_number,
             "project_id": self.project_id,
             "project_name": self.project_name,
@@ -220,6 +256,8 @@ class InvoiceDocument:
             "total": self.money(self.total),
             "payment_instructions": self.payment_instructions,
             "bank_details": self.bank_details,
+            "bank_account": "" if self.is_credit_note else self.bank_account,
+            "tax_note": self.tax_note,
             "retainage_note": self.retainage_note,
             "notes": self.notes,
         }
@@ -250,15 +288,19 @@ def _retainage_fraction(value: Decimal) -> Decimal:
 
 def document_data(invoice: Invoice, project: Project, milestone: Milestone | None, settings: Settings,
                   terms_text: str | None = None, *, related: Invoice | None = None,
-                  notes: str = "", locale: str = DEFAULT_LOCALE) -> InvoiceDocument:
+                  notes: str = "", locale: str = DEFAULT_LOCALE,
+                  paid_to_date: Decimal = Decimal(0)) -> InvoiceDocument:
     """Gather what ``invoice`` prints.
 
     ``terms_text`` is the payment terms as written (blank: the project's
     terms, else the Settings default). ``related`` is the invoice a credit
     note corrects (its date is printed, Art. 219); without it the number
     comes from ``invoice.related_invoice`` and the date is reported missing.
-    ``notes`` is free text printed under Notes. A credit note's amounts are
-    printed negative whatever their stored sign."""
+    ``notes`` is free text printed under Notes; ``paid_to_date`` the money
+    already received for it. A credit note's amounts are printed negative
+    whatever their stored sign. The tax rate and category are the
+    invoice's own (a credit note's are those of the invoice it reverses),
+    else the milestone's rate and the project's category."""
     is_cn = invoice.type == CREDIT_NOTE
     problems: list[str] = []
     currency = normalize_currency(invoice.currency or project.currency or settings.default_currency)
@@ -303,7 +345,9 @@ def document_data(invoice: Invoice, project: Project, milestone: Milestone | Non
         deliverable=_text(milestone.deliverable) if milestone else "",
         currency=currency,
         net=signed(invoice.net),
-        tax_rate=Decimal(project.tax_rate or 0),
+        tax_rate=Decimal(invoice.tax_rate if invoice.tax_rate is not None else
+                         effective_rate(milestone.tax_rate if milestone else None,
+                                        project.tax_rate or Decimal(0))),
         tax=signed(invoice.tax),
         total=signed(invoice.total),
         bank_details=_text(settings.bank_details),
@@ -317,12 +361,23 @@ def document_data(invoice: Invoice, project: Project, milestone: Milestone | Non
         notes=_text(notes),
         locale=locale,
         problems=tuple(problems),
+        client_tax_id=_text(project.client_tax_id),
+        client_country=_text(project.client_country),
+        seller_country=_text(settings.company_country),
+        tax_category=invoice.tax_category or project.tax_category,
+        tax_exemption_reason=_text(project.tax_exemption_reason),
+        supply_date=(milestone.completed_date if milestone and milestone.completed_date
+                     else invoice.issue_date),
+        iban=_text(settings.iban),
+        bic=_text(settings.bic),
+        paid_to_date=Decimal(paid_to_date or 0),
     )
 
 
-def missing_fields(doc: InvoiceDocument) -> list[str]:
+def missing_fields(doc: InvoiceDocument, e_invoice: str = NO_E_INVOICE) -> list[str]:
     """One message per required field that is blank, saying where to fill
-    it in; empty when the document may be issued."""
+    it in; empty when the document may be issued. ``e_invoice`` (the
+    E-Invoice Format setting) adds what an EN 16931 e-invoice needs."""
     kind = "credit note" if doc.is_credit_note else "invoice"
     ref = doc.invoice_no or f"the {kind}"
     proj = f"project {doc.project_id}" if doc.project_id else "the project"
@@ -356,6 +411,7 @@ def missing_fields(doc: InvoiceDocument) -> list[str]:
         need(doc.bank_details,
              f"Bank details are missing for {ref}: fill 'Bank Details' on the Settings sheet.")
     out.extend(doc.problems)
+    out.extend(einvoice_missing(doc, e_invoice))
     return out
 
 

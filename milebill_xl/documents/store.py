@@ -16,6 +16,8 @@ import shutil
 from pathlib import Path
 
 STAGING = ".milebill-pending"
+#: suffixes of the files written beside a document (its e-invoice)
+COMPANIONS = (".pdf", ".xml")
 
 
 class DocumentClash(Exception):
@@ -32,13 +34,17 @@ class DocumentStore:
     def recover(self, recorded: set[str]) -> tuple[list[str], list[str]]:
         """Finish or undo what a killed run left; return (moved, deleted) names.
 
-        ``recorded`` holds the Document names the workbook lists."""
+        ``recorded`` holds the Document names the workbook lists; a file of
+        the same name but a companion's suffix (the e-invoice beside it:
+        ``.pdf``, ``.xml``) belongs to that document."""
         moved, deleted = [], []
         if not self.staging.is_dir():
             return moved, deleted
+        stems = {Path(name).stem for name in recorded}
         for entry in sorted(self.staging.iterdir()):
             final = self.folder / entry.name
-            if entry.name in recorded and not final.exists() and entry.is_file():
+            ours = entry.name in recorded or (entry.suffix in COMPANIONS and entry.stem in stems)
+            if ours and not final.exists() and entry.is_file():
                 os.replace(entry, final)
                 moved.append(entry.name)
             else:

@@ -49,6 +49,7 @@ TOKENS: dict[str, str] = {
     "related_invoice": "credit notes: the invoice it corrects",
     "related_invoice_date": "credit notes: that invoice's issue date",
     "issue_date": "issue date, YYYY-MM-DD",
+    "supply_date": "date of supply: the milestone's Completed Date, YYYY-MM-DD",
     "due_date": "due date, YYYY-MM-DD",
     "payment_terms": "payment terms as written on the project, e.g. 2/10 Net 30",
     "discount_note": "early-payment discount in words, when the terms have one",
@@ -59,6 +60,7 @@ TOKENS: dict[str, str] = {
     "client_name": "Projects: Client",
     "client_address": "Projects: Client Address (several lines)",
     "client_email": "Projects: Client Email",
+    "client_tax_id": "Projects: Client Tax ID (the client's VAT number)",
     "po_number": "Projects: PO Number",
     "project_id": "Projects: Project ID",
     "project_name": "Projects: Project",
@@ -73,6 +75,8 @@ TOKENS: dict[str, str] = {
     "total": "total amount, formatted",
     "payment_instructions": "what to pay, by when, with which reference",
     "bank_details": "Settings: Bank Details (several lines)",
+    "bank_account": "Settings: IBAN and BIC, when filled",
+    "tax_note": "the legal wording of a Tax Category other than Standard, and its reason",
     "retainage_note": "the project's retainage, when it has one",
     "notes": "free notes passed by the issuing action",
 }
@@ -179,6 +183,7 @@ def build_document():
     _first_paragraph(client, "Bill to", bold=True, color=_ACCENT)
     _para(client, _t("client_name"), bold=True, space_after=0)
     _para(client, _t("client_address"), space_after=0)
+    _label_value(client, "VAT ID: ", "client_tax_id")
     _label_value(client, "PO number: ", "po_number")
     _set_widths(parties, [8.5, 8.5])
 
@@ -187,6 +192,7 @@ def build_document():
     details_rows = [
         (None, "number_label", "invoice_no"),
         ("Issue date", None, "issue_date"),
+        ("Date of supply", None, "supply_date"),
         ("Due date", None, "due_date"),
         ("Payment terms", None, "payment_terms"),
         ("Project", None, "project_name"),
@@ -244,9 +250,11 @@ def build_document():
     _para(doc, _t("payment_instructions"))
     _para(doc, _t("discount_note"), bold=True)
     _para(doc, _t("bank_details"))
+    _para(doc, _t("bank_account"))
 
     # Notes.
     _para(doc, "Notes", style="Heading 2")
+    _para(doc, _t("tax_note"), bold=True)
     _para(doc, _t("retainage_note"))
     _para(doc, _t("notes"))
     _para(doc, "Thank you for your business.", italic=True, color=_GREY)

@@ -19,6 +19,8 @@ due_date, completed_date, planned_date, billable,
 ``MB_INVOICE(total, amounts, kinds, [credited],       an invoice's [Paid, Balance] from its
 currency, [part])``                                  tblPayments rows (Amount, Kind)
 ``MB_AGING_BUCKET(due_date, [as_of])``               Current, 1-30, 31-60, 61-90, 90+ (rule 8)
+``MB_TAX(net, tax_rate, currency,                    the tax of an invoice: round(net x rate),
+[project_tax_rate])``                                the rate a blank tax_rate's project's
 ``MB_DISCOUNT(terms, invoice_date, total, currency,  early-payment discount: [amount, deadline]
 [part])``                                            or one of them (part "amount"/"deadline")
 =================================================  ==========================================
@@ -38,7 +40,7 @@ from decimal import Decimal
 
 import xlwings as xw
 
-from ..core import aging, allocation, flags, terms as core_terms
+from ..core import aging, allocation, flags, tax as core_tax, terms as core_terms
 from ..core.money import is_known_currency, normalize_currency
 from ..core.invoices import invoice_figures, payments_by_invoice
 from ..core.records import PAYMENT, PAYMENT_KINDS, Invoice, Milestone, Payment
@@ -278,6 +280,18 @@ def MB_DISCOUNT(terms, invoice_date, total, currency, part=None):  # noqa: N802
 
 
 @xw.func(category=CATEGORY)
+@_safe
+def MB_TAX(net, tax_rate, currency, project_tax_rate=None):  # noqa: N802
+    """The tax on ``net`` at the milestone's ``tax_rate`` (a fraction, 0.2
+    = 20 %), or at ``project_tax_rate`` when ``tax_rate`` is blank, rounded
+    half away from zero to the currency's minor unit."""
+    own = None if _blank(tax_rate) else to_percent(tax_rate, "tax_rate")
+    inherited = to_percent(project_tax_rate, "project_tax_rate") or Decimal(0)
+    return _out(core_tax.tax_amount(_money(net, "net"), core_tax.effective_rate(own, inherited),
+                                    _currency(currency)))
+
+
+@xw.func(category=CATEGORY)
 @xw.arg("amounts", ndim=1)
 @xw.arg("kinds", ndim=1)
 @_safe
@@ -316,4 +330,4 @@ def _kind(value) -> str:
 
 
 __all__ = ["MB_ALLOCATE", "MB_DUE_DATE", "MB_DAYS_OVERDUE", "MB_FLAG", "MB_AGING_BUCKET",
-           "MB_DISCOUNT", "MB_INVOICE", "PREFIX"]
+           "MB_DISCOUNT", "MB_INVOICE", "MB_TAX", "PREFIX"]

@@ -26,6 +26,7 @@ Layout choices:
 """
 from __future__ import annotations
 
+import re
 from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
@@ -81,7 +82,7 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
         "Allocated": MONEY, "Billed": MONEY, "Unbilled": MONEY,
         "Collected": MONEY, "Outstanding": MONEY, "Digits": INT,
         "Issued Net": MONEY, "Unissued Fixed": MONEY, "Unissued Percent": PCT,
-        "Remainder": MONEY, "Drift": MONEY,
+        "Remainder": MONEY, "Drift": MONEY, "Eff Tax Rate": PCT,
     },
     C.MILESTONES.name: {
         "Planned Date": DATE, "Percent": PCT, "Fixed Amount": MONEY,
@@ -91,12 +92,12 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
         "Invoice Row": INT, "Digits": INT, "Issued Net": MONEY,
         "Fixed Part": MONEY, "Weight": PCT, "Cum Weight": PCT, "Eff Due Date": DATE,
         "Plan Weight": PCT, "Plan Cum Weight": PCT, "Plan Amount": MONEY,
-        "Approval Requested": DATE, "Approval Days": INT,
+        "Approval Requested": DATE, "Approval Days": INT, "Tax Rate": PCT, "Eff Tax Rate": PCT,
     },
     C.INVOICES.name: {
         "Issue Date": DATE, "Due Date": DATE, "Net": MONEY, "Tax": MONEY,
         "Total": MONEY, "Paid": MONEY, "Balance": MONEY, "Digits": INT,
-        "Credited": MONEY, "Days To Pay": INT,
+        "Credited": MONEY, "Days To Pay": INT, "Tax Rate": PCT,
     },
     C.PAYMENTS.name: {"Payment Date": DATE, "Amount": MONEY},
     C.AUDIT.name: {},
@@ -108,7 +109,7 @@ WIDTHS: dict[str, float] = {
     "Project": 36, "Client": 24, "Client Email": 26, "Client Address": 30,
     "Milestone": 28, "Deliverable": 34, "Approval Notes": 44, "Flag": 18,
     "Detail": 60, "Timestamp": 20, "Document": 26, "Schedule": 22,
-    "Setting": 26, "Value": 36, "Notes": 70, "Reference": 22,
+    "Setting": 26, "Value": 36, "Notes": 70, "Reference": 22, "Tax Exemption Reason": 34,
 }
 
 SETTING_NOTES: dict[str, str] = {
@@ -130,6 +131,10 @@ SETTING_NOTES: dict[str, str] = {
     "As Of Date": "Blank means today; set it to reproduce a past view",
     "Operator": "Name recorded as User in the Audit sheet; blank means the signed-in person",
     "Write-off Limit": "Largest residual pay --write-off may write off (invoice currency); 0 = off",
+    "Company Country": "ISO 3166 code such as FR; checks Company Tax ID, needed for e-invoices",
+    "IBAN": "Account clients pay into (checked); printed and put in e-invoices",
+    "BIC": "Bank identifier (SWIFT code) of that account (checked)",
+    "E-Invoice Format": "None, Factur-X (PDF/A-3 with EN 16931 XML) or UBL (XML beside each document)",
 }
 _SETTING_FORMATS = {"As Of Date": DATE, "Default Tax Rate": PCT,
                     "Next Invoice Seq": INT, "Next Credit Note Seq": INT,
@@ -358,7 +363,15 @@ def _settings_sheet(wb, ws, settings: Mapping[str, Any]) -> None:
                 C.AS_OF_NAME, attr_text=f"IF(ISBLANK({ref}),TODAY(),{ref})"))
         if key == "Default Currency":
             _dropdown(ws, "CurrencyList", f"B{r}", "Pick an ISO 4217 code from the Lists sheet")
+        if key == "E-Invoice Format":
+            _dropdown(ws, list_name(key), f"B{r}", "None, Factur-X or UBL")
     ws.freeze_panes = "A2"
+
+
+def list_name(header: str) -> str:
+    """The defined name over a Lists sheet column: 'Tax Category' ->
+    'TaxCategoryList' (a name holds no spaces or dashes)."""
+    return re.sub(r"[^A-Za-z0-9]", "", header) + "List"
 
 
 def quote_sheet(title: str) -> str:
@@ -384,7 +397,7 @@ def _lists_sheet(wb, ws, currencies: list[tuple[str, int]]) -> None:
         _add_table(ws, tname, (header,), len(values), col0=col0)
         letter = get_column_letter(col0)
         wb.defined_names.add(DefinedName(
-            f"{header}List", attr_text=f"Lists!${letter}$2:${letter}${len(values) + 1}"))
+            list_name(header), attr_text=f"Lists!${letter}$2:${letter}${len(values) + 1}"))
         ws.column_dimensions[letter].width = 20
         col0 += 2
     ws.freeze_panes = "A2"
@@ -398,6 +411,9 @@ def _projects_format(ws, n: int, digit_values) -> None:
     _digit_formats(ws, t, money, f"${_letter(t, 'Digits')}2", last, digit_values)
     cur = _letter(t, "Currency")
     _dropdown(ws, "CurrencyList", f"{cur}2:{cur}{last}", "Pick an ISO 4217 code from the Lists sheet")
+    cat = _letter(t, "Tax Category")
+    _dropdown(ws, list_name("Tax Category"), f"{cat}2:{cat}{last}",
+              "Tax Category must be one of the Lists sheet values (blank = Standard)")
     sch = _letter(t, "Schedule")
     ws.conditional_formatting.add(
         f"{sch}2:{sch}{last}",

@@ -37,6 +37,7 @@ DEFAULT_CURRENCY = C.SETTING_NAMES["Default Currency"]
 DUE_SOON_DAYS = C.SETTING_NAMES["Due Soon Days"]
 APPROVAL_SLA_DAYS = C.SETTING_NAMES["Approval SLA Days"]
 DEFAULT_TERMS = C.SETTING_NAMES["Default Payment Terms"]
+DEFAULT_TAX_RATE = C.SETTING_NAMES["Default Tax Rate"]
 #: digits used when a currency is not in tblCurrencies (the engine reports it)
 FALLBACK_DIGITS = 2
 
@@ -161,6 +162,9 @@ def _project_formulas() -> dict[str, str]:
         # the project can bill: schedule passes, currency known, terms understood
         "Can Bill": (f'{blank}AND({t("Schedule")}="OK",{t("Terms OK")},'
                      f'ISNUMBER(MATCH({t("Eff Currency")},{col(CUR, "Currency")},0))))'),
+        # the project's tax rate: blank takes Settings Default Tax Rate
+        "Eff Tax Rate": (f'{blank}IF(ISNUMBER({t("Tax Rate")}),{t("Tax Rate")},'
+                         f'N({DEFAULT_TAX_RATE})))'),
         # contract columns
         "Allocated": f'{blank}ROUND(SUMIFS({col(M, "Amount")},{mp},{pid}),{d}))',
         "Billed": (f'{blank}ROUND(SUMIFS({col(I, "Net")},{inv_p},{pid},{col(I, "Type")},"Invoice",'
@@ -175,9 +179,11 @@ def _project_formulas() -> dict[str, str]:
 
 # -------------------------------------------------------------- Milestones
 
-def _milestone_formulas(requested: bool = True) -> dict[str, str]:
+def _milestone_formulas(requested: bool = True, own_rate: bool = True) -> dict[str, str]:
     """``requested``: the table has the ``Approval Requested`` column (an
-    older workbook may not; then the wait counts from Completed Date)."""
+    older workbook may not; then the wait counts from Completed Date);
+    ``own_rate``: it has the ``Tax Rate`` column (else every milestone
+    takes its project's rate)."""
     t = lambda c: this(M, c)  # noqa: E731
     mid = t("Milestone ID")
     blank = f'IF({mid}="","",'
@@ -212,6 +218,9 @@ def _milestone_formulas(requested: bool = True) -> dict[str, str]:
     # Requested (a void asks again); 0 when both are blank
     since = (f'MAX(N({t("Completed Date")}),N({t("Approval Requested")}))' if requested
              else f'N({t("Completed Date")})')
+    project_rate = f'IF({pr}=0,N({DEFAULT_TAX_RATE}),{proj("Eff Tax Rate")})'
+    own_or_project = (f'IF(ISNUMBER({t("Tax Rate")}),{t("Tax Rate")},{project_rate})' if own_rate
+                      else project_rate)
     f = {
         # helpers
         "Project Row": f'{blank}IFERROR(MATCH({t("Project ID")},{col(P, "Project ID")},0),0))',
@@ -237,6 +246,8 @@ def _milestone_formulas(requested: bool = True) -> dict[str, str]:
                             f'{upto(M, "Project ID")},{t("Project ID")})))'),
         # an unissued percent milestone's rule-1 amount on the current schedule
         "Plan Amount": f'{blank}IF(OR({w}=0,{pr}=0),0,{plan}))',
+        # the rate its invoice is taxed at: its own Tax Rate, else its project's
+        "Eff Tax Rate": f'{blank}{own_or_project})',
         # days from completion to approval (cash metrics: their average)
         "Approval Days": (f'{blank}IF(AND({approval}="Approved",ISNUMBER({t("Approval Date")}),'
                           f'ISNUMBER({t("Completed Date")})),'
@@ -318,10 +329,12 @@ FORMULAS: dict[str, dict[str, str]] = {
 }
 
 
-#: optional input columns a formula reads: (table, column) -> builder of
-#: that table's formulas, called with False when the workbook lacks it
-_OPTIONAL_INPUTS = {(PAY, "Kind"): (I, _invoice_formulas),
-                    (M, "Approval Requested"): (M, _milestone_formulas)}
+#: optional input columns a formula reads: (table, column) -> the table
+#: whose formulas read it, its builder and the builder's keyword, False when
+#: the workbook lacks the column
+_OPTIONAL_INPUTS = {(PAY, "Kind"): (I, _invoice_formulas, "kind"),
+                    (M, "Approval Requested"): (M, _milestone_formulas, "requested"),
+                    (M, "Tax Rate"): (M, _milestone_formulas, "own_rate")}
 
 
 def formula_columns(table: str, absent: frozenset[tuple[str, str]] | set = frozenset()
@@ -329,7 +342,9 @@ def formula_columns(table: str, absent: frozenset[tuple[str, str]] | set = froze
     """Header -> formula for ``table`` (empty for input-only tables).
     ``absent`` names optional input columns, as (table, column), that the
     workbook lacks: the formulas then read them as blank."""
-    for key, (target, build) in _OPTIONAL_INPUTS.items():
-        if target == table and key in absent:
-            return build(False)
+    lacking = {keyword: False for key, (target, _build, keyword) in _OPTIONAL_INPUTS.items()
+               if target == table and key in absent}
+    if lacking:
+        build = next(b for target, b, _k in _OPTIONAL_INPUTS.values() if target == table)
+        return build(**lacking)
     return dict(FORMULAS.get(table, {}))

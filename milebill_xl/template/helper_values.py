@@ -56,6 +56,7 @@ def helper_values(book: BookData, comp: Computation) -> dict[str, dict[str, dict
         invoice_at.setdefault(inv.invoice_no, inv)
     projects = {p.project_id: p for p in book.projects}
     amounts = {r.milestone_id: r.amount for r in comp.milestones}
+    rates = {r.milestone_id: r.tax_rate for r in comp.milestones}
     project_results = {r.project_id: r for r in comp.projects}
     digits_of = {p.project_id: digits_for(p.currency, known) for p in book.projects}
 
@@ -102,6 +103,7 @@ def helper_values(book: BookData, comp: Computation) -> dict[str, dict[str, dict
             m_out["Plan Cum Weight"][r] = plan_cum[m.project_id] if plan_weight else _ZERO
             m_out["Plan Amount"][r] = plan_amount
             pr = project_results.get(m.project_id)
+            m_out["Eff Tax Rate"][r] = rates[m.milestone_id]
             m_out["Approval Days"][r] = (
                 (m.approval_date - m.completed_date).days
                 if m.approval == APPROVED and m.approval_date and m.completed_date else "")
@@ -140,6 +142,7 @@ def helper_values(book: BookData, comp: Computation) -> dict[str, dict[str, dict
             p_out["Terms Key"][r] = key
             p_out["Terms OK"][r] = bool(res is not None and res.terms is not None)
             p_out["Can Bill"][r] = bool(res is not None and res.can_bill)
+            p_out["Eff Tax Rate"][r] = p.tax_rate
 
         # ---- invoices
         i_out = out[INVOICES.name]

@@ -277,6 +277,39 @@ def to_currency(value: object, label: str,
     return code
 
 
+def to_country(value: object, label: str) -> str | None:
+    """An ISO 3166-1 alpha-2 country code, upper-cased; blank -> None."""
+    from ..core.tax import COUNTRY_CODES
+    s = to_text(value, label)
+    if not s:
+        return None
+    code = s.upper()
+    if code not in COUNTRY_CODES:
+        raise CellProblem(f"{label} '{s}' is not an ISO 3166 country code (two letters such "
+                          "as FR, DE, ES, CH, GB, US)")
+    return code
+
+
+def to_iban(value: object, label: str) -> str | None:
+    """An IBAN as typed (spaces allowed), checked by core.tax; blank -> None."""
+    from ..core.tax import iban_problem
+    s = to_text(value, label)
+    why = iban_problem(s)
+    if why:
+        raise CellProblem(f"{label}: {why}")
+    return s or None
+
+
+def to_bic(value: object, label: str) -> str | None:
+    """A BIC (SWIFT code) as typed, checked by core.tax; blank -> None."""
+    from ..core.tax import bic_problem
+    s = to_text(value, label)
+    why = bic_problem(s)
+    if why:
+        raise CellProblem(f"{label}: {why}")
+    return s or None
+
+
 NUMBER_FIELDS = ("year", "seq")
 
 

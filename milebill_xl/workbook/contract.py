@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..core.records import E_INVOICE_FORMATS
+from ..core.tax import TAX_CATEGORIES
+
 
 @dataclass(frozen=True)
 class TableSpec:
@@ -48,6 +51,10 @@ SETTING_DEFAULTS: tuple[tuple[str, object], ...] = (
     ("As Of Date", None),
     ("Operator", ""),
     ("Write-off Limit", 0),
+    ("Company Country", ""),
+    ("IBAN", ""),
+    ("BIC", ""),
+    ("E-Invoice Format", "None"),
 )
 
 # Defined names (named cells) for the settings, used by template formulas.
@@ -70,6 +77,10 @@ SETTING_NAMES: dict[str, str] = {
     "As Of Date": "AsOfSetting",
     "Operator": "Operator",
     "Write-off Limit": "WriteOffLimit",
+    "Company Country": "CompanyCountry",
+    "IBAN": "IBAN",
+    "BIC": "BIC",
+    "E-Invoice Format": "EInvoiceFormat",
 }
 # A defined name holding the effective as-of date: the setting, or TODAY().
 AS_OF_NAME = "AsOfDate"
@@ -81,6 +92,8 @@ PROJECTS = TableSpec(
      "Retainage %",
      "Allocated", "Billed", "Unbilled", "Collected", "Outstanding"),
     computed=("Allocated", "Billed", "Unbilled", "Collected", "Outstanding"),
+    # VAT particulars (issue 13); blank in an older workbook
+    optional=("Client Tax ID", "Client Country", "Tax Category", "Tax Exemption Reason"),
 )
 PROJECT_INPUTS = PROJECTS.columns[:11]
 
@@ -93,8 +106,9 @@ MILESTONES = TableSpec(
      "Balance", "Days Overdue", "Flag"),
     computed=("Amount", "Paid Amount", "Balance", "Days Overdue", "Flag"),
     written=("Invoice No", "Invoice Date", "Due Date"),
-    # written by void and request-approval; blank in an older workbook
-    optional=("Approval Requested",),
+    # written by void and request-approval; the milestone's own tax rate
+    # (blank: the project's); blank in an older workbook
+    optional=("Approval Requested", "Tax Rate"),
 )
 MILESTONE_INPUTS = MILESTONES.columns[:14]
 
@@ -104,7 +118,9 @@ INVOICES = TableSpec(
      "Milestone ID", "Client", "Currency", "Net", "Tax", "Total", "Paid",
      "Balance", "Status", "Document", "Related Invoice"),
     computed=("Paid", "Balance", "Status"),
-    optional=("Document SHA-256",),
+    # written by issue: the document's hash, and the rate and category it
+    # was taxed at (what its credit note reverses)
+    optional=("Document SHA-256", "Tax Rate", "Tax Category"),
 )
 
 PAYMENTS = TableSpec(
@@ -133,11 +149,13 @@ CURRENCIES = TableSpec("tblCurrencies", "Lists", ("Currency", "Digits"))
 # their position, only on their header.
 PROJECT_EXTRA: tuple[str, ...] = (
     "Eff Currency", "Digits", "Issued Net", "Unissued Fixed", "Unissued Percent",
-    "Has Issued", "Remainder", "Drift", "Schedule", "Terms Key", "Terms OK", "Can Bill")
+    "Has Issued", "Remainder", "Drift", "Schedule", "Terms Key", "Terms OK", "Can Bill",
+    "Eff Tax Rate")
 MILESTONE_EXTRA: tuple[str, ...] = (
     "Project Row", "Invoice Row", "Project Currency", "Digits", "Eff Basis",
     "Eff Due Date", "Issued Net", "Fixed Part", "Weight", "Cum Weight",
-    "Plan Weight", "Plan Cum Weight", "Plan Amount", "Billable", "Approval Days")
+    "Plan Weight", "Plan Cum Weight", "Plan Amount", "Billable", "Approval Days",
+    "Eff Tax Rate")
 INVOICE_EXTRA: tuple[str, ...] = ("Digits", "Credited", "Days To Pay")
 SETTINGS_EXTRA: tuple[str, ...] = ("Notes",)
 EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -153,6 +171,8 @@ LIST_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "tblApproval": ("Approval", ("Pending", "Approved", "Rejected")),
     "tblInvoiceType": ("Type", ("Invoice", "Credit Note")),
     "tblPaymentKind": ("Kind", ("Payment", "Discount", "Write-off", "Credit Applied")),
+    "tblTaxCategory": ("Tax Category", TAX_CATEGORIES),
+    "tblEInvoiceFormat": ("E-Invoice Format", E_INVOICE_FORMATS),
     "tblFlags": ("Flag", ("Cancelled", "Paid", "Overdue", "Due Soon", "Invoiced",
                           "Ready to Invoice", "Blocked", "Rejected", "Approval Overdue",
                           "Awaiting Approval", "Behind Schedule", "Scheduled")),

@@ -20,11 +20,13 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 from ..core import records as rec
 from ..core.currency import ISO_4217, Currency, table_currencies
+from ..core.tax import STANDARD, TAX_CATEGORIES
 from ..core.records import (AuditEntry, BookData, Invoice, Milestone, Payment, Problem, Project,
                             Settings)
 from . import contract
-from .cells import (ERROR_CODES, CellProblem, check_number_format, choice_map, quote_sheet, to_choice,
-                    to_currency, to_date, to_int, to_money, to_percent, to_text)
+from .cells import (ERROR_CODES, CellProblem, check_number_format, choice_map, quote_sheet, to_bic,
+                    to_choice, to_country, to_currency, to_date, to_iban, to_int, to_money,
+                    to_percent, to_text)
 from .geometry import Locator, RawTable, TableGeometry, header_key
 
 # DESIGN.md: a credit note's Status is "Applied" (our word beyond the contract).
@@ -36,6 +38,8 @@ _APPROVALS = choice_map(rec.APPROVALS)
 _TYPES = choice_map(rec.INVOICE_TYPES)
 _KINDS = choice_map(rec.PAYMENT_KINDS)
 _INVOICE_STATUSES = choice_map(rec.INVOICE_STATUSES + (APPLIED,))
+_TAX_CATEGORIES = choice_map(TAX_CATEGORIES)
+_E_INVOICE_FORMATS = choice_map(rec.E_INVOICE_FORMATS)
 # Canonical spellings, for a quick exact match before the lenient one.
 _EXACT = {w: w for w in rec.BASES + rec.STATUSES + rec.APPROVALS + rec.INVOICE_TYPES
           + rec.PAYMENT_KINDS}
@@ -45,7 +49,7 @@ _BAD = object()  # a cell that could not be read (its problem is already reporte
 
 # Columns read from each table (the rest, e.g. computed ones, are ignored).
 SETTINGS_COLUMNS = contract.SETTINGS.columns
-PROJECT_COLUMNS = contract.PROJECT_INPUTS
+PROJECT_COLUMNS = contract.PROJECT_INPUTS + contract.PROJECTS.optional
 MILESTONE_COLUMNS = (contract.MILESTONE_INPUTS + contract.MILESTONES.written
                      + contract.MILESTONES.optional)
 INVOICE_COLUMNS = tuple(c for c in contract.INVOICES.columns if c not in contract.INVOICES.computed)
@@ -70,6 +74,10 @@ def _days(value, label):
 def _number_format(value, label):
     text = to_text(value, label)
     return check_number_format(text, label) if text else None
+
+
+def _e_invoice_format(value, label):
+    return to_choice(value, label, _E_INVOICE_FORMATS)
 
 
 def _blank_is_none(fn):
@@ -99,6 +107,10 @@ _SETTING_KINDS: dict[str, Callable] = {
     "As Of Date": to_date,
     "Operator": to_text,
     "Write-off Limit": to_money,
+    "Company Country": to_country,
+    "IBAN": to_iban,
+    "BIC": to_bic,
+    "E-Invoice Format": _e_invoice_format,
 }
 
 
@@ -285,7 +297,7 @@ def _parse_projects(t: _Table, settings: Settings, currencies: Mapping[str, Curr
     seen: dict[str, int] = {}
     blank_value: set[str] = set()
     (c_id, c_name, c_client, c_email, c_addr, c_po, c_value, c_cur, c_tax, c_terms,
-     c_ret) = PROJECT_COLUMNS
+     c_ret, c_vat_id, c_country, c_category, c_reason) = PROJECT_COLUMNS
     for r, v in t.rows(PROJECT_COLUMNS):
         value = t.take(r, c_value, to_money, v[6])
         currency = t.take(r, c_cur, to_currency, v[7], currencies)
@@ -297,6 +309,10 @@ def _parse_projects(t: _Table, settings: Settings, currencies: Mapping[str, Curr
         address = t.text(r, c_addr, v[4])
         po = t.text(r, c_po, v[5])
         terms = t.text(r, c_terms, v[9])
+        client_tax_id = t.text(r, c_vat_id, v[11])
+        country = t.take(r, c_country, to_country, v[12])
+        category = t.take(r, c_category, to_choice, v[13], _TAX_CATEGORIES)
+        reason = t.text(r, c_reason, v[14])
         pid = t.unique_id(r, c_id, v[0], seen, "project") if t.has(c_id) else None
         if pid is None:
             continue
@@ -311,6 +327,8 @@ def _parse_projects(t: _Table, settings: Settings, currencies: Mapping[str, Curr
             payment_terms=terms or settings.default_payment_terms,
             retainage_pct=_ok(retainage, _ZERO),
             row=r,
+            client_tax_id=client_tax_id, client_country=_ok(country, ""),
+            tax_category=_ok(category, STANDARD), tax_exemption_reason=reason,
         ))
     return projects, seen, blank_value
 
@@ -324,7 +342,7 @@ def _parse_invoices(t: _Table, settings: Settings, projects: dict[str, Project],
     credit_notes: list[Invoice] = []
     for r, v in t.rows(columns):
         (no, typ, issue, due, pid, mid, client, currency, net, tax, total, document,
-         related, status, document_sha) = v
+         related, status, document_sha, tax_rate, tax_category) = v
         typ = _ok(t.choice(r, "Type", typ, _TYPES), rec.INVOICE)
         issue = t.date(r, "Issue Date", issue)
         due = t.date(r, "Due Date", due)
@@ -363,7 +381,9 @@ def _parse_invoices(t: _Table, settings: Settings, projects: dict[str, Project],
             net=amounts[0], tax=amounts[1], total=amounts[2],
             status=word or (APPLIED if typ == rec.CREDIT_NOTE else rec.OPEN),
             document=document, related_invoice=related, row=r,
-            document_sha256=t.text(r, "Document SHA-256", document_sha))
+            document_sha256=t.text(r, "Document SHA-256", document_sha),
+            tax_rate=_ok(t.take(r, "Tax Rate", to_percent, tax_rate)),
+            tax_category=_ok(t.take(r, "Tax Category", to_choice, tax_category, _TAX_CATEGORIES), ""))
         invoices.append(inv)
         if typ == rec.CREDIT_NOTE:
             credit_notes.append(inv)
@@ -391,7 +411,7 @@ def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int]) 
     for r, v in t.rows(MILESTONE_COLUMNS):
         (mid, pid, name, deliverable, planned, basis, percent, fixed, status, completed,
          approval, approved_by, approval_date, notes, invoice_no, invoice_date, due,
-         requested) = v
+         requested, tax_rate) = v
         name = t.text(r, "Milestone", name)
         deliverable = t.text(r, "Deliverable", deliverable)
         planned = t.date(r, "Planned Date", planned)
@@ -408,6 +428,7 @@ def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int]) 
         invoice_date = t.date(r, "Invoice Date", invoice_date)
         due = t.date(r, "Due Date", due)
         requested = t.date(r, "Approval Requested", requested)
+        tax_rate = t.take(r, "Tax Rate", to_percent, tax_rate)
 
         if basis is None:
             if percent is not None and fixed is None:
@@ -446,7 +467,7 @@ def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int]) 
             status=status, completed_date=completed, approval=approval,
             approved_by=approved_by, approval_date=approval_date, approval_notes=notes,
             invoice_no=invoice_no, invoice_date=invoice_date, due_date=due, row=r,
-            approval_requested=requested))
+            approval_requested=requested, tax_rate=_ok(tax_rate)))
     return milestones
 
 
@@ -541,7 +562,7 @@ def parse_book(tables: Mapping[str, RawTable]) -> tuple[BookData, Locator]:
     settings_t = _Table(contract.SETTINGS, _find(tables, contract.SETTINGS.name),
                         SETTINGS_COLUMNS, problems)
     projects_t = _Table(contract.PROJECTS, _find(tables, contract.PROJECTS.name),
-                        PROJECT_COLUMNS, problems)
+                        contract.PROJECT_INPUTS, problems)
     invoices_t = _Table(contract.INVOICES, _find(tables, contract.INVOICES.name),
                         INVOICE_COLUMNS, problems)
     payments_t = _Table(contract.PAYMENTS, _find(tables, contract.PAYMENTS.name),

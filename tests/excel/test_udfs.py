@@ -18,7 +18,7 @@ from milebill_xl.core.engine import compute
 from milebill_xl.core.records import CANCELLED, FIXED
 from milebill_xl.excel import udfs
 from milebill_xl.excel.udfs import (MB_AGING_BUCKET, MB_ALLOCATE, MB_DAYS_OVERDUE, MB_DISCOUNT,
-                                    MB_DUE_DATE, MB_FLAG, MB_INVOICE)
+                                    MB_DUE_DATE, MB_FLAG, MB_INVOICE, MB_TAX)
 from milebill_xl.workbook import contract as C
 from milebill_xl.template import dashboard as D
 from milebill_xl.workbook.filebook import FileBook
@@ -26,7 +26,7 @@ from milebill_xl.workbook.reader import read_book, read_raw_tables
 from milebill_xl.template.builder import build_workbook
 
 FUNCTIONS = [MB_ALLOCATE, MB_DUE_DATE, MB_DAYS_OVERDUE, MB_FLAG, MB_AGING_BUCKET, MB_DISCOUNT,
-             MB_INVOICE]
+             MB_INVOICE, MB_TAX]
 
 
 def _serial(d: date) -> float:
@@ -162,6 +162,34 @@ def test_invoice_paid_and_balance_count_payment_kinds():
     assert MB_INVOICE(1190, [500], ["Credit Applied"], None, "USD") == [500.0, 690.0]
     assert MB_INVOICE(1190, [500], ["Refund"], None, "USD") == \
         "#MILEBILL: kind 'Refund' is not one of Payment, Discount, Write-off, Credit Applied"
+
+
+def test_tax_takes_the_milestone_rate_else_the_projects():
+    assert MB_TAX(1000.05, 0.055, "EUR", 0.2) == 55.0          # 55.00275
+    assert MB_TAX(1000.05, None, "EUR", 0.2) == 200.01         # blank: the project's
+    assert MB_TAX(1000.05, "", "EUR", "20%") == 200.01
+    assert MB_TAX(1000.05, 0, "EUR", 0.2) == 0.0               # 0 is a rate
+    assert MB_TAX(333333, None, "JPY", 0.1) == 33333.0
+    assert MB_TAX(100, 20, "EUR").startswith("#MILEBILL: tax_rate must be a fraction")
+
+
+def test_tax_matches_what_issue_invoices(tmp_path):
+    """A book with a milestone at its own rate: MB_TAX on each planned
+    invoice's Net gives the Tax issue computes."""
+    rows = portfolio_rows(0, fresh=True)
+    own = {}
+    for k, m in enumerate(rows["milestones"]):
+        if k % 2:
+            m["Tax Rate"] = own[m["Milestone ID"]] = Decimal("0.055")
+    path = build_workbook(tmp_path / "rates.xlsx", **rows)
+    loaded = load(FileBook(path), AS_OF)
+    issued, errors = plan(loaded)
+    assert not errors and any(i.milestone_id in own for i in issued)
+    rates = {p.project_id: p.tax_rate for p in loaded.data.projects}
+    for item in issued:
+        i = item.invoice
+        got = MB_TAX(float(i.net), own.get(i.milestone_id), i.currency, float(rates[i.project_id]))
+        assert Decimal(str(got)) == i.tax, i.invoice_no
 
 
 def test_flag_counts_the_approval_wait_from_a_void():

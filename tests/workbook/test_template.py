@@ -373,6 +373,20 @@ def _extra_cases() -> dict[str, dict]:
             pay("INV-5", "499.50", -3), pay("INV-5", "0.50", -3, "Write-off"),
         ],
     }
+    # issue 13: a milestone's own Tax Rate wins, blank takes its project's,
+    # whose blank takes Default Tax Rate; a text rate reads as its percent
+    cases["tax_rates"] = {
+        "settings": {"Default Tax Rate": Decimal("0.19")},
+        "projects": [_project("R1", 1000, "EUR", tax=Decimal("0.2")),
+                     {**_project("R2", 500, "EUR"), "Tax Rate": None},
+                     _project("R3", 300, "EUR", tax=Decimal("0"))],
+        "milestones": [
+            _ms("R1a", "R1", "Percent", Decimal("0.5"), **{"Tax Rate": Decimal("0.055")}),
+            _ms("R1b", "R1", "Percent", Decimal("0.5")),
+            _ms("R2a", "R2", "Percent", Decimal("0.5"), **{"Tax Rate": Decimal("0")}),
+            _ms("R2b", "R2", "Percent", Decimal("0.5")),
+            _ms("R3a", "R3", "Percent", Decimal("1"), **{"Tax Rate": Decimal("0.1")}),
+        ]}
     # the workbook's own currency list rules: its Lists sheet is edited to
     # give COP no decimals (see _WORKBOOK_DIGITS)
     cases["workbook_digits"] = {"projects": [_project("CO", 10000001, "COP")], "milestones": [
@@ -476,7 +490,7 @@ def recalculated(built_and_recalculated):
 
 
 CASES = ("template", "sample", "sample_inputs", "currencies", "change_order", "stable_amounts",
-         "terms_and_flags", "workbook_digits", "ledger")
+         "terms_and_flags", "workbook_digits", "ledger", "tax_rates")
 
 
 @pytest.mark.libreoffice
@@ -552,6 +566,15 @@ def test_ledger_figures_by_hand(recalculated):
     # completed 30 days ago; approval asked again 2 and 9 days ago (SLA 5)
     assert (flags["L2a"], flags["L2b"]) == ("Awaiting Approval", "Approval Overdue")
     assert flags["L3c"] == "Rejected"
+
+
+@pytest.mark.libreoffice
+def test_tax_rates_by_hand(recalculated):
+    """Each milestone's rate as LibreOffice computes it: its own, else its
+    project's, else (the project's blank) Default Tax Rate 19 %."""
+    book = CalamineWorkbook.from_path(str(recalculated["tax_rates"]))
+    rates = {r["Milestone ID"]: round(r["Eff Tax Rate"], 6) for r in _sheet_rows(book, "Milestones")}
+    assert rates == {"R1a": 0.055, "R1b": 0.2, "R2a": 0.0, "R2b": 0.19, "R3a": 0.1}
 
 
 @pytest.mark.libreoffice
