@@ -230,7 +230,7 @@ def plan_scoped(loaded: Loaded) -> tuple[list[Issued], list[dict], list[dict]]:
                 "cell": loaded.locator.cell(C.MILESTONES.name, r.row, "Milestone ID"),
                 "errors": list(troubled[r.project_id])}
                for r in comp.milestones if r.project_id in troubled
-               and (r.billable or r.flag == "Blocked")]
+               and (r.billable or r.flag == BLOCKED)]
     for pid, errs in troubled.items():
         errors += [e for e in errs if e not in errors]
     return carried_credit(loaded, issued), _unique(errors), skipped

@@ -26,6 +26,7 @@ from ..core.engine import compute
 from ..core.money import format_amount, round_money
 from ..core.numbering import format_number, series_seq
 from ..core.records import CREDIT_NOTE, DISCOUNT, INVOICE, PENDING, VOID, WRITE_OFF, Invoice, Payment
+from ..core.words import APPLIED
 from ..documents.invoice import document_data, missing_fields, safe_document_name
 from ..documents.store import DocumentClash, DocumentStore
 from ..workbook import contract as C
@@ -67,7 +68,7 @@ def credit_note_for(loaded: Loaded, inv: Invoice, number: str) -> Invoice:
                    project_id=inv.project_id, milestone_id=inv.milestone_id, client=inv.client,
                    currency=inv.currency, net=-round_money(inv.net, inv.currency),
                    tax=-round_money(inv.tax, inv.currency), total=-round_money(inv.total, inv.currency),
-                   status="Applied", document=safe_document_name(number), related_invoice=inv.invoice_no)
+                   status=APPLIED, document=safe_document_name(number), related_invoice=inv.invoice_no)
 
 
 def reversals(data, inv: Invoice, as_of: date, number: str) -> list[Payment]:

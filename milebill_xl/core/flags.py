@@ -22,32 +22,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from .records import (APPROVED, CANCELLED, COMPLETE, IN_PROGRESS, PENDING, PLANNED, REJECTED,
-                      Milestone)
-
-# Flag words: the contract's (WORKBOOK.md rule 7) plus our BLOCKED. Never rename.
-FLAG_CANCELLED = CANCELLED
-FLAG_PAID = "Paid"
-OVERDUE = "Overdue"
-DUE_SOON = "Due Soon"
-INVOICED = "Invoiced"
-READY_TO_INVOICE = "Ready to Invoice"
-BLOCKED = "Blocked"
-FLAG_REJECTED = REJECTED
-APPROVAL_OVERDUE = "Approval Overdue"
-AWAITING_APPROVAL = "Awaiting Approval"
-BEHIND_SCHEDULE = "Behind Schedule"
-SCHEDULED = "Scheduled"
-
-#: complete and approved, not invoiced: the next issue bills them (or a
-#: problem blocks them); "approved but unbilled" in reports and metrics
-APPROVED_UNBILLED = (READY_TO_INVOICE, BLOCKED)
-
-# In precedence order.
-FLAGS = (FLAG_CANCELLED, FLAG_PAID, OVERDUE, DUE_SOON, INVOICED, READY_TO_INVOICE,
-         BLOCKED, FLAG_REJECTED, APPROVAL_OVERDUE, AWAITING_APPROVAL,
-         BEHIND_SCHEDULE, SCHEDULED)
-
+from .records import Milestone
+from .words import (APPROVAL_OVERDUE, APPROVED, APPROVED_UNBILLED, AWAITING_APPROVAL,  # noqa: F401
+                    BEHIND_SCHEDULE, BLOCKED, CANCELLED, COMPLETE, DUE_SOON, FLAG_CANCELLED,
+                    FLAG_PAID, FLAG_REJECTED, FLAGS, IN_PROGRESS, INVOICED, OVERDUE, PENDING,
+                    PLANNED, READY_TO_INVOICE, REJECTED, SCHEDULED)
 
 def is_billable(milestone: Milestone, amount: Decimal, project_can_bill: bool) -> bool:
     """Rule 3: Complete, Approved, Invoice No blank, Amount > 0, and the

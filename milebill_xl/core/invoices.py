@@ -20,11 +20,8 @@ from decimal import Decimal
 from typing import Iterable
 
 from .money import arithmetic, rounding_currency, round_money
-from .records import (CREDIT_NOTE, OPEN, PAID, PAID_KINDS, PARTIALLY_PAID, VOID, Invoice, Payment,
-                      record)
-
-# Our added status word for a credit note (WORKBOOK.md lists the others).
-APPLIED = "Applied"
+from .records import Invoice, Payment, record
+from .words import APPLIED, CREDIT_NOTE, OPEN, PAID, PAID_KINDS, PARTIALLY_PAID, VOID
 
 
 @record

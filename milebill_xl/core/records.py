@@ -13,23 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-# Words the contract names (WORKBOOK.md). Never rename these.
-PERCENT, FIXED = "Percent", "Fixed"
-PLANNED, IN_PROGRESS, COMPLETE, CANCELLED = "Planned", "In Progress", "Complete", "Cancelled"
-PENDING, APPROVED, REJECTED = "Pending", "Approved", "Rejected"
-INVOICE, CREDIT_NOTE = "Invoice", "Credit Note"
-OPEN, PARTIALLY_PAID, PAID, VOID = "Open", "Partially Paid", "Paid", "Void"
+# The words (re-exported: records and rules are read together)
+from .words import (APPROVALS, APPROVED, BASES, CANCELLED, COMPLETE, CREDIT_APPLIED,  # noqa: F401
+                    CREDIT_NOTE, DISCOUNT, FIXED, IN_PROGRESS, INVOICE, INVOICE_STATUSES,
+                    INVOICE_TYPES, OPEN, PAID, PAID_KINDS, PARTIALLY_PAID, PAYMENT, PAYMENT_KINDS,
+                    PENDING, PERCENT, PLANNED, REJECTED, STATUSES, VOID, WRITE_OFF)
 
-BASES = (PERCENT, FIXED)
-STATUSES = (PLANNED, IN_PROGRESS, COMPLETE, CANCELLED)
-APPROVALS = (PENDING, APPROVED, REJECTED)
-INVOICE_TYPES = (INVOICE, CREDIT_NOTE)
-INVOICE_STATUSES = (OPEN, PARTIALLY_PAID, PAID, VOID)
-# tblPayments Kind (a blank cell is a Payment). Paid counts PAYMENT and
-# CREDIT_APPLIED rows; every row counts against the Balance.
-PAYMENT, DISCOUNT, WRITE_OFF, CREDIT_APPLIED = "Payment", "Discount", "Write-off", "Credit Applied"
-PAYMENT_KINDS = (PAYMENT, DISCOUNT, WRITE_OFF, CREDIT_APPLIED)
-PAID_KINDS = (PAYMENT, CREDIT_APPLIED)
+
+#: the Settings defaults a record falls back to when built in code
+DEFAULT_CURRENCY = "USD"
+DEFAULT_TERMS = "Net 30"
 
 
 def record(cls):
@@ -72,8 +65,8 @@ class Settings:
     next_invoice_seq: int = 1
     credit_note_number_format: str = "CN-{year}-{seq:04d}"
     next_credit_note_seq: int = 1
-    default_payment_terms: str = "Net 30"
-    default_currency: str = "USD"
+    default_payment_terms: str = DEFAULT_TERMS
+    default_currency: str = DEFAULT_CURRENCY
     default_tax_rate: Decimal = Decimal(0)
     due_soon_days: int = 7
     approval_sla_days: int = 5
@@ -97,9 +90,9 @@ class Project:
     client_address: str = ""
     po_number: str = ""
     contract_value: Decimal = Decimal(0)
-    currency: str = "USD"
+    currency: str = DEFAULT_CURRENCY
     tax_rate: Decimal = Decimal(0)
-    payment_terms: str = "Net 30"
+    payment_terms: str = DEFAULT_TERMS
     retainage_pct: Decimal = Decimal(0)
     row: int = 0
 
@@ -147,7 +140,7 @@ class Invoice:
     project_id: str = ""
     milestone_id: str = ""
     client: str = ""
-    currency: str = "USD"
+    currency: str = DEFAULT_CURRENCY
     net: Decimal = Decimal(0)
     tax: Decimal = Decimal(0)
     total: Decimal = Decimal(0)

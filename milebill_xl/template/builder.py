@@ -46,11 +46,12 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableFormula, TableStyleInfo
 from openpyxl.writer.excel import ExcelWriter
 
+from ..core import words as W
 from ..core.currency import ISO_4217
 from ..resources import source_dir
 from ..workbook import contract as C
 from .dashboard import CURRENCY_SLOTS, TIMELINE_TITLE, build_dashboard, dashboard_print_area
-from .formulas import FORMULAS
+from .formulas import FORMULAS, q
 from ..xlsx.atomic import atomic_write
 from ..xlsx.ooxml import excel_font_order
 from .styles import FLAG_STYLES, fill as _fill, flag_rule
@@ -423,17 +424,17 @@ def _milestones_format(ws, n: int, digit_values) -> None:
     # the whole row of a cancelled milestone reads as struck out
     ws.conditional_formatting.add(
         f"{ident}2:{_letter(t, 'Approval Notes')}{last}",
-        FormulaRule(formula=[f'${flag}2="Cancelled"'],
+        FormulaRule(formula=[f'${flag}2={q(W.CANCELLED)}'],
                     font=Font(color="FFA6A6A6", strike=True)))
     ws.freeze_panes = "B2"
 
 
 _INVOICE_STATUS_STYLES = {
-    "Open": ("FFDDEBF7", "FF1F4E78"),
-    "Partially Paid": ("FFFFEB9C", "FF9C5700"),
-    "Paid": ("FFEDEDED", "FF808080"),
-    "Void": ("FFFFC7CE", "FF9C0006"),
-    "Applied": ("FFEDEDED", "FF808080"),
+    W.OPEN: ("FFDDEBF7", "FF1F4E78"),
+    W.PARTIALLY_PAID: ("FFFFEB9C", "FF9C5700"),
+    W.PAID: ("FFEDEDED", "FF808080"),
+    W.VOID: ("FFFFC7CE", "FF9C0006"),
+    W.APPLIED: ("FFEDEDED", "FF808080"),
 }
 
 

@@ -66,9 +66,10 @@ from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.styles.numbers import NumberFormat
 from openpyxl.utils import get_column_letter
 
+from ..core import words as W
 from ..workbook import contract as C
 from .styles import FLAG_STYLES, flag_rule
-from .formulas import AS_OF, DEFAULT_CURRENCY, col, digits_of
+from .formulas import AS_OF, DEFAULT_CURRENCY, col, digits_of, q
 
 CURRENCY_SLOTS = 6
 TIMELINE_ROWS = 50
@@ -77,7 +78,7 @@ TIMELINE_MONTHS = 12
 TIMELINE_LEAD = 2
 FORECAST_MONTHS = 4
 FORECAST_DAYS = 90
-AGING_BUCKETS = ("Current", "1-30", "31-60", "61-90", "90+")
+AGING_BUCKETS = W.BUCKETS
 TOTALS = ("contract", "billed", "unbilled", "collected", "outstanding", "overdue", "credit")
 
 MONEY = "#,##0.00"
@@ -151,8 +152,8 @@ def chart_panel(slot: int) -> tuple[int, int]:
 
 def _open_invoices(cur: str) -> str:
     """SUMIFS criteria pairs selecting open invoice balances in ``cur``."""
-    return (f'{col(_I, "Balance")},{col(_I, "Currency")},{cur},{col(_I, "Type")},"Invoice",'
-            f'{col(_I, "Status")},"<>Void",{col(_I, "Balance")},">0"')
+    return (f'{col(_I, "Balance")},{col(_I, "Currency")},{cur},{col(_I, "Type")},{q(W.INVOICE)},'
+            f'{col(_I, "Status")},{q("<>" + W.VOID)},{col(_I, "Balance")},">0"')
 
 
 #: cash metrics beside the aging and forecast blocks (core/metrics.py):
@@ -165,7 +166,7 @@ AVERAGES_ROW = FORECAST_FIRST + CURRENCY_SLOTS   # the row under the forecast sl
 
 def _cash_metrics(cells: dict, forms: dict) -> None:
     m_cur, flag = col(_M, "Project Currency"), col(_M, "Flag")
-    waiting = lambda cur: (f'(({m_cur}={cur})*(({flag}="Ready to Invoice")+({flag}="Blocked"))'  # noqa: E731
+    waiting = lambda cur: (f'(({m_cur}={cur})*(({flag}={q(W.READY_TO_INVOICE)})+({flag}={q(W.BLOCKED)}))'  # noqa: E731
                            f'*ISNUMBER({col(_M, "Approval Date")}))')
     for s in range(CURRENCY_SLOTS):
         r = AGING_FIRST + s
@@ -175,7 +176,7 @@ def _cash_metrics(cells: dict, forms: dict) -> None:
         for k in range(3):      # the newest 30 days first
             hi, lo = f"{AS_OF}-{30 * k}", f"{AS_OF}-{30 * k + 29}"
             sales.append(f'SUMIFS({col(_I, "Total")},{col(_I, "Currency")},{cur},{col(_I, "Type")},'
-                         f'"Invoice",{col(_I, "Status")},"<>Void",{col(_I, "Issue Date")},">="&({lo}),'
+                         f'{q(W.INVOICE)},{col(_I, "Status")},{q("<>" + W.VOID)},{col(_I, "Issue Date")},">="&({lo}),'
                          f'{col(_I, "Issue Date")},"<="&({hi}))')
         s1, s2, s3 = sales
         a = _addr(r, DSO_COL)
@@ -190,12 +191,12 @@ def _cash_metrics(cells: dict, forms: dict) -> None:
         a = _addr(r, WAITING_COL)
         cells[("approved_unbilled", s)] = a
         forms[a] = (f'IF({cur}="","",ROUND(SUMIFS({col(_M, "Amount")},{m_cur},{cur},{flag},'
-                    f'"Ready to Invoice")+SUMIFS({col(_M, "Amount")},{m_cur},{cur},{flag},"Blocked"),'
+                    f'{q(W.READY_TO_INVOICE)})+SUMIFS({col(_M, "Amount")},{m_cur},{cur},{flag},{q(W.BLOCKED)}),'
                     f'{dig}))')
         a = _addr(r, WAITING_COL + 1)
         cells[("longest_wait", s)] = a
-        count = (f'COUNTIFS({m_cur},{cur},{flag},"Ready to Invoice")'
-                 f'+COUNTIFS({m_cur},{cur},{flag},"Blocked")')
+        count = (f'COUNTIFS({m_cur},{cur},{flag},{q(W.READY_TO_INVOICE)})'
+                 f'+COUNTIFS({m_cur},{cur},{flag},{q(W.BLOCKED)})')
         forms[a] = (f'IF(OR({cur}="",{count}=0),"",SUMPRODUCT(MAX({waiting(cur)}*'
                     f'({AS_OF}-{col(_M, "Approval Date")}))))')
     a = _addr(AVERAGES_ROW, 4)
@@ -230,7 +231,7 @@ def _layout() -> None:
             "overdue": f'SUMIFS({_open_invoices(cur)},{col(_I, "Due Date")},"<"&{AS_OF})',
             # money received on voided invoices that no new invoice took
             "credit": (f'-SUMIFS({col(_I, "Balance")},{col(_I, "Currency")},{cur},'
-                       f'{col(_I, "Type")},"Invoice",{col(_I, "Status")},"Void",'
+                       f'{col(_I, "Type")},{q(W.INVOICE)},{col(_I, "Status")},{q(W.VOID)},'
                        f'{col(_I, "Balance")},"<0")'),
         }
         for k, name in enumerate(TOTALS):
@@ -244,17 +245,17 @@ def _layout() -> None:
         forms[a] = f'IF($B{TOTALS_FIRST + s}="","",$B{TOTALS_FIRST + s})'
         due = col(_I, "Due Date")
         crit = {
-            "Current": f'{due},">="&{AS_OF}',  # + no due date, below
-            "1-30": f'{due},"<"&{AS_OF},{due},">="&({AS_OF}-30)',
-            "31-60": f'{due},"<"&({AS_OF}-30),{due},">="&({AS_OF}-60)',
-            "61-90": f'{due},"<"&({AS_OF}-60),{due},">="&({AS_OF}-90)',
-            "90+": f'{due},"<"&({AS_OF}-90)',
+            W.CURRENT: f'{due},">="&{AS_OF}',  # + no due date, below
+            W.D1_30: f'{due},"<"&{AS_OF},{due},">="&({AS_OF}-30)',
+            W.D31_60: f'{due},"<"&({AS_OF}-30),{due},">="&({AS_OF}-60)',
+            W.D61_90: f'{due},"<"&({AS_OF}-60),{due},">="&({AS_OF}-90)',
+            W.D90_PLUS: f'{due},"<"&({AS_OF}-90)',
         }
         for k, bucket in enumerate(AGING_BUCKETS):
             a = _addr(r, 3 + k)
             cells[("aging", s, bucket)] = a
             expr = f'SUMIFS({_open_invoices(f"$B{r}")},{crit[bucket]})'
-            if bucket == "Current":  # an open invoice without a due date is Current
+            if bucket == W.CURRENT:  # an open invoice without a due date is Current
                 expr += f'+SUMIFS({_open_invoices(f"$B{r}")},{due},"")'
             forms[a] = f'IF($B{r}="","",ROUND({expr},{dig}))'
 
@@ -279,7 +280,7 @@ def _layout() -> None:
                 expr = f'SUMIFS({base},{planned},">"&EOMONTH({AS_OF},{m - 1}),{planned},{hi})'
             if m == 0:
                 expr = (f'SUMIFS({col(_M, "Amount")},{col(_M, "Project Currency")},$B{r},'
-                        f'{col(_M, "Flag")},"Ready to Invoice")+{expr}')
+                        f'{col(_M, "Flag")},{q(W.READY_TO_INVOICE)})+{expr}')
             forms[a] = f'IF($B{r}="","",ROUND({expr},{dig}))'
     _cash_metrics(cells, forms)
     for s in range(CURRENCY_SLOTS):

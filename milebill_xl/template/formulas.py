@@ -26,6 +26,7 @@ between columns is acyclic even at whole-column granularity:
 """
 from __future__ import annotations
 
+from ..core import words as W
 from ..workbook import contract as C
 
 P, M, I, PAY, CUR = (C.PROJECTS.name, C.MILESTONES.name, C.INVOICES.name,
@@ -66,7 +67,8 @@ def upto(table: str, column: str) -> str:
     return f"INDEX({col(table, column)},1):{this(table, column)}"
 
 
-def _q(text: str) -> str:
+def q(text: str) -> str:
+    """A word as an Excel string literal."""
     return '"' + text.replace('"', '""') + '"'
 
 
@@ -163,7 +165,7 @@ def _project_formulas() -> dict[str, str]:
                      f'ISNUMBER(MATCH({t("Eff Currency")},{col(CUR, "Currency")},0))))'),
         # contract columns
         "Allocated": f'{blank}ROUND(SUMIFS({col(M, "Amount")},{mp},{pid}),{d}))',
-        "Billed": (f'{blank}ROUND(SUMIFS({col(I, "Net")},{inv_p},{pid},{col(I, "Type")},"Invoice",'
+        "Billed": (f'{blank}ROUND(SUMIFS({col(I, "Net")},{inv_p},{pid},{col(I, "Type")},{q(W.INVOICE)},'
                    f'{col(I, "Status")},"<>Void"),{d}))'),
         "Unbilled": f'{blank}ROUND({v}-{t("Billed")},{d}))',
         "Collected": f'{blank}ROUND(SUMIFS({col(I, "Paid")},{inv_p},{pid}),{d}))',
@@ -188,7 +190,7 @@ def _milestone_formulas(requested: bool = True) -> dict[str, str]:
     d = t("Digits")
     basis = t("Eff Basis")
     approval = t("Approval")
-    cancelled = f'{status}="Cancelled"'
+    cancelled = f'{status}={q(W.CANCELLED)}'
     # "issued" for allocation: its Invoice No has a row in tblInvoices (a
     # dangling Invoice No is allocated as planned, as the engine does)
     unissued_live = f'{ir}=0,NOT({cancelled})'
@@ -205,8 +207,8 @@ def _milestone_formulas(requested: bool = True) -> dict[str, str]:
              f"-ROUND({proj('Drift')}*({cum}-{w})/{proj('Unissued Percent')},{d}))")
     spread = f"IF(AND({proj('Has Issued')},{proj('Remainder')}=0),0,{t('Plan Amount')}+{share})"
     due = t("Eff Due Date")
-    pending = f'OR({approval}="Pending",{approval}="")'
-    complete = f'{status}="Complete"'
+    pending = f'OR({approval}={q(W.PENDING)},{approval}="")'
+    complete = f'{status}={q(W.COMPLETE)}'
     inv_due = f'INDEX({col(I, "Due Date")},{ir})'
     # approval is awaited since the later of Completed Date and Approval
     # Requested (a void asks again); 0 when both are blank
@@ -220,52 +222,52 @@ def _milestone_formulas(requested: bool = True) -> dict[str, str]:
         "Digits": f'{blank}IF({pr}=0,{FALLBACK_DIGITS},{proj("Digits")}))',
         # blank Basis: Fixed when only Fixed Amount is filled, else Percent
         "Eff Basis": (f'{blank}IF({t("Basis")}<>"",{t("Basis")},IF(AND(ISNUMBER({t("Fixed Amount")}),'
-                      f'NOT(ISNUMBER({t("Percent")}))),"Fixed","Percent")))'),
+                      f'NOT(ISNUMBER({t("Percent")}))),{q(W.FIXED)},{q(W.PERCENT)})))'),
         # the milestone's Due Date, else its invoice's
         "Eff Due Date": (f'{blank}IF(ISNUMBER({t("Due Date")}),{t("Due Date")},'
                          f'IF({ir}=0,"",IF(ISNUMBER({inv_due}),{inv_due},""))))'),
         "Issued Net": (f'{blank}IF(AND({ir}>0,NOT({cancelled})),'
                        f'N(INDEX({col(I, "Net")},{ir})),0))'),
-        "Fixed Part": (f'{blank}IF(AND({unissued_live},{basis}="Fixed"),'
+        "Fixed Part": (f'{blank}IF(AND({unissued_live},{basis}={q(W.FIXED)}),'
                        f'ROUND(N({t("Fixed Amount")}),{d}),0))'),
-        "Weight": f'{blank}IF(AND({unissued_live},{basis}="Percent"),N({t("Percent")}),0))',
+        "Weight": f'{blank}IF(AND({unissued_live},{basis}={q(W.PERCENT)}),N({t("Percent")}),0))',
         "Cum Weight": (f'{blank}IF({w}=0,0,SUMIFS({upto(M, "Weight")},'
                        f'{upto(M, "Project ID")},{t("Project ID")})))'),
         # percents of every non-cancelled percent milestone, issued or not (plan)
-        "Plan Weight": (f'{blank}IF(AND(NOT({cancelled}),{basis}="Percent"),N({t("Percent")}),0))'),
+        "Plan Weight": (f'{blank}IF(AND(NOT({cancelled}),{basis}={q(W.PERCENT)}),N({t("Percent")}),0))'),
         "Plan Cum Weight": (f'{blank}IF({pw}=0,0,SUMIFS({upto(M, "Plan Weight")},'
                             f'{upto(M, "Project ID")},{t("Project ID")})))'),
         # an unissued percent milestone's rule-1 amount on the current schedule
         "Plan Amount": f'{blank}IF(OR({w}=0,{pr}=0),0,{plan}))',
         # days from completion to approval (cash metrics: their average)
-        "Approval Days": (f'{blank}IF(AND({approval}="Approved",ISNUMBER({t("Approval Date")}),'
+        "Approval Days": (f'{blank}IF(AND({approval}={q(W.APPROVED)},ISNUMBER({t("Approval Date")}),'
                           f'ISNUMBER({t("Completed Date")})),'
                           f'{t("Approval Date")}-{t("Completed Date")},""))'),
-        "Billable": (f'{blank}AND({complete},{approval}="Approved",{inv}="",{t("Amount")}>0,'
+        "Billable": (f'{blank}AND({complete},{approval}={q(W.APPROVED)},{inv}="",{t("Amount")}>0,'
                      f'IF({pr}>0,{proj("Can Bill")},FALSE)))'),
         # contract columns
         "Amount": (f'{blank}IF({cancelled},0,IF({ir}>0,{t("Issued Net")},'
-                   f'IF({basis}="Fixed",ROUND(N({t("Fixed Amount")}),{d}),'
+                   f'IF({basis}={q(W.FIXED)},ROUND(N({t("Fixed Amount")}),{d}),'
                    f'IF(OR({w}=0,{pr}=0),0,{spread})))))'),
         "Paid Amount": f'{blank}IF({ir}=0,0,N(INDEX({col(I, "Paid")},{ir}))))',
         "Balance": f'{blank}IF({ir}=0,0,N(INDEX({col(I, "Balance")},{ir}))))',
         "Days Overdue": (f'{blank}IF(AND({ir}>0,{t("Balance")}>0,ISNUMBER({due})),'
                          f'MAX(0,{AS_OF}-{due}),0))'),
         "Flag": (
-            f'{blank}IF({cancelled},"Cancelled",'
-            f'IF({inv}<>"",IF({ir}=0,"Invoiced",IF({t("Balance")}<=0,"Paid",'
-            f'IF({t("Days Overdue")}>0,"Overdue",'
+            f'{blank}IF({cancelled},{q(W.CANCELLED)},'
+            f'IF({inv}<>"",IF({ir}=0,{q(W.INVOICED)},IF({t("Balance")}<=0,{q(W.PAID)},'
+            f'IF({t("Days Overdue")}>0,{q(W.OVERDUE)},'
             f'IF(AND(ISNUMBER({due}),{due}-{AS_OF}>=0,{due}-{AS_OF}<={DUE_SOON_DAYS}),'
-            f'"Due Soon","Invoiced")))),'
-            f'IF({t("Billable")},"Ready to Invoice",'
-            f'IF(AND({complete},{approval}="Approved"),"Blocked",'
-            f'IF(AND({complete},{approval}="Rejected"),"Rejected",'
+            f'{q(W.DUE_SOON)},{q(W.INVOICED)})))),'
+            f'IF({t("Billable")},{q(W.READY_TO_INVOICE)},'
+            f'IF(AND({complete},{approval}={q(W.APPROVED)}),{q(W.BLOCKED)},'
+            f'IF(AND({complete},{approval}={q(W.REJECTED)}),{q(W.REJECTED)},'
             f'IF(AND({complete},{pending}),'
             f'IF(AND({since}>0,{AS_OF}-{since}>{APPROVAL_SLA_DAYS}),'
-            f'"Approval Overdue","Awaiting Approval"),'
-            f'IF(AND(OR({status}="Planned",{status}="In Progress",{status}=""),'
+            f'{q(W.APPROVAL_OVERDUE)},{q(W.AWAITING_APPROVAL)}),'
+            f'IF(AND(OR({status}={q(W.PLANNED)},{status}={q(W.IN_PROGRESS)},{status}=""),'
             f'ISNUMBER({t("Planned Date")}),{t("Planned Date")}<{AS_OF}),'
-            f'"Behind Schedule","Scheduled"))))))))'),
+            f'{q(W.BEHIND_SCHEDULE)},{q(W.SCHEDULED)}))))))))'),
     }
     return f
 
@@ -278,7 +280,7 @@ def _invoice_formulas(kind: bool = True) -> dict[str, str]:
     t = lambda c: this(I, c)  # noqa: E731
     no = t("Invoice No")
     blank = f'IF({no}="","",'
-    credit = f'{t("Type")}="Credit Note"'
+    credit = f'{t("Type")}={q(W.CREDIT_NOTE)}'
     d = t("Digits")
     cur = t("Currency")
     # blank Currency: the project's, else Settings Default Currency
@@ -286,25 +288,25 @@ def _invoice_formulas(kind: bool = True) -> dict[str, str]:
                     f'{col(P, "Project ID")},0)),{DEFAULT_CURRENCY}),{cur})')
     rows = f'SUMIFS({col(PAY, "Amount")},{col(PAY, "Invoice No")},{no})'
     not_money = "".join(
-        f'-SUMIFS({col(PAY, "Amount")},{col(PAY, "Invoice No")},{no},{col(PAY, "Kind")},"{k}")'
-        for k in ("Discount", "Write-off")) if kind else ""
+        f'-SUMIFS({col(PAY, "Amount")},{col(PAY, "Invoice No")},{no},{col(PAY, "Kind")},{q(k)})'
+        for k in W.SETTLING_KINDS) if kind else ""
     f = {
         "Digits": f'{blank}{digits_of(eff_currency)})',
         # total of the credit notes that correct this invoice (negative)
         "Credited": (f'{blank}IF({credit},0,ROUND(SUMIFS({col(I, "Total")},{col(I, "Related Invoice")},{no},'
-                     f'{col(I, "Type")},"Credit Note"),{d})))'),
+                     f'{col(I, "Type")},{q(W.CREDIT_NOTE)}),{d})))'),
         # money received: Payment (or blank) and Credit Applied rows
         "Paid": f'{blank}IF({credit},0,ROUND({rows}{not_money},{d})))',
         # Total + credit notes - every row (a Discount or Write-off settles too)
         "Balance": f'{blank}IF({credit},0,ROUND(N({t("Total")})-{rows}+{t("Credited")},{d})))',
         # a paid invoice: days from its Issue Date to its last tblPayments row
-        "Days To Pay": (f'{blank}IF(AND(NOT({credit}),{t("Status")}="Paid",ISNUMBER({t("Issue Date")}),'
+        "Days To Pay": (f'{blank}IF(AND(NOT({credit}),{t("Status")}={q(W.PAID)},ISNUMBER({t("Issue Date")}),'
                         f'SUMPRODUCT(MAX(({col(PAY, "Invoice No")}={no})*{col(PAY, "Payment Date")}))>0),'
                         f'SUMPRODUCT(MAX(({col(PAY, "Invoice No")}={no})*{col(PAY, "Payment Date")}))'
                         f'-{t("Issue Date")},""))'),
-        "Status": (f'{blank}IF({credit},"Applied",'
-                   f'IF(COUNTIFS({col(I, "Related Invoice")},{no},{col(I, "Type")},"Credit Note")>0,"Void",'
-                   f'IF({t("Balance")}<=0,"Paid",IF({t("Paid")}>0,"Partially Paid","Open")))))'),
+        "Status": (f'{blank}IF({credit},{q(W.APPLIED)},'
+                   f'IF(COUNTIFS({col(I, "Related Invoice")},{no},{col(I, "Type")},{q(W.CREDIT_NOTE)})>0,{q(W.VOID)},'
+                   f'IF({t("Balance")}<=0,{q(W.PAID)},IF({t("Paid")}>0,{q(W.PARTIALLY_PAID)},{q(W.OPEN)})))))'),
     }
     return f
 

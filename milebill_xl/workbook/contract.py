@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from decimal import Decimal
+
+from ..core import words as W
+from ..core.records import Settings
+
 
 @dataclass(frozen=True)
 class TableSpec:
@@ -28,27 +33,32 @@ class TableSpec:
 
 SETTINGS = TableSpec("tblSettings", "Settings", ("Setting", "Value"))
 
-# (key, default) in template order. Defaults are cell values.
-SETTING_DEFAULTS: tuple[tuple[str, object], ...] = (
-    ("Company", ""),
-    ("Company Address", ""),
-    ("Company Tax ID", ""),
-    ("Company Email", ""),
-    ("Bank Details", ""),
-    ("Invoice Number Format", "INV-{year}-{seq:04d}"),
-    ("Next Invoice Seq", 1),
-    ("Credit Note Number Format", "CN-{year}-{seq:04d}"),
-    ("Next Credit Note Seq", 1),
-    ("Default Payment Terms", "Net 30"),
-    ("Default Currency", "USD"),
-    ("Default Tax Rate", 0),
-    ("Due Soon Days", 7),
-    ("Approval SLA Days", 5),
-    ("Invoice Folder", "invoices"),
-    ("As Of Date", None),
-    ("Operator", ""),
-    ("Write-off Limit", 0),
+# Setting keys in template order; each is the ``Settings`` record field of
+# the same words (``setting_attr``), whose default is the one default.
+SETTING_KEYS: tuple[str, ...] = (
+    "Company", "Company Address", "Company Tax ID", "Company Email", "Bank Details",
+    "Invoice Number Format", "Next Invoice Seq", "Credit Note Number Format",
+    "Next Credit Note Seq", "Default Payment Terms", "Default Currency", "Default Tax Rate",
+    "Due Soon Days", "Approval SLA Days", "Invoice Folder", "As Of Date", "Operator",
+    "Write-off Limit",
 )
+
+
+def setting_attr(key: str) -> str:
+    """The ``Settings`` field of a setting key: ``Write-off Limit`` -> ``write_off_limit``."""
+    return key.lower().replace(" ", "_").replace("-", "_")
+
+
+def _cell(value: object) -> object:
+    """A default as the template's cell shows it (a whole Decimal as an int)."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+# (key, default) in template order, defaults as cell values.
+SETTING_DEFAULTS: tuple[tuple[str, object], ...] = tuple(
+    (key, _cell(getattr(Settings(), setting_attr(key)))) for key in SETTING_KEYS)
 
 # Defined names (named cells) for the settings, used by template formulas.
 SETTING_NAMES: dict[str, str] = {
@@ -148,12 +158,10 @@ EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 # Small lists on the Lists sheet feeding the dropdowns: table -> (header, values).
 LIST_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "tblBasis": ("Basis", ("Percent", "Fixed")),
-    "tblStatus": ("Status", ("Planned", "In Progress", "Complete", "Cancelled")),
-    "tblApproval": ("Approval", ("Pending", "Approved", "Rejected")),
-    "tblInvoiceType": ("Type", ("Invoice", "Credit Note")),
-    "tblPaymentKind": ("Kind", ("Payment", "Discount", "Write-off", "Credit Applied")),
-    "tblFlags": ("Flag", ("Cancelled", "Paid", "Overdue", "Due Soon", "Invoiced",
-                          "Ready to Invoice", "Blocked", "Rejected", "Approval Overdue",
-                          "Awaiting Approval", "Behind Schedule", "Scheduled")),
+    "tblBasis": ("Basis", W.BASES),
+    "tblStatus": ("Status", W.STATUSES),
+    "tblApproval": ("Approval", W.APPROVALS),
+    "tblInvoiceType": ("Type", W.INVOICE_TYPES),
+    "tblPaymentKind": ("Kind", W.PAYMENT_KINDS),
+    "tblFlags": ("Flag", W.FLAGS),
 }

@@ -19,6 +19,7 @@ from operator import itemgetter
 from typing import Callable, Iterator, Mapping, Sequence
 
 from ..core import records as rec
+from ..core.words import APPLIED
 from ..core.currency import ISO_4217, Currency, table_currencies
 from ..core.records import (AuditEntry, BookData, Invoice, Milestone, Payment, Problem, Project,
                             Settings)
@@ -27,8 +28,6 @@ from .cells import (ERROR_CODES, CellProblem, check_number_format, choice_map, q
                     to_currency, to_date, to_int, to_money, to_percent, to_text)
 from .geometry import Locator, RawTable, TableGeometry, header_key
 
-# DESIGN.md: a credit note's Status is "Applied" (our word beyond the contract).
-APPLIED = "Applied"
 
 _BASES = choice_map(rec.BASES)
 _STATUSES = choice_map(rec.STATUSES)
@@ -53,10 +52,6 @@ PAYMENT_COLUMNS = contract.PAYMENTS.columns + contract.PAYMENTS.optional
 AUDIT_COLUMNS = contract.AUDIT.columns
 
 _TABLE_ORDER = {t.name: i for i, t in enumerate(contract.TABLES)}
-
-
-def _setting_attr(key: str) -> str:
-    return key.lower().replace(" ", "_").replace("-", "_")
 
 
 def _seq(value, label):
@@ -271,7 +266,7 @@ def _parse_settings(t: _Table, currencies: Mapping[str, Currency]) -> tuple[Sett
         args = (currencies,) if kind is to_currency else ()
         got = t.take(r, "Value", kind, value, *args, label=canon)
         if got is not None and got is not _BAD:
-            values[_setting_attr(canon)] = got
+            values[contract.setting_attr(canon)] = got
     settings = Settings(**values)
     default = currencies.get(settings.default_currency)
     if default is not None and type(settings.default_currency) is not Currency:
