@@ -136,21 +136,6 @@ def field_error(loaded: Loaded, message: str, project_row: int | None, milestone
     return problem(message, cell)
 
 
-def invoice_row(loaded: Loaded, i: Invoice) -> dict:
-    """The tblInvoices row of a new document; its Tax Rate and Tax
-    Category only where the table has those columns (an older workbook
-    may not)."""
-    row = {"Invoice No": i.invoice_no, "Type": i.type, "Issue Date": i.issue_date,
-           "Due Date": i.due_date, "Project ID": i.project_id, "Milestone ID": i.milestone_id,
-           "Client": i.client, "Currency": i.currency, "Net": i.net, "Tax": i.tax,
-           "Total": i.total, "Document": i.document, "Related Invoice": i.related_invoice or None}
-    geo = loaded.locator.geometry(C.INVOICES.name)
-    for column, value in (("Tax Rate", i.tax_rate), ("Tax Category", i.tax_category)):
-        if geo is not None and geo.index(column) is not None:
-            row[column] = value
-    return row
-
-
 def audit_row(action: str, reference: str, detail: str) -> dict:
     return {"Timestamp": stamp.now().isoformat(sep=" "),
             "User": stamp.person(), "Action": action, "Reference": reference, "Detail": detail}
@@ -254,7 +239,7 @@ def plan_scoped(loaded: Loaded) -> tuple[list[Issued], list[dict], list[dict]]:
                 "cell": loaded.locator.cell(C.MILESTONES.name, r.row, "Milestone ID"),
                 "errors": list(troubled[r.project_id])}
                for r in comp.milestones if r.project_id in troubled
-               and (r.billable or r.flag == "Blocked")]
+               and (r.billable or r.flag == BLOCKED)]
     for pid, errs in troubled.items():
         errors += [e for e in errs if e not in errors]
     return carried_credit(loaded, issued), _unique(errors), skipped
@@ -297,6 +282,7 @@ def issue_changes(loaded: Loaded, issued: list[Issued]) -> Changes:
     first = first_new_row(loaded, C.INVOICES.name)
     new_data = apply_issue(data, issued, first)
     changes = Changes()
+    present = loaded.locator.geometry(C.INVOICES.name).index
     ms_rows = {m.milestone_id: m.row for m in data.milestones}
     for item in issued:
         i = item.invoice
@@ -304,16 +290,14 @@ def issue_changes(loaded: Loaded, issued: list[Issued]) -> Changes:
         changes.set(C.MILESTONES.name, "Invoice No", row, i.invoice_no)
         changes.set(C.MILESTONES.name, "Invoice Date", row, i.issue_date)
         changes.set(C.MILESTONES.name, "Due Date", row, i.due_date)
-        changes.append(C.INVOICES.name, invoice_row(loaded, i))
+        changes.append(C.INVOICES.name, C.INVOICES.values(i, present, related_invoice=None))
         changes.append(C.AUDIT.name, audit_row(
             "Issue", i.invoice_no,
             f"{i.milestone_id} ({i.project_id}) net {format_amount(i.net, i.currency)} "
             f"tax {format_amount(i.tax, i.currency)} total {format_amount(i.total, i.currency)} "
             f"{i.currency}, due {i.due_date.isoformat()}"))
         for c in item.credits:
-            changes.append(C.PAYMENTS.name, {
-                "Payment Date": c.payment_date, "Invoice No": c.invoice_no, "Amount": c.amount,
-                "Reference": c.reference, "Kind": c.kind})
+            changes.append(C.PAYMENTS.name, C.PAYMENTS.values(c))
         if item.credits:
             changes.append(C.AUDIT.name, audit_row(
                 "Credit Applied", i.invoice_no,

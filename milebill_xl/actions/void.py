@@ -27,13 +27,14 @@ from ..core.money import format_amount, round_money
 from ..core.numbering import format_number, series_seq
 from ..core.records import CREDIT_NOTE, DISCOUNT, INVOICE, PENDING, VOID, WRITE_OFF, Invoice, Payment
 from ..documents import einvoice
+from ..core.words import APPLIED
 from ..documents.invoice import document_data, missing_fields, safe_document_name
 from ..documents.store import DocumentClash, DocumentStore
 from ..workbook import contract as C
 from ..workbook.book import Book, Changes
 from .common import Loaded, load, record_documents, seal, session
 from .common import first_new_row, problem as _error
-from .issue import audit_row, field_error, invoice_folder, invoice_row, invoice_template
+from .issue import audit_row, field_error, invoice_folder, invoice_template
 from .lookup import find_invoice
 from .refresh import computed_changes
 
@@ -83,7 +84,7 @@ def credit_note_for(loaded: Loaded, inv: Invoice, number: str) -> Invoice:
                    project_id=inv.project_id, milestone_id=inv.milestone_id, client=inv.client,
                    currency=inv.currency, net=-round_money(inv.net, inv.currency),
                    tax=-round_money(inv.tax, inv.currency), total=-round_money(inv.total, inv.currency),
-                   status="Applied", document=safe_document_name(number), related_invoice=inv.invoice_no,
+                   status=APPLIED, document=safe_document_name(number), related_invoice=inv.invoice_no,
                    tax_rate=rate, tax_category=word)
 
 
@@ -183,17 +184,16 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
                              f"{milestone.approved_by or 'nobody named'}, {was}) cleared and "
                              f"requested again {loaded.as_of.isoformat()}")
         undo = reversals(data, src, loaded.as_of, number)
-        has_kind = loaded.locator.geometry(C.PAYMENTS.name).index("Kind") is not None
+        present = loaded.locator.geometry(C.PAYMENTS.name).index
         for p in undo:  # only a workbook with Kind can hold Discount/Write-off rows
-            changes.append(C.PAYMENTS.name, {"Payment Date": p.payment_date, "Invoice No": p.invoice_no,
-                                             "Amount": p.amount, "Reference": p.reference,
-                                             **({"Kind": p.kind} if has_kind else {})})
+            changes.append(C.PAYMENTS.name, C.PAYMENTS.values(p, present))
         new_data = replace(data, milestones=milestones, invoices=data.invoices + (cn,),
                            payments=data.payments + tuple(undo),
                            settings=replace(settings, next_credit_note_seq=settings.next_credit_note_seq + 1))
         new_comp = compute(new_data, loaded.as_of)
         credit = new_comp.invoice(src.invoice_no).credit
-        changes.append(C.INVOICES.name, invoice_row(loaded, cn))
+        changes.append(C.INVOICES.name, C.INVOICES.values(
+            cn, loaded.locator.geometry(C.INVOICES.name).index, due_date=None))
         held = (f"; {format_amount(credit, cn.currency)} {cn.currency} received is the client's "
                 "credit" if credit else "")
         changes.append(C.AUDIT.name, audit_row(

@@ -13,31 +13,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-# Words the contract names (WORKBOOK.md). Never rename these.
-PERCENT, FIXED = "Percent", "Fixed"
-PLANNED, IN_PROGRESS, COMPLETE, CANCELLED = "Planned", "In Progress", "Complete", "Cancelled"
-PENDING, APPROVED, REJECTED = "Pending", "Approved", "Rejected"
-INVOICE, CREDIT_NOTE = "Invoice", "Credit Note"
-OPEN, PARTIALLY_PAID, PAID, VOID = "Open", "Partially Paid", "Paid", "Void"
+# The words (re-exported: records and rules are read together)
+from .words import (APPROVALS, APPROVED, BASES, CANCELLED, COMPLETE, CREDIT_APPLIED,  # noqa: F401
+                    CREDIT_NOTE, DISCOUNT, E_INVOICE_FORMATS, FACTUR_X, FIXED, IN_PROGRESS,
+                    INVOICE, INVOICE_STATUSES, INVOICE_TYPES, NO_E_INVOICE, OPEN, PAID, PAID_KINDS,
+                    PARTIALLY_PAID, PAYMENT, PAYMENT_KINDS, PENDING, PERCENT, PLANNED, REJECTED,
+                    STANDARD, STATUSES, UBL, VOID, WRITE_OFF)
 
 #: the tables rules point their problems at (``Problem.table``)
 PROJECTS_TABLE, MILESTONES_TABLE = "tblProjects", "tblMilestones"
 INVOICES_TABLE, PAYMENTS_TABLE, SETTINGS_TABLE = "tblInvoices", "tblPayments", "tblSettings"
 
-BASES = (PERCENT, FIXED)
-STATUSES = (PLANNED, IN_PROGRESS, COMPLETE, CANCELLED)
-APPROVALS = (PENDING, APPROVED, REJECTED)
-INVOICE_TYPES = (INVOICE, CREDIT_NOTE)
-INVOICE_STATUSES = (OPEN, PARTIALLY_PAID, PAID, VOID)
-# tblPayments Kind (a blank cell is a Payment). Paid counts PAYMENT and
-# CREDIT_APPLIED rows; every row counts against the Balance.
-PAYMENT, DISCOUNT, WRITE_OFF, CREDIT_APPLIED = "Payment", "Discount", "Write-off", "Credit Applied"
-PAYMENT_KINDS = (PAYMENT, DISCOUNT, WRITE_OFF, CREDIT_APPLIED)
-PAID_KINDS = (PAYMENT, CREDIT_APPLIED)
-# Settings E-Invoice Format: documents only, or each document also as an
-# EN 16931 e-invoice in one of two syntaxes
-NO_E_INVOICE, FACTUR_X, UBL = "None", "Factur-X", "UBL"
-E_INVOICE_FORMATS = (NO_E_INVOICE, FACTUR_X, UBL)
+
+#: the Settings defaults a record falls back to when built in code
+DEFAULT_CURRENCY = "USD"
+DEFAULT_TERMS = "Net 30"
 
 
 def record(cls):
@@ -80,8 +70,8 @@ class Settings:
     next_invoice_seq: int = 1
     credit_note_number_format: str = "CN-{year}-{seq:04d}"
     next_credit_note_seq: int = 1
-    default_payment_terms: str = "Net 30"
-    default_currency: str = "USD"
+    default_payment_terms: str = DEFAULT_TERMS
+    default_currency: str = DEFAULT_CURRENCY
     default_tax_rate: Decimal = Decimal(0)
     due_soon_days: int = 7
     approval_sla_days: int = 5
@@ -113,16 +103,16 @@ class Project:
     client_address: str = ""
     po_number: str = ""
     contract_value: Decimal = Decimal(0)
-    currency: str = "USD"
+    currency: str = DEFAULT_CURRENCY
     tax_rate: Decimal = Decimal(0)
-    payment_terms: str = "Net 30"
+    payment_terms: str = DEFAULT_TERMS
     retainage_pct: Decimal = Decimal(0)
     row: int = 0
     client_tax_id: str = ""
     #: ISO 3166-1 alpha-2, upper case ("" when blank)
     client_country: str = ""
-    #: a core/tax.py TAX_CATEGORIES word; blank reads as Standard
-    tax_category: str = "Standard"
+    #: a TAX_CATEGORIES word; blank reads as Standard
+    tax_category: str = STANDARD
     tax_exemption_reason: str = ""
 
 
@@ -171,7 +161,7 @@ class Invoice:
     project_id: str = ""
     milestone_id: str = ""
     client: str = ""
-    currency: str = "USD"
+    currency: str = DEFAULT_CURRENCY
     net: Decimal = Decimal(0)
     tax: Decimal = Decimal(0)
     total: Decimal = Decimal(0)

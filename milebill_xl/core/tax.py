@@ -27,17 +27,12 @@ from decimal import Decimal
 from babel import Locale
 
 from .money import round_money
+from .words import (EXEMPT, EXPORT, INTRA_COMMUNITY, REVERSE_CHARGE, STANDARD,  # noqa: F401
+                    TAX_CATEGORIES, ZERO_RATED)
 
 # ------------------------------------------------------------- categories
 
-#: Tax Category words (WORKBOOK.md "Additions"). Never rename.
-STANDARD = "Standard"
-ZERO_RATED = "Zero rated"
-EXEMPT = "Exempt"
-REVERSE_CHARGE = "Reverse charge"
-INTRA_COMMUNITY = "Intra-community"
-EXPORT = "Export"
-TAX_CATEGORIES = (STANDARD, ZERO_RATED, EXEMPT, REVERSE_CHARGE, INTRA_COMMUNITY, EXPORT)
+# The Tax Category words (WORKBOOK.md "Additions") are words.py's.
 
 
 @dataclass(frozen=True)

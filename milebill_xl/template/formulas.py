@@ -26,6 +26,9 @@ between columns is acyclic even at whole-column granularity:
 """
 from __future__ import annotations
 
+from ..core import words as W
+from ..core.flags import billable_formula, days_overdue_formula, flag_formula
+from ..core.invoices import invoice_figures_formulas
 from ..workbook import contract as C
 
 P, M, I, PAY, CUR = (C.PROJECTS.name, C.MILESTONES.name, C.INVOICES.name,
@@ -67,8 +70,7 @@ def upto(table: str, column: str) -> str:
     return f"INDEX({col(table, column)},1):{this(table, column)}"
 
 
-def _q(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
+q = W.excel   # a word as an Excel string literal
 
 
 def digits_of(currency_expr: str) -> str:
@@ -143,7 +145,7 @@ def _project_formulas() -> dict[str, str]:
         "Unissued Percent": f'{blank}SUMIFS({col(M, "Weight")},{mp},{pid}))',
         # any milestone of the project carries an Invoice No (rule 10 applies)
         "Has Issued": (f'{blank}COUNTIFS({mp},{pid},{col(M, "Invoice Row")},">0",'
-                       f'{col(M, "Status")},"<>Cancelled")>0)'),
+                       f'{col(M, "Status")},{q("<>" + W.CANCELLED)})>0)'),
         # R = V - issued - unissued fixed: what the percent milestones share
         "Remainder": f'{blank}ROUND({v}-{t("Issued Net")}-{t("Unissued Fixed")},{d}))',
         # rule 10's drift: R - the unissued percent milestones' plan amounts
@@ -167,12 +169,12 @@ def _project_formulas() -> dict[str, str]:
                          f'N({DEFAULT_TAX_RATE})))'),
         # contract columns
         "Allocated": f'{blank}ROUND(SUMIFS({col(M, "Amount")},{mp},{pid}),{d}))',
-        "Billed": (f'{blank}ROUND(SUMIFS({col(I, "Net")},{inv_p},{pid},{col(I, "Type")},"Invoice",'
-                   f'{col(I, "Status")},"<>Void"),{d}))'),
+        "Billed": (f'{blank}ROUND(SUMIFS({col(I, "Net")},{inv_p},{pid},{col(I, "Type")},{q(W.INVOICE)},'
+                   f'{col(I, "Status")},{q("<>" + W.VOID)}),{d}))'),
         "Unbilled": f'{blank}ROUND({v}-{t("Billed")},{d}))',
         "Collected": f'{blank}ROUND(SUMIFS({col(I, "Paid")},{inv_p},{pid}),{d}))',
         "Outstanding": (f'{blank}ROUND(SUMIFS({col(I, "Balance")},{inv_p},{pid},'
-                        f'{col(I, "Status")},"<>Void"),{d}))'),
+                        f'{col(I, "Status")},{q("<>" + W.VOID)}),{d}))'),
     }
     return f
 
@@ -194,7 +196,7 @@ def _milestone_formulas(requested: bool = True, own_rate: bool = True) -> dict[s
     d = t("Digits")
     basis = t("Eff Basis")
     approval = t("Approval")
-    cancelled = f'{status}="Cancelled"'
+    cancelled = f'{status}={q(W.CANCELLED)}'
     # "issued" for allocation: its Invoice No has a row in tblInvoices (a
     # dangling Invoice No is allocated as planned, as the engine does)
     unissued_live = f'{ir}=0,NOT({cancelled})'
@@ -211,8 +213,7 @@ def _milestone_formulas(requested: bool = True, own_rate: bool = True) -> dict[s
              f"-ROUND({proj('Drift')}*({cum}-{w})/{proj('Unissued Percent')},{d}))")
     spread = f"IF(AND({proj('Has Issued')},{proj('Remainder')}=0),0,{t('Plan Amount')}+{share})"
     due = t("Eff Due Date")
-    pending = f'OR({approval}="Pending",{approval}="")'
-    complete = f'{status}="Complete"'
+    complete = f'{status}={q(W.COMPLETE)}'
     inv_due = f'INDEX({col(I, "Due Date")},{ir})'
     # approval is awaited since the later of Completed Date and Approval
     # Requested (a void asks again); 0 when both are blank
@@ -229,19 +230,19 @@ def _milestone_formulas(requested: bool = True, own_rate: bool = True) -> dict[s
         "Digits": f'{blank}IF({pr}=0,{FALLBACK_DIGITS},{proj("Digits")}))',
         # blank Basis: Fixed when only Fixed Amount is filled, else Percent
         "Eff Basis": (f'{blank}IF({t("Basis")}<>"",{t("Basis")},IF(AND(ISNUMBER({t("Fixed Amount")}),'
-                      f'NOT(ISNUMBER({t("Percent")}))),"Fixed","Percent")))'),
+                      f'NOT(ISNUMBER({t("Percent")}))),{q(W.FIXED)},{q(W.PERCENT)})))'),
         # the milestone's Due Date, else its invoice's
         "Eff Due Date": (f'{blank}IF(ISNUMBER({t("Due Date")}),{t("Due Date")},'
                          f'IF({ir}=0,"",IF(ISNUMBER({inv_due}),{inv_due},""))))'),
         "Issued Net": (f'{blank}IF(AND({ir}>0,NOT({cancelled})),'
                        f'N(INDEX({col(I, "Net")},{ir})),0))'),
-        "Fixed Part": (f'{blank}IF(AND({unissued_live},{basis}="Fixed"),'
+        "Fixed Part": (f'{blank}IF(AND({unissued_live},{basis}={q(W.FIXED)}),'
                        f'ROUND(N({t("Fixed Amount")}),{d}),0))'),
-        "Weight": f'{blank}IF(AND({unissued_live},{basis}="Percent"),N({t("Percent")}),0))',
+        "Weight": f'{blank}IF(AND({unissued_live},{basis}={q(W.PERCENT)}),N({t("Percent")}),0))',
         "Cum Weight": (f'{blank}IF({w}=0,0,SUMIFS({upto(M, "Weight")},'
                        f'{upto(M, "Project ID")},{t("Project ID")})))'),
         # percents of every non-cancelled percent milestone, issued or not (plan)
-        "Plan Weight": (f'{blank}IF(AND(NOT({cancelled}),{basis}="Percent"),N({t("Percent")}),0))'),
+        "Plan Weight": (f'{blank}IF(AND(NOT({cancelled}),{basis}={q(W.PERCENT)}),N({t("Percent")}),0))'),
         "Plan Cum Weight": (f'{blank}IF({pw}=0,0,SUMIFS({upto(M, "Plan Weight")},'
                             f'{upto(M, "Project ID")},{t("Project ID")})))'),
         # an unissued percent milestone's rule-1 amount on the current schedule
@@ -249,34 +250,23 @@ def _milestone_formulas(requested: bool = True, own_rate: bool = True) -> dict[s
         # the rate its invoice is taxed at: its own Tax Rate, else its project's
         "Eff Tax Rate": f'{blank}{own_or_project})',
         # days from completion to approval (cash metrics: their average)
-        "Approval Days": (f'{blank}IF(AND({approval}="Approved",ISNUMBER({t("Approval Date")}),'
+        "Approval Days": (f'{blank}IF(AND({approval}={q(W.APPROVED)},ISNUMBER({t("Approval Date")}),'
                           f'ISNUMBER({t("Completed Date")})),'
                           f'{t("Approval Date")}-{t("Completed Date")},""))'),
-        "Billable": (f'{blank}AND({complete},{approval}="Approved",{inv}="",{t("Amount")}>0,'
-                     f'IF({pr}>0,{proj("Can Bill")},FALSE)))'),
+        "Billable": (f'{blank}' + billable_formula(complete, approval, inv, t("Amount"),
+                                                   f'IF({pr}>0,{proj("Can Bill")},FALSE)') + ")"),
         # contract columns
         "Amount": (f'{blank}IF({cancelled},0,IF({ir}>0,{t("Issued Net")},'
-                   f'IF({basis}="Fixed",ROUND(N({t("Fixed Amount")}),{d}),'
+                   f'IF({basis}={q(W.FIXED)},ROUND(N({t("Fixed Amount")}),{d}),'
                    f'IF(OR({w}=0,{pr}=0),0,{spread})))))'),
         "Paid Amount": f'{blank}IF({ir}=0,0,N(INDEX({col(I, "Paid")},{ir}))))',
         "Balance": f'{blank}IF({ir}=0,0,N(INDEX({col(I, "Balance")},{ir}))))',
-        "Days Overdue": (f'{blank}IF(AND({ir}>0,{t("Balance")}>0,ISNUMBER({due})),'
-                         f'MAX(0,{AS_OF}-{due}),0))'),
-        "Flag": (
-            f'{blank}IF({cancelled},"Cancelled",'
-            f'IF({inv}<>"",IF({ir}=0,"Invoiced",IF({t("Balance")}<=0,"Paid",'
-            f'IF({t("Days Overdue")}>0,"Overdue",'
-            f'IF(AND(ISNUMBER({due}),{due}-{AS_OF}>=0,{due}-{AS_OF}<={DUE_SOON_DAYS}),'
-            f'"Due Soon","Invoiced")))),'
-            f'IF({t("Billable")},"Ready to Invoice",'
-            f'IF(AND({complete},{approval}="Approved"),"Blocked",'
-            f'IF(AND({complete},{approval}="Rejected"),"Rejected",'
-            f'IF(AND({complete},{pending}),'
-            f'IF(AND({since}>0,{AS_OF}-{since}>{APPROVAL_SLA_DAYS}),'
-            f'"Approval Overdue","Awaiting Approval"),'
-            f'IF(AND(OR({status}="Planned",{status}="In Progress",{status}=""),'
-            f'ISNUMBER({t("Planned Date")}),{t("Planned Date")}<{AS_OF}),'
-            f'"Behind Schedule","Scheduled"))))))))'),
+        "Days Overdue": f'{blank}' + days_overdue_formula(f"{ir}>0", t("Balance"), due, AS_OF) + ")",
+        "Flag": f'{blank}' + flag_formula(
+            status=status, approval=approval, invoice_no=inv, invoice_missing=f"{ir}=0",
+            balance=t("Balance"), overdue_days=t("Days Overdue"), due=due,
+            billable=t("Billable"), since=since, planned_date=t("Planned Date"), as_of=AS_OF,
+            due_soon_days=DUE_SOON_DAYS, sla_days=APPROVAL_SLA_DAYS) + ")",
     }
     return f
 
@@ -289,7 +279,7 @@ def _invoice_formulas(kind: bool = True) -> dict[str, str]:
     t = lambda c: this(I, c)  # noqa: E731
     no = t("Invoice No")
     blank = f'IF({no}="","",'
-    credit = f'{t("Type")}="Credit Note"'
+    credit = f'{t("Type")}={q(W.CREDIT_NOTE)}'
     d = t("Digits")
     cur = t("Currency")
     # blank Currency: the project's, else Settings Default Currency
@@ -297,25 +287,26 @@ def _invoice_formulas(kind: bool = True) -> dict[str, str]:
                     f'{col(P, "Project ID")},0)),{DEFAULT_CURRENCY}),{cur})')
     rows = f'SUMIFS({col(PAY, "Amount")},{col(PAY, "Invoice No")},{no})'
     not_money = "".join(
-        f'-SUMIFS({col(PAY, "Amount")},{col(PAY, "Invoice No")},{no},{col(PAY, "Kind")},"{k}")'
-        for k in ("Discount", "Write-off")) if kind else ""
+        f'-SUMIFS({col(PAY, "Amount")},{col(PAY, "Invoice No")},{no},{col(PAY, "Kind")},{q(k)})'
+        for k in W.SETTLING_KINDS) if kind else ""
+    figures = invoice_figures_formulas(
+        is_credit_note=credit, total=t("Total"), money_rows=f"{rows}{not_money}", all_rows=rows,
+        credited=t("Credited"), digits=d, paid_cell=t("Paid"), balance_cell=t("Balance"),
+        voided=(f'COUNTIFS({col(I, "Related Invoice")},{no},{col(I, "Type")},'
+                f'{q(W.CREDIT_NOTE)})>0'))
     f = {
         "Digits": f'{blank}{digits_of(eff_currency)})',
         # total of the credit notes that correct this invoice (negative)
         "Credited": (f'{blank}IF({credit},0,ROUND(SUMIFS({col(I, "Total")},{col(I, "Related Invoice")},{no},'
-                     f'{col(I, "Type")},"Credit Note"),{d})))'),
-        # money received: Payment (or blank) and Credit Applied rows
-        "Paid": f'{blank}IF({credit},0,ROUND({rows}{not_money},{d})))',
-        # Total + credit notes - every row (a Discount or Write-off settles too)
-        "Balance": f'{blank}IF({credit},0,ROUND(N({t("Total")})-{rows}+{t("Credited")},{d})))',
+                     f'{col(I, "Type")},{q(W.CREDIT_NOTE)}),{d})))'),
+        # Paid: Payment (or blank) and Credit Applied rows; Balance: Total +
+        # credit notes - every row (a Discount or Write-off settles too)
+        **{column: f'{blank}{text})' for column, text in figures.items()},
         # a paid invoice: days from its Issue Date to its last tblPayments row
-        "Days To Pay": (f'{blank}IF(AND(NOT({credit}),{t("Status")}="Paid",ISNUMBER({t("Issue Date")}),'
+        "Days To Pay": (f'{blank}IF(AND(NOT({credit}),{t("Status")}={q(W.PAID)},ISNUMBER({t("Issue Date")}),'
                         f'SUMPRODUCT(MAX(({col(PAY, "Invoice No")}={no})*{col(PAY, "Payment Date")}))>0),'
                         f'SUMPRODUCT(MAX(({col(PAY, "Invoice No")}={no})*{col(PAY, "Payment Date")}))'
                         f'-{t("Issue Date")},""))'),
-        "Status": (f'{blank}IF({credit},"Applied",'
-                   f'IF(COUNTIFS({col(I, "Related Invoice")},{no},{col(I, "Type")},"Credit Note")>0,"Void",'
-                   f'IF({t("Balance")}<=0,"Paid",IF({t("Paid")}>0,"Partially Paid","Open")))))'),
     }
     return f
 

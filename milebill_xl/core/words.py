@@ -1,0 +1,75 @@
+"""Every word a rule reads or writes, defined once.
+
+The contract's words (WORKBOOK.md: never rename them) and the few we added
+(``Applied``, ``Blocked``, the payment kinds). The engine, the Excel
+formula text, the Dashboard, the dropdown lists, the UDFs and the documents
+all import them from here, so a word changes in one place or nowhere.
+"""
+from __future__ import annotations
+
+# tblMilestones Basis, Status, Approval
+PERCENT, FIXED = "Percent", "Fixed"
+PLANNED, IN_PROGRESS, COMPLETE, CANCELLED = "Planned", "In Progress", "Complete", "Cancelled"
+PENDING, APPROVED, REJECTED = "Pending", "Approved", "Rejected"
+BASES = (PERCENT, FIXED)
+STATUSES = (PLANNED, IN_PROGRESS, COMPLETE, CANCELLED)
+APPROVALS = (PENDING, APPROVED, REJECTED)
+
+# tblInvoices Type and Status; APPLIED is our word for a credit note
+INVOICE, CREDIT_NOTE = "Invoice", "Credit Note"
+OPEN, PARTIALLY_PAID, PAID, VOID = "Open", "Partially Paid", "Paid", "Void"
+APPLIED = "Applied"
+INVOICE_TYPES = (INVOICE, CREDIT_NOTE)
+INVOICE_STATUSES = (OPEN, PARTIALLY_PAID, PAID, VOID)
+
+# tblPayments Kind (a blank cell is a Payment). Paid counts PAYMENT and
+# CREDIT_APPLIED rows; every row counts against the Balance.
+PAYMENT, DISCOUNT, WRITE_OFF, CREDIT_APPLIED = "Payment", "Discount", "Write-off", "Credit Applied"
+PAYMENT_KINDS = (PAYMENT, DISCOUNT, WRITE_OFF, CREDIT_APPLIED)
+PAID_KINDS = (PAYMENT, CREDIT_APPLIED)
+#: rows that settle a balance without money changing hands
+SETTLING_KINDS = (DISCOUNT, WRITE_OFF)
+
+# Milestone flags (rule 7, with our BLOCKED), in precedence order
+FLAG_CANCELLED = CANCELLED
+FLAG_PAID = PAID
+OVERDUE = "Overdue"
+DUE_SOON = "Due Soon"
+INVOICED = "Invoiced"
+READY_TO_INVOICE = "Ready to Invoice"
+BLOCKED = "Blocked"
+FLAG_REJECTED = REJECTED
+APPROVAL_OVERDUE = "Approval Overdue"
+AWAITING_APPROVAL = "Awaiting Approval"
+BEHIND_SCHEDULE = "Behind Schedule"
+SCHEDULED = "Scheduled"
+FLAGS = (FLAG_CANCELLED, FLAG_PAID, OVERDUE, DUE_SOON, INVOICED, READY_TO_INVOICE,
+         BLOCKED, FLAG_REJECTED, APPROVAL_OVERDUE, AWAITING_APPROVAL,
+         BEHIND_SCHEDULE, SCHEDULED)
+#: complete and approved, not invoiced: the next issue bills them (or a
+#: problem blocks them); "approved but unbilled" in reports and metrics
+APPROVED_UNBILLED = (READY_TO_INVOICE, BLOCKED)
+#: waiting for the client's approval (request-approval chases these)
+AWAITING = (AWAITING_APPROVAL, APPROVAL_OVERDUE)
+
+# tblProjects Tax Category (blank = Standard); core/tax.py holds each
+# category's EN 16931 code and legal wording
+STANDARD, ZERO_RATED, EXEMPT = "Standard", "Zero rated", "Exempt"
+REVERSE_CHARGE, INTRA_COMMUNITY, EXPORT = "Reverse charge", "Intra-community", "Export"
+TAX_CATEGORIES = (STANDARD, ZERO_RATED, EXEMPT, REVERSE_CHARGE, INTRA_COMMUNITY, EXPORT)
+
+# Settings E-Invoice Format: documents only, or each document also as an
+# EN 16931 e-invoice in one of two syntaxes
+NO_E_INVOICE, FACTUR_X, UBL = "None", "Factur-X", "UBL"
+E_INVOICE_FORMATS = (NO_E_INVOICE, FACTUR_X, UBL)
+
+# Aging buckets (rule 8) by days past due
+CURRENT, D1_30, D31_60, D61_90, D90_PLUS = "Current", "1-30", "31-60", "61-90", "90+"
+BUCKETS = (CURRENT, D1_30, D31_60, D61_90, D90_PLUS)
+OVERDUE_BUCKETS = BUCKETS[1:]
+
+
+def excel(word: str) -> str:
+    """``word`` as an Excel string literal, for the formula text that
+    mirrors a rule (``Paid`` -> ``"Paid"``)."""
+    return '"' + word.replace('"', '""') + '"'
