@@ -40,7 +40,7 @@ SETTING_KEYS: tuple[str, ...] = (
     "Invoice Number Format", "Next Invoice Seq", "Credit Note Number Format",
     "Next Credit Note Seq", "Default Payment Terms", "Default Currency", "Default Tax Rate",
     "Due Soon Days", "Approval SLA Days", "Invoice Folder", "As Of Date", "Operator",
-    "Write-off Limit",
+    "Write-off Limit", "Reminder Days", "Late Interest Rate", "Late Fee",
 )
 
 
@@ -53,6 +53,8 @@ def _cell(value: object) -> object:
     """A default as the template's cell shows it (a whole Decimal as an int)."""
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)
+    if isinstance(value, tuple):            # Reminder Days: 7, 30, 60
+        return ", ".join(str(v) for v in value)
     return value
 
 
@@ -80,6 +82,9 @@ SETTING_NAMES: dict[str, str] = {
     "As Of Date": "AsOfSetting",
     "Operator": "Operator",
     "Write-off Limit": "WriteOffLimit",
+    "Reminder Days": "ReminderDays",
+    "Late Interest Rate": "LateInterestRate",
+    "Late Fee": "LateFee",
 }
 # A defined name holding the effective as-of date: the setting, or TODAY().
 AS_OF_NAME = "AsOfDate"
@@ -114,7 +119,9 @@ INVOICES = TableSpec(
      "Milestone ID", "Client", "Currency", "Net", "Tax", "Total", "Paid",
      "Balance", "Status", "Document", "Related Invoice"),
     computed=("Paid", "Balance", "Status"),
-    optional=("Document SHA-256",),
+    # Reminder Level / Last Reminder: written by remind; an older workbook
+    # without them is read as never reminded (remind asks for them)
+    optional=("Document SHA-256", "Reminder Level", "Last Reminder"),
 )
 
 PAYMENTS = TableSpec(

@@ -25,7 +25,7 @@ from ..core.records import (AuditEntry, BookData, Invoice, Milestone, Payment, P
                             Settings)
 from . import contract
 from .cells import (ERROR_CODES, CellProblem, check_number_format, choice_map, quote_sheet, to_choice,
-                    to_currency, to_date, to_int, to_money, to_percent, to_text)
+                    to_currency, to_date, to_day_list, to_int, to_money, to_percent, to_text)
 from .geometry import Locator, RawTable, TableGeometry, header_key
 
 
@@ -94,6 +94,9 @@ _SETTING_KINDS: dict[str, Callable] = {
     "As Of Date": to_date,
     "Operator": to_text,
     "Write-off Limit": to_money,
+    "Reminder Days": to_day_list,
+    "Late Interest Rate": to_percent,
+    "Late Fee": to_money,
 }
 
 
@@ -319,7 +322,7 @@ def _parse_invoices(t: _Table, settings: Settings, projects: dict[str, Project],
     credit_notes: list[Invoice] = []
     for r, v in t.rows(columns):
         (no, typ, issue, due, pid, mid, client, currency, net, tax, total, document,
-         related, status, document_sha) = v
+         related, status, document_sha, level, reminded) = v
         typ = _ok(t.choice(r, "Type", typ, _TYPES), rec.INVOICE)
         issue = t.date(r, "Issue Date", issue)
         due = t.date(r, "Due Date", due)
@@ -358,7 +361,9 @@ def _parse_invoices(t: _Table, settings: Settings, projects: dict[str, Project],
             net=amounts[0], tax=amounts[1], total=amounts[2],
             status=word or (APPLIED if typ == rec.CREDIT_NOTE else rec.OPEN),
             document=document, related_invoice=related, row=r,
-            document_sha256=t.text(r, "Document SHA-256", document_sha))
+            document_sha256=t.text(r, "Document SHA-256", document_sha),
+            reminder_level=_ok(t.take(r, "Reminder Level", to_int, level, 0), 0),
+            last_reminder=t.date(r, "Last Reminder", reminded))
         invoices.append(inv)
         if typ == rec.CREDIT_NOTE:
             credit_notes.append(inv)
