@@ -97,7 +97,7 @@ def run(book: Book, as_of: date | None = None, pdf: bool = False, email: bool = 
             return RemindResult(when, (problem(
                 "the Invoices table has no column " + " or ".join(f"'{c}'" for c in absent)
                 + ", where the reminders sent are kept; add columns headed Reminder Level and "
-                "Last Reminder after Related Invoice", loaded.locator.sheet(C.INVOICES.name)),))
+                "Last Reminder at the right end of the table", loaded.locator.sheet(C.INVOICES.name)),))
         mailer = None
         if email:
             mailer, refused = Mailer.prepare(book, loaded)

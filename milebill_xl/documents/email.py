@@ -157,7 +157,10 @@ def draft(to: str, sender: str, subject: str, body: str, attachments: list[Path]
             mimetypes.guess_type(path.name)[0] or "application/octet-stream").split("/", 1)
         msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype,
                            filename=path.name)
-    return bytes(msg)
+    # headers on one line up to RFC 5322's 998 characters: the standard
+    # library folds a long Subject before its first word at 78, which mail
+    # programs show with a leading space
+    return msg.as_bytes(policy=msg.policy.clone(max_line_length=998))
 
 
 def write_draft(path: Path, to: str, sender: str, subject: str, body: str,
