@@ -284,6 +284,7 @@ def issue_changes(loaded: Loaded, issued: list[Issued]) -> Changes:
     first = first_new_row(loaded, C.INVOICES.name)
     new_data = apply_issue(data, issued, first)
     changes = Changes()
+    present = loaded.locator.geometry(C.INVOICES.name).index
     ms_rows = {m.milestone_id: m.row for m in data.milestones}
     for item in issued:
         i = item.invoice
@@ -291,20 +292,14 @@ def issue_changes(loaded: Loaded, issued: list[Issued]) -> Changes:
         changes.set(C.MILESTONES.name, "Invoice No", row, i.invoice_no)
         changes.set(C.MILESTONES.name, "Invoice Date", row, i.issue_date)
         changes.set(C.MILESTONES.name, "Due Date", row, i.due_date)
-        changes.append(C.INVOICES.name, {
-            "Invoice No": i.invoice_no, "Type": i.type, "Issue Date": i.issue_date,
-            "Due Date": i.due_date, "Project ID": i.project_id, "Milestone ID": i.milestone_id,
-            "Client": i.client, "Currency": i.currency, "Net": i.net, "Tax": i.tax,
-            "Total": i.total, "Document": i.document, "Related Invoice": None})
+        changes.append(C.INVOICES.name, C.INVOICES.values(i, present, related_invoice=None))
         changes.append(C.AUDIT.name, audit_row(
             "Issue", i.invoice_no,
             f"{i.milestone_id} ({i.project_id}) net {format_amount(i.net, i.currency)} "
             f"tax {format_amount(i.tax, i.currency)} total {format_amount(i.total, i.currency)} "
             f"{i.currency}, due {i.due_date.isoformat()}"))
         for c in item.credits:
-            changes.append(C.PAYMENTS.name, {
-                "Payment Date": c.payment_date, "Invoice No": c.invoice_no, "Amount": c.amount,
-                "Reference": c.reference, "Kind": c.kind})
+            changes.append(C.PAYMENTS.name, C.PAYMENTS.values(c))
         if item.credits:
             changes.append(C.AUDIT.name, audit_row(
                 "Credit Applied", i.invoice_no,

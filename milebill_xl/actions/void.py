@@ -181,21 +181,16 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None,
                              f"{milestone.approved_by or 'nobody named'}, {was}) cleared and "
                              f"requested again {loaded.as_of.isoformat()}")
         undo = reversals(data, src, loaded.as_of, number)
-        has_kind = loaded.locator.geometry(C.PAYMENTS.name).index("Kind") is not None
+        present = loaded.locator.geometry(C.PAYMENTS.name).index
         for p in undo:  # only a workbook with Kind can hold Discount/Write-off rows
-            changes.append(C.PAYMENTS.name, {"Payment Date": p.payment_date, "Invoice No": p.invoice_no,
-                                             "Amount": p.amount, "Reference": p.reference,
-                                             **({"Kind": p.kind} if has_kind else {})})
+            changes.append(C.PAYMENTS.name, C.PAYMENTS.values(p, present))
         new_data = replace(data, milestones=milestones, invoices=data.invoices + (cn,),
                            payments=data.payments + tuple(undo),
                            settings=replace(settings, next_credit_note_seq=settings.next_credit_note_seq + 1))
         new_comp = compute(new_data, loaded.as_of)
         credit = new_comp.invoice(src.invoice_no).credit
-        changes.append(C.INVOICES.name, {
-            "Invoice No": cn.invoice_no, "Type": cn.type, "Issue Date": cn.issue_date,
-            "Due Date": None, "Project ID": cn.project_id, "Milestone ID": cn.milestone_id,
-            "Client": cn.client, "Currency": cn.currency, "Net": cn.net, "Tax": cn.tax,
-            "Total": cn.total, "Document": cn.document, "Related Invoice": cn.related_invoice})
+        changes.append(C.INVOICES.name, C.INVOICES.values(
+            cn, loaded.locator.geometry(C.INVOICES.name).index, due_date=None))
         held = (f"; {format_amount(credit, cn.currency)} {cn.currency} received is the client's "
                 "credit" if credit else "")
         changes.append(C.AUDIT.name, audit_row(

@@ -162,11 +162,12 @@ def chased(data: BookData, comp: Computation, as_of: date) -> list[Chased]:
         if level == 0:
             continue
         inv = records[r.invoice_no]
+        sent = inv.reminder_level or 0
         out.append(Chased(
             invoice_no=r.invoice_no, row=r.row, project_id=r.project_id, client=r.client,
             currency=r.currency, issue_date=inv.issue_date, due_date=r.due_date,
             days_overdue=days, total=r.total, balance=r.balance,
-            level=max(level, inv.reminder_level), previous_level=inv.reminder_level,
+            level=max(level, sent), previous_level=sent,
             interest=late_interest(r.balance, r.due_date, as_of, received.get(r.invoice_no, ()),
                                    s.late_interest_rate, r.currency),
             fee=round_money(s.late_fee, r.currency)))

@@ -156,8 +156,8 @@ class Invoice:
     related_invoice: str = ""
     row: int = 0
     document_sha256: str = ""
-    #: the reminder level last sent for it (0: none) and when (remind)
-    reminder_level: int = 0
+    #: the reminder level last sent for it (None: never) and when (remind)
+    reminder_level: int | None = None
     last_reminder: date | None = None
 
 
