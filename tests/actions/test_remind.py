@@ -149,7 +149,7 @@ def test_a_problem_in_one_client_s_rows_skips_its_letter_only(book):
     assert [r["client"] for r in out["reminders"]] == ["Harbour Council"]
     assert [(s["client"], s["invoices"]) for s in out["skipped"]] == [("Metro KK", ["INV-2026-0002"])]
     assert [e["cell"] for e in out["errors"]] == ["Projects!I3"]
-    assert _reminded(book)["INV-2026-0002"] == (0, None)
+    assert _reminded(book)["INV-2026-0002"] == (None, None)
 
 
 def test_settings_are_checked_on_their_cell(book):
