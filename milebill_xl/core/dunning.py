@@ -36,11 +36,10 @@ from .aging import counts_for_aging
 from .engine import Computation
 from .money import arithmetic, round_money
 from .records import BookData, Payment
+from .words import REMINDER_FINAL, REMINDER_FIRST, REMINDER_ORDINALS
 
 #: day count convention of the statutory interest: actual days / 365
 DAYS_A_YEAR = 365
-_ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth",
-             "Ninth", "Tenth")
 
 
 def reminder_level(days_overdue: int, reminder_days: Sequence[int]) -> int:
@@ -53,10 +52,12 @@ def level_title(level: int, levels: int) -> str:
     """What a letter of ``level`` is called, with ``levels`` in all:
     ``Payment reminder``, ``Second reminder``, ..., ``Final reminder``."""
     if level >= levels:
-        return "Final reminder"
+        return REMINDER_FINAL
     if level == 1:
-        return "Payment reminder"
-    return f"{_ORDINALS[level - 1]} reminder" if level <= len(_ORDINALS) else f"Reminder {level}"
+        return REMINDER_FIRST
+    if level <= len(REMINDER_ORDINALS):
+        return f"{REMINDER_ORDINALS[level - 1]} reminder"
+    return f"Reminder {level}"
 
 
 def late_interest(balance: Decimal, due: date, as_of: date, received: Iterable[Payment],
@@ -118,6 +119,8 @@ class Reminder:
     level: int
     title: str
     items: tuple[Chased, ...]
+    #: the last level of Reminder Days: no letter follows it
+    final: bool = False
 
     def _sum(self, attr: str) -> Decimal:
         return sum((getattr(i, attr) for i in self.items), round_money(0, self.currency))
@@ -189,5 +192,6 @@ def reminders(data: BookData, comp: Computation, as_of: date) -> list[Reminder]:
             continue
         level = max(i.level for i in items)
         out.append(Reminder(client, currency, level, level_title(level, levels),
-                            tuple(sorted(items, key=lambda i: (i.due_date, i.row)))))
+                            tuple(sorted(items, key=lambda i: (i.due_date, i.row))),
+                            final=level >= levels))
     return out

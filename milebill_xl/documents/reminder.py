@@ -52,7 +52,7 @@ class ReminderLetter:
 
 
 def _stage(r: Reminder) -> str:
-    if r.title.startswith("Final"):
+    if r.final:
         return "final"
     return "first" if r.level == 1 else "middle"
 
