@@ -81,6 +81,19 @@ class Mailer:
         return cls(sender, template, datetime.combine(loaded.as_of, time(9), timezone.utc),
                    s.company), ()
 
+    @classmethod
+    def for_document(cls, book, loaded: Loaded, project: Project, what: str, email: bool = True
+                     ) -> tuple["Mailer | None", tuple[dict, ...]]:
+        """For an action writing one document of ``project`` (void, release):
+        no mailer without ``email``; else a mailer, or every problem that
+        stops its draft (settings, template, the project's Client Email)."""
+        if not email:
+            return None, ()
+        mailer, errors = cls.prepare(book, loaded)
+        unmailable = client_problem(loaded, project, what)
+        errors += (unmailable,) if unmailable else ()
+        return (None if errors else mailer), errors
+
     def write(self, section: str, to: str, fields: dict[str, str], document: Path,
               pdf: Path | None = None) -> Path:
         """The draft of ``document`` (attached as ``pdf`` when given, with

@@ -36,7 +36,7 @@ from .common import Loaded, load, record_documents, seal, session
 from .common import first_new_row, problem as _error
 from .issue import audit_row, field_error, invoice_folder, invoice_template
 from .lookup import find_invoice
-from .mailing import Mailer, client_problem
+from .mailing import Mailer
 from .refresh import computed_changes
 
 
@@ -155,11 +155,8 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None,
         doc = document_data(cn, project, milestone, settings, related=src, notes=f"Reason: {reason}")
         missing = [field_error(loaded, msg, project.row, milestone.row if milestone else None)
                    for msg in missing_fields(doc)]
-        mailer = None
-        if email:
-            mailer, refused = Mailer.prepare(book, loaded)
-            unmailable = client_problem(loaded, project, "credit note")
-            missing += list(refused) + ([unmailable] if unmailable else [])
+        mailer, refused = Mailer.for_document(book, loaded, project, "credit note", email)
+        missing += refused
         if missing:
             return VoidResult(loaded.as_of, tuple(missing))
 

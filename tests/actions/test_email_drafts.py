@@ -179,3 +179,16 @@ def test_an_e_invoice_xml_beside_the_document_travels_with_it(tmp_path):
         ("INV-2026-0001.docx",
          "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
         ("INV-2026-0001.xml", "application/xml")]
+
+
+def test_void_with_email_for_a_project_without_a_client_email_is_refused(tmp_path):
+    book = make_book(tmp_path / "billing.xlsx")        # conftest: P1 has no Client Email
+    assert cli("issue", book).exit_code == 0
+    before = digest(book)
+    res = cli("void", book, "--invoice", "INV-2026-0001", "--reason", "typo", "--email", "--json")
+    assert res.exit_code == 1
+    assert json.loads(res.output)["errors"] == [{
+        "sheet": "Projects", "cell": "Projects!D2",
+        "message": "Project P1 has no Client Email to send the credit note to"}]
+    assert digest(book) == before
+    assert not list((book.parent / "invoices").glob("CN-*"))
