@@ -11,7 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from babel.numbers import format_percent
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
@@ -19,6 +18,7 @@ from ..core.dunning import DAYS_A_YEAR, Reminder
 from ..xlsx.atomic import atomic_write
 from ..core.money import format_amount
 from .invoice import money_text
+from .template import blank_document
 
 #: what the letter says, by how far the chasing has gone
 _OPENING = {
@@ -61,7 +61,7 @@ def write_letter(letter: ReminderLetter, path: Path) -> Path:
     """Write the letter to ``path`` (atomically) and return it."""
     r = letter.reminder
     money = lambda x: money_text(x, r.currency)  # noqa: E731
-    doc = Document()
+    doc = blank_document()
     doc.styles["Normal"].font.size = Pt(10.5)
     section = doc.sections[0]            # A4, margins that leave the table room
     section.page_width, section.page_height = Cm(21), Cm(29.7)
