@@ -11,10 +11,11 @@ the sheet. The README ("Payment reminders") states them for users:
 - **Level**: how many of the ``Reminder Days`` counts its days overdue have
   reached. With the default ``7, 30, 60``: 7-29 days is level 1, 30-59
   level 2, 60 and more level 3, the last level being the final reminder.
-- **A letter** goes to a client (the invoice's ``Client``) in one currency
-  when at least one of its chased invoices has reached a level above its
-  ``Reminder Level``. It lists every chased invoice of that client in that
-  currency, and its level is the highest of theirs. Each listed invoice
+- **A letter** goes to a client (the invoice's ``Client``; when blank, its
+  project's) in one currency when at least one of its chased invoices has
+  reached a level above its ``Reminder Level``. It lists every chased
+  invoice of that client in that currency, and its level is the highest
+  of theirs. Each listed invoice
   records its level (never lowered) and the date. Running again on the
   same day finds no level raised: nothing happens.
 - **Interest** (EU Directive 2011/7/EU): ``Late Interest Rate`` a year,
@@ -153,6 +154,7 @@ def chased(data: BookData, comp: Computation, as_of: date) -> list[Chased]:
     s = data.settings
     levels = s.reminder_days
     records = {i.invoice_no: i for i in data.invoices}
+    clients = {p.project_id: p.client for p in data.projects}
     received: dict[str, list[Payment]] = {}
     for p in data.payments:
         received.setdefault(p.invoice_no, []).append(p)
@@ -167,7 +169,8 @@ def chased(data: BookData, comp: Computation, as_of: date) -> list[Chased]:
         inv = records[r.invoice_no]
         sent = inv.reminder_level or 0
         out.append(Chased(
-            invoice_no=r.invoice_no, row=r.row, project_id=r.project_id, client=r.client,
+            invoice_no=r.invoice_no, row=r.row, project_id=r.project_id,
+            client=r.client or clients.get(r.project_id, ""),
             currency=r.currency, issue_date=inv.issue_date, due_date=r.due_date,
             days_overdue=days, total=r.total, balance=r.balance,
             level=max(level, sent), previous_level=sent,
