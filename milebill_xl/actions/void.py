@@ -20,12 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from ..core.audit import file_sha256
 from ..core.engine import compute
 from ..core.money import format_amount, round_money
 from ..core.numbering import format_number, series_seq
-from ..core.records import CREDIT_NOTE, DISCOUNT, INVOICE, PENDING, VOID, WRITE_OFF, Invoice, Payment
+from ..core.records import (CREDIT_NOTE, DISCOUNT, FACTUR_X, INVOICE, PENDING, VOID, WRITE_OFF,
+                            Invoice, Payment)
 from ..documents import einvoice
 from ..core.words import APPLIED
 from ..documents.invoice import document_data, missing_fields, safe_document_name
@@ -36,6 +38,7 @@ from .common import Loaded, load, record_documents, seal, session
 from .common import first_new_row, problem as _error
 from .issue import audit_row, field_error, invoice_folder, invoice_template
 from .lookup import find_invoice
+from .mailing import Mailer
 from .refresh import computed_changes
 
 
@@ -47,6 +50,9 @@ class VoidResult:
     document: object = None
     #: money received on the voided invoice, now the client's credit
     credit: Decimal | None = None
+    pdf: Path | None = None
+    #: the credit note's e-mail draft (``--email``)
+    email: Path | None = None
     #: the credit note's e-invoice (Factur-X PDF or UBL XML), when the
     #: E-Invoice Format setting asks for one
     e_invoice: tuple = ()
@@ -62,6 +68,8 @@ class VoidResult:
                     "invoice_no": cn.invoice_no, "related_invoice": cn.related_invoice,
                     "currency": cn.currency, "net": str(cn.net), "tax": str(cn.tax),
                     "total": str(cn.total), "document": str(self.document),
+                    **({"pdf": str(self.pdf)} if self.pdf else {}),
+                    **({"email": str(self.email)} if self.email else {}),
                     "e_invoice": [str(p) for p in self.e_invoice]},
                 "credit": None if self.credit is None else str(self.credit)}
 
@@ -120,7 +128,10 @@ def chronology_error(loaded: Loaded, fmt: str, kind: str, label: str) -> dict | 
                   loaded.locator.cell(C.INVOICES.name, last.row, "Issue Date"))
 
 
-def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> VoidResult:
+def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None,
+        pdf: bool = False, email: bool = False) -> VoidResult:
+    """Void ``invoice_no`` with a credit note (``pdf``: also as PDF;
+    ``email``: an .eml draft of it to the project's Client Email)."""
     reason = (reason or "").strip()
     with session(book):
         loaded = load(book, as_of)
@@ -163,6 +174,8 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
         fmt = settings.e_invoice_format
         missing = [field_error(loaded, msg, project.row, milestone.row if milestone else None)
                    for msg in missing_fields(doc, fmt)]
+        mailer, refused = Mailer.for_document(book, loaded, project, "credit note", email)
+        missing += refused
         if missing:
             return VoidResult(loaded.as_of, tuple(missing))
 
@@ -225,5 +238,14 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
             store.discard(staged)
             raise
         published = store.publish(staged)
-        return VoidResult(loaded.as_of, loaded.errors, cn, published[0], credit,
-                          tuple(published[1:]))
+        e_invoice = tuple(published[1:])
+        converted = None
+        if fmt == FACTUR_X:          # the Factur-X PDF is the credit note's PDF
+            converted = e_invoice[0]
+        elif pdf:
+            from ..documents.pdf import to_pdf
+            converted = to_pdf(published[:1], folder)[0]
+        draft = mailer.invoice(cn, project, published[0], converted,
+                               milestone=milestone.name if milestone else "") if mailer else None
+        return VoidResult(loaded.as_of, loaded.errors, cn, published[0], credit, converted, draft,
+                          e_invoice)

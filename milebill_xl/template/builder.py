@@ -97,7 +97,8 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
     C.INVOICES.name: {
         "Issue Date": DATE, "Due Date": DATE, "Net": MONEY, "Tax": MONEY,
         "Total": MONEY, "Paid": MONEY, "Balance": MONEY, "Digits": INT,
-        "Credited": MONEY, "Days To Pay": INT, "Tax Rate": PCT,
+        "Credited": MONEY, "Days To Pay": INT, "Reminder Level": INT, "Last Reminder": DATE,
+        "Tax Rate": PCT,
     },
     C.PAYMENTS.name: {"Payment Date": DATE, "Amount": MONEY},
     C.AUDIT.name: {},
@@ -131,6 +132,9 @@ SETTING_NOTES: dict[str, str] = {
     "As Of Date": "Blank means today; set it to reproduce a past view",
     "Operator": "Name recorded as User in the Audit sheet; blank means the signed-in person",
     "Write-off Limit": "Largest residual pay --write-off may write off (invoice currency); 0 = off",
+    "Reminder Days": "Days overdue for reminder levels 1, 2, 3 ...; the last is the final reminder",
+    "Late Interest Rate": "Statutory late-payment interest a year (actual/365); 0 = none",
+    "Late Fee": "Fixed late-payment fee per overdue invoice (its currency); 0 = none",
     "Company Country": "ISO 3166 code such as FR; checks Company Tax ID, needed for e-invoices",
     "IBAN": "Account clients pay into (checked); printed and put in e-invoices",
     "BIC": "Bank identifier (SWIFT code) of that account (checked)",
@@ -138,7 +142,7 @@ SETTING_NOTES: dict[str, str] = {
 }
 _SETTING_FORMATS = {"As Of Date": DATE, "Default Tax Rate": PCT,
                     "Next Invoice Seq": INT, "Next Credit Note Seq": INT,
-                    "Due Soon Days": INT, "Approval SLA Days": INT}
+                    "Due Soon Days": INT, "Approval SLA Days": INT, "Late Interest Rate": PCT}
 
 _HELPER_FONT = Font(color="FF7F7F7F", italic=True)
 _HEAD_FONT = Font(bold=True, color="FFFFFFFF")

@@ -25,8 +25,8 @@ from ..core.records import (AuditEntry, BookData, Invoice, Milestone, Payment, P
                             Settings)
 from . import contract
 from .cells import (ERROR_CODES, CellProblem, check_number_format, choice_map, quote_sheet, to_bic,
-                    to_choice, to_country, to_currency, to_date, to_iban, to_int, to_money,
-                    to_percent, to_text)
+                    to_choice, to_country, to_currency, to_date, to_day_list, to_iban, to_int,
+                    to_money, to_percent, to_text)
 from .geometry import Locator, RawTable, TableGeometry, header_key
 
 
@@ -84,6 +84,7 @@ _SETTING_READERS: dict[str, Callable] = {
     contract.PERCENT: to_percent,
     contract.DATE: to_date,
     contract.MONEY: to_money,
+    contract.DAY_LIST: to_day_list,
     contract.COUNTRY: to_country,
     contract.IBAN: to_iban,
     contract.BIC: to_bic,
@@ -240,6 +241,7 @@ def _reader(t: "_Table", spec: contract.TableSpec, currencies: Mapping[str, Curr
                             contract.SIGNED_MONEY: (to_money, (True,)),
                             contract.PERCENT: (to_percent, ()),
                             contract.CURRENCY: (to_currency, (currencies,)),
+                            contract.COUNT: (to_int, (0,)),
                             contract.COUNTRY: (to_country, ())}[kind]
             fn = (lambda coerce, args: lambda r, h, v: None if v is None
                   else t.take(r, h, coerce, v, *args))(coerce, args)
