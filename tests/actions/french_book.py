@@ -56,6 +56,7 @@ MILESTONES = [
 ]
 
 
-def french_book(path: Path, fmt: str = "None", **settings) -> Path:
+def french_book(path: Path, fmt: str = "None", projects=None, **settings) -> Path:
     return build_workbook(path, settings={**SELLER, "E-Invoice Format": fmt, **settings},
-                          projects=PROJECTS, milestones=MILESTONES)
+                          projects=PROJECTS if projects is None else projects,
+                          milestones=MILESTONES)
