@@ -56,8 +56,9 @@ def make(fmt: str, items: list[tuple[object, Path]]) -> list[str]:
     beside its .docx; return the names written. Nothing for format None.
 
     Every XML is built and validated first (for Factur-X while LibreOffice
-    exports the PDF/A copies, one soffice run for all); a failure raises
-    :class:`Rejected` and removes whatever this call wrote."""
+    exports the PDF/A copies in the background, then each is embedded as
+    soon as its PDF/A is made); a failure raises :class:`Rejected` and
+    removes whatever this call wrote."""
     if fmt not in SUFFIXES or not items:
         return []
     from . import syntax
@@ -82,13 +83,13 @@ def make(fmt: str, items: list[tuple[object, Path]]) -> list[str]:
                 target = Path(path).with_suffix(SUFFIXES[fmt])
                 written.append(target)
                 atomic_write(target, lambda fh, data=data: fh.write(data), durable=False)
-        else:
-            pdfs = conversion.result()
-            conversion = None
-            for (doc, path), data, pdf in zip(items, xmls, pdfs):
-                target = Path(path).with_suffix(SUFFIXES[fmt])
+        else:   # each PDF/A as soon as soffice has made it, while it makes the next
+            for k in conversion.as_made():
+                (doc, path), target = items[k], Path(items[k][1]).with_suffix(SUFFIXES[fmt])
                 written.append(target)
-                embed(pdf, data, target, doc)
+                embed(conversion.made[k], xmls[k], target, doc)
+            conversion.result()         # every PDF made, or why not
+            conversion = None
         return [p.name for p in written]
     except BaseException:
         for p in written:

@@ -77,10 +77,12 @@ class Allowance:
 def allowances(doc) -> tuple[Allowance, ...]:
     """The document-level allowances of ``doc``: none today. Retention and
     deposits (issue 13) come here as one ``Allowance`` each, at the line's
-    category and rate: retention withheld (``Retention Tax`` = On release,
-    UNTDID 5189 reason code ``95``, reason "Retention") and the deposit
+    category and rate: retention withheld (``Retention Tax`` = On release;
+    reason "Retention", UNTDID 5189 has no code for it) and the deposit
     recovered (reason "Deposit recovered"); the model then lowers the
-    taxable amount and the totals by them."""
+    taxable amount and the totals by them. Retention with ``On invoice``
+    leaves the tax as it is: it is money withheld, so it goes with the paid
+    amount (``paid_to_date``, BT-113) and a note, not here."""
     return ()
 
 
