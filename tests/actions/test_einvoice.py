@@ -12,6 +12,7 @@ import pytest
 from einvoice_check import broken_rules, factur_x_xml, values
 
 from milebill_xl.workbook.reader import read_book
+from milebill_xl.xlsx.patch import Patcher
 
 from .conftest import cli, digest
 from .french_book import D, french_book
@@ -182,3 +183,26 @@ def test_what_an_e_invoice_needs_is_asked_for_on_its_cells(tmp_path):
                          "e-invoice: fill 'IBAN' on the Settings sheet."),
     ]
     assert digest(book) == before
+
+
+def test_money_carried_from_a_voided_invoice_is_the_e_invoices_paid_amount(tmp_path):
+    """INV-2026-0001 (5,760.00) was paid 1,000.00, then voided; its
+    milestone, approved again, is invoiced anew: the new invoice's UBL says
+    1,000.00 paid and 4,760.00 due, as the document and the workbook do."""
+    book = french_book(tmp_path / "paid.xlsx", "UBL")
+    assert cli("issue", book).exit_code == 0
+    assert cli("pay", book, "--invoice", "INV-2026-0001", "--amount", "1000.00").exit_code == 0
+    assert cli("void", book, "--invoice", "INV-2026-0001", "--reason", "wrong PO").exit_code == 0
+    p = Patcher.open(book)
+    p.update_rows("tblMilestones", {0: {"Approval": "Approved"}})
+    p.save()
+    out = json.loads(cli("issue", book, "--json").output)
+    (new,) = out["issued"]
+    assert (new["invoice_no"], new["credit_applied"], new["amount_due"]) == (
+        "INV-2026-0005", "1000.00", "4760.00")
+    xml = (tmp_path / "invoices" / "INV-2026-0005.xml").read_bytes()
+    assert broken_rules(xml, "ubl") == []
+    got = values(xml, {"paid": "/*/cac:LegalMonetaryTotal/cbc:PrepaidAmount/text()",
+                       "due": "/*/cac:LegalMonetaryTotal/cbc:PayableAmount/text()",
+                       "total": "/*/cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount/text()"})
+    assert got == {"paid": ["1000.00"], "due": ["4760.00"], "total": ["5760.00"]}
