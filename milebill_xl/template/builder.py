@@ -50,7 +50,7 @@ from ..core import words as W
 from ..core.currency import ISO_4217
 from ..resources import source_dir
 from ..workbook import contract as C
-from .dashboard import CURRENCY_SLOTS, TIMELINE_TITLE, build_dashboard, dashboard_print_area
+from .dashboard import PAGE_BREAK_AFTER, build_dashboard, dashboard_print_area
 from .formulas import FORMULAS, q
 from ..xlsx.atomic import atomic_write
 from ..xlsx.ooxml import excel_font_order
@@ -313,15 +313,14 @@ def _digit_formats(ws, table: str, money: Iterable[str], digits_expr: str,
 
 def _currencies_in(projects, settings) -> list[str]:
     """The projects' currencies in sheet order (a blank one is the default
-    currency), as refresh orders the Dashboard's slots; at most
-    CURRENCY_SLOTS."""
+    currency), as refresh orders the Dashboard's currency columns."""
     default = (settings or {}).get("Default Currency") or dict(C.SETTING_DEFAULTS)["Default Currency"]
     out: list[str] = []
     for p in projects:
         code = str(p.get("Currency") or default).strip().upper()
         if code not in out:
             out.append(code)
-    return out[:CURRENCY_SLOTS]
+    return out
 
 
 def _dropdown(ws, name: str, sqref: str, prompt: str) -> None:
@@ -510,9 +509,9 @@ def build_workbook(path: str | Path, *, settings: Mapping[str, Any] | None = Non
     sheets["Audit"].freeze_panes = "A2"
     currencies_shown = (list(dashboard_currencies) if dashboard_currencies
                         else _currencies_in(data[C.PROJECTS.name], settings))
-    build_dashboard(sheets["Dashboard"], digit_values, currencies_shown or None,
-                    charts=min(CURRENCY_SLOTS, len(currencies_shown)) or CURRENCY_SLOTS)
-    dashboard_setup(sheets["Dashboard"], *dashboard_print_area(), break_after=TIMELINE_TITLE - 1)
+    build_dashboard(sheets["Dashboard"], digit_values, currencies_shown)
+    dashboard_setup(sheets["Dashboard"], *dashboard_print_area(len(currencies_shown)),
+                    break_after=PAGE_BREAK_AFTER)
     for name in ("Lists",):
         sheets[name].sheet_properties.tabColor = "FFBFBFBF"
     sheets["Dashboard"].sheet_properties.tabColor = "FF1F4E78"

@@ -134,6 +134,8 @@ class FileBook:
                 patcher.update_rows(contract.SETTINGS.name, rows)
             for sheet, cells in changes.sheet_cells.items():
                 patcher.set_cells(sheet, cells)
+            for sheet, ref in changes.print_areas.items():
+                patcher.set_print_area(sheet, ref)
             patcher.save()
         except WorkbookLocked as exc:
             raise BookError(str(exc)) from exc

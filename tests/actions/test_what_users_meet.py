@@ -72,11 +72,10 @@ def test_page_setup_of_every_sheet(demo_book):
         assert ws.oddFooter.left.text == "&A" and ws.oddFooter.right.text == "Page &P of &N"
     assert wb["Milestones"].print_title_rows == "$1:$1"
     dash = wb["Dashboard"]
-    assert dash.print_area == "'Dashboard'!$A$1:$W$83"
-    assert [b.id for b in dash.row_breaks.brk] == [30]
-    # no chart reaches below the break (row 30, zero-based 29 is its last)
-    assert all(chart.anchor.to.row < 30 for chart in dash._charts)
-    assert len(dash._charts) == 4           # USD, EUR, JPY, KWD: no empty frame
+    assert dash.print_area == "'Dashboard'!$A$1:$T$95"
+    assert [b.id for b in dash.row_breaks.brk] == [41]
+    # no chart reaches below the break (row 41, zero-based 40 is its last)
+    assert all(chart.anchor.to.row < 41 for chart in dash._charts)
 
 
 def test_multi_line_cells_get_the_height_of_their_lines(demo_book):
@@ -93,7 +92,8 @@ def test_multi_line_cells_get_the_height_of_their_lines(demo_book):
 
 def test_dashboard_shows_no_helper_and_no_developer_note(demo_book):
     ws = load_workbook(demo_book)["Dashboard"]
-    assert ws.column_dimensions["J"].hidden          # the Digits helper
+    assert ws["H97"].value == "Digits" and ws.row_dimensions[97].hidden   # the helper rows
+    assert all(ws.row_dimensions[r].hidden for r in range(98, 102))
     assert ws["D2"].value == "Set Settings > As Of Date to look at a past date; blank means today."
 
 

@@ -298,6 +298,8 @@ class FakeBook:
                         sheet.formulas[(cell.row, cell.column)] = v
                     elif v is not None and not hasattr(v, "text") and (cell.row, cell.column) not in sheet.cells:
                         sheet.cells[(cell.row, cell.column)] = _excel_value(v)
+            if ws.print_area:
+                sheet.page_setup.print_area = ws.print_area.rpartition("!")[2]
             for name, ref in ws.tables.items():
                 a, _, b = ref.partition(":")
                 r1, c1 = _parse_cell(a)
@@ -363,6 +365,13 @@ class FakeTables:
         return self[key - 1 if isinstance(key, int) else key]
 
 
+class FakePageSetup:
+    """``sheet.page_setup``: the print area, as xlwings gives it ('$A$1:$T$95')."""
+
+    def __init__(self) -> None:
+        self.print_area: str | None = None
+
+
 class FakeSheet:
     def __init__(self, book: FakeBook, name: str) -> None:
         self.book = book
@@ -370,6 +379,9 @@ class FakeSheet:
         self.cells: dict[tuple[int, int], Any] = {}
         self.formulas: dict[tuple[int, int], str] = {}
         self.tables = FakeTables(self)
+        self.page_setup = FakePageSetup()
+        #: row -> height in points (0: hidden), for rows whose height was set
+        self.row_heights: dict[int, float] = {}
 
     def range(self, cell1, cell2=None) -> "FakeRange":
         if isinstance(cell1, FakeRange):
