@@ -59,6 +59,10 @@ def test_the_demo_prints_on_ten_landscape_and_portrait_pages(demo_book, tmp_path
     # USD Nov 36.0k, EUR Nov 150.0k, JPY Nov 3.3M (M-302), KWD Jan 14.3k
     for label in ("36.0k", "150.0k", "3.3M", "14.3k"):
         assert label in first and label not in second
+    # each currency with its minor unit (issue 15): JPY none, KWD three
+    contract = next(line for line in first.splitlines() if " Contract " in line)
+    assert contract.split()[-4:] == ["170,000.00", "250,000.00", "10,000,001", "45,250.500"]
+    assert "10,000,001.00" not in first and "19,000.286" in first and "3,333,334" in first
     # header rows repeat: the Milestones page starts with the header
     assert "Milestone ID" in pages[3].splitlines()[0] or "Milestone ID" in pages[3][:400]
 
