@@ -19,7 +19,7 @@ from ..workbook import contract as C
 from ..template import dashboard as D
 from ..workbook.book import Book, BookError, Changes, Formula
 from ..xlsx.ooxml import cell_ref
-from ..template.formulas import formula_columns
+from ..template.formulas import PROJECT_DEFAULTS, formula_columns
 from ..template.helper_values import digits_for, helper_values
 from .common import Loaded, first_new_row, load, session as _session
 
@@ -224,8 +224,23 @@ def computed_changes(loaded: Loaded, data: BookData | None = None,
         _require_formula_columns(geometry)
         n_rows = first_new_row(loaded, table) + appended.get(table, 0)
         _table_formulas(changes, table, n_rows, results, values, helpers.get(table, {}), absent)
+    _default_displays(changes, loaded, data)
     _dashboard(changes, data, comp, comp.as_of)
     return changes
+
+
+def _default_displays(changes: Changes, loaded: Loaded, data: BookData) -> None:
+    """A project's blank Currency, Tax Rate or Payment Terms gets a formula
+    showing the Settings default (=DefaultCurrency ...), greyed by the
+    sheet's conditional format; a value typed over it overrides it, and the
+    rules read it as the default it is."""
+    geometry = loaded.locator.geometry(C.PROJECTS.name)
+    if geometry is None:
+        return
+    for p in data.projects:
+        for header, (field, name) in PROJECT_DEFAULTS.items():
+            if field in p.defaulted and geometry.index(header) is not None:
+                changes.set(C.PROJECTS.name, header, p.row, Formula(name, getattr(p, field)))
 
 
 def _require_formula_columns(geometry) -> None:

@@ -51,7 +51,7 @@ from ..core.currency import ISO_4217
 from ..resources import source_dir
 from ..workbook import contract as C
 from .dashboard import PAGE_BREAK_AFTER, build_dashboard, dashboard_print_area
-from .formulas import FORMULAS, q
+from .formulas import FORMULAS, PROJECT_DEFAULTS, q
 from ..xlsx.atomic import atomic_write
 from ..xlsx.ooxml import excel_font_order
 from .styles import FLAG_STYLES, fill as _fill, flag_rule
@@ -398,6 +398,13 @@ def _projects_format(ws, n: int, digit_values) -> None:
     _digit_formats(ws, t, money, f"${_letter(t, 'Digits')}2", last, digit_values)
     cur = _letter(t, "Currency")
     _dropdown(ws, "CurrencyList", f"{cur}2:{cur}{last}", "Pick an ISO 4217 code from the Lists sheet")
+    # a blank Currency, Tax Rate or Payment Terms shows its Settings default
+    # through a formula refresh writes (=DefaultCurrency): greyed, so a
+    # reader tells it from a value typed for the project
+    for header in PROJECT_DEFAULTS:
+        c = _letter(t, header)
+        ws.conditional_formatting.add(f"{c}2:{c}{last}", FormulaRule(
+            formula=[f"_xlfn.ISFORMULA({c}2)"], font=Font(color="FF808080", italic=True)))
     sch = _letter(t, "Schedule")
     ws.conditional_formatting.add(
         f"{sch}2:{sch}{last}",

@@ -297,6 +297,7 @@ def _parse_projects(t: _Table, settings: Settings, currencies: Mapping[str, Curr
             continue
         if value is None and t.has(c_value):
             blank_value.add(pid)
+        blank = {"currency": currency is None, "tax_rate": tax is None, "payment_terms": not terms}
         projects.append(Project(
             project_id=pid, name=name, client=client, client_email=email,
             client_address=address, po_number=po,
@@ -306,6 +307,7 @@ def _parse_projects(t: _Table, settings: Settings, currencies: Mapping[str, Curr
             payment_terms=terms or settings.default_payment_terms,
             retainage_pct=_ok(retainage, _ZERO),
             row=r,
+            defaulted=tuple(f for f, b in blank.items() if b),
         ))
     return projects, seen, blank_value
 
