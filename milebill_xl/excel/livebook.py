@@ -167,6 +167,20 @@ class _Resize:
 
 
 @dataclass
+class _FitRows:
+    """Rows Excel sizes to their wrapped texts (the rows milebill appends),
+    as the file writer gives them the height of their lines."""
+    sheet: Any
+    r1: int
+    r2: int
+    c1: int
+    c2: int
+
+    def run(self) -> None:
+        self.sheet.range((self.r1, self.c1), (self.r2, self.c2)).rows.autofit()
+
+
+@dataclass
 class _PrintArea:
     sheet: Any
     ref: str
@@ -435,6 +449,8 @@ class LiveBook:
                             f"{g.sheet}!{a1(first_new + r, g.first_col + c)} is not empty")
             ops.append(_Resize(live, last_new))
         ops.append(_Write(live.sheet, g.sheet_row(start), g.first_col, block))
+        ops.append(_FitRows(live.sheet, g.sheet_row(start), g.sheet_row(new_n - 1),
+                            g.first_col, g.last_col))
         cache = rows[key]
         while len(cache) < new_n:
             cache.append([None] * len(g.headers))

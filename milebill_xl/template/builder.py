@@ -108,7 +108,7 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
 WIDTHS: dict[str, float] = {
     "Project": 36, "Client": 24, "Client Email": 26, "Client Address": 30,
     "Milestone": 28, "Deliverable": 34, "Approval Notes": 44, "Flag": 18,
-    "Detail": 60, "Timestamp": 20, "Document": 26, "Schedule": 22,
+    "Detail": 60, "Action": 16, "Timestamp": 20, "Document": 26, "Schedule": 22,
     "Setting": 26, "Value": 36, "Notes": 70, "Reference": 22,
 }
 

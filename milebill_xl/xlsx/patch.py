@@ -309,6 +309,16 @@ class Patcher:
             ooxml.check_value(value, self.date1904)
             doc.set(row, col, value)
 
+    def column_width(self, sheet: str, col: int) -> float:
+        """Width of a column of ``sheet`` in characters."""
+        return self._sheet(sheet).column_width(col)
+
+    def set_row_height(self, sheet: str, row: int, points: float) -> None:
+        """Give a row of ``sheet`` a custom height in points."""
+        if not 0 < points <= 409:
+            raise PatchError(f"row height {points} is outside 0..409 points")
+        self._sheet(sheet).set_height(row, points)
+
     def set_print_area(self, sheet: str, ref: str) -> None:
         """Set the print area of ``sheet`` to ``ref`` ('A1:T95'). Only an
         existing print area changes: a sheet without one is left as it is."""
@@ -457,6 +467,7 @@ class Patcher:
                 atomic_write(target, lambda fh: fh.write(self.src.data))
             for doc in self.sheets.values():
                 doc.pending.clear()
+                doc.heights.clear()
             self._print_areas.clear()
             return target
 

@@ -41,16 +41,17 @@ def _pdf_pages(pdf: Path) -> list[str]:
 
 
 @pytest.mark.libreoffice
-def test_the_demo_prints_on_ten_landscape_and_portrait_pages(demo_book, tmp_path):
+def test_the_demo_prints_on_eleven_landscape_and_portrait_pages(demo_book, tmp_path):
     pdf, = convert([demo_book], "pdf", tmp_path)
     pages = _pdf_pages(pdf)
-    # Dashboard 2, Projects, Milestones, Invoices, Payments, Audit, Settings 1 each, Lists 2
-    assert len(pages) == 10
+    # Dashboard 2, Projects, Milestones, Invoices, Payments 1 each, Audit 2
+    # (its Details wrap), Settings 1, Lists 2
+    assert len(pages) == 11
     footers = [next(line.split()[0] for line in reversed(p.splitlines()) if line.strip())
                for p in pages]
     assert footers == ["Dashboard", "Dashboard", "Projects", "Milestones", "Invoices",
-                       "Payments", "Audit", "Settings", "Lists", "Lists"]
-    assert all(f"Page {k} of 10" in p for k, p in enumerate(pages, start=1))
+                       "Payments", "Audit", "Audit", "Settings", "Lists", "Lists"]
+    assert all(f"Page {k} of 11" in p for k, p in enumerate(pages, start=1))
     first, second = pages[0], pages[1]
     # page 1: the figures and the whole chart grid; page 2: the timeline
     assert "Totals by currency" in first and "Expected billing by month" in first
@@ -192,3 +193,35 @@ def test_a_refused_run_leaves_the_folder_as_it_found_it(book):
 def test_a_run_leaves_no_lock_file(book):
     assert cli("issue", book).exit_code == 0
     assert sorted(os.listdir(book.parent)) == ["billing.xlsx", "invoices"]
+
+
+@pytest.mark.libreoffice
+def test_every_audit_detail_prints_whole_inside_its_own_row(demo_book, tmp_path):
+    """The Audit rows the demo's commands appended wrap their Detail and
+    have the height of its lines: each Detail prints complete, between its
+    row's top and the next row."""
+    import re
+    from html import unescape
+    pdf, = convert([demo_book], "pdf", tmp_path)
+    details = [a.detail for a in read_book(demo_book)[0].audit]
+    checked = 0
+    for page in (7, 8):                          # after Dashboard 2, Projects ... Payments
+        html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf),
+                               "-"], capture_output=True, text=True, check=True).stdout
+        words = [(float(x0), float(y0), float(y1), unescape(w)) for x0, y0, y1, w in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>',
+            html)]
+        detail_x = next(x for x, _, _, w in words if w == "Detail")
+        hash_x = next(x for x, _, _, w in words if w == "Hash")
+        header_y = next(y1 for _, _, y1, w in words if w == "Detail")
+        # each row ends on the line of its timestamp (cells sit at the bottom)
+        stamps = sorted(y1 for x, _, y1, w in words if re.fullmatch(r"\d{4}-\d\d-\d\d", w)
+                        and x < detail_x / 2)
+        tops = [header_y] + stamps[:-1]
+        for top, bottom in zip(tops, stamps):
+            detail = details[checked]
+            checked += 1
+            printed = "".join(w for x, y0, y1, w in sorted(words, key=lambda t: (t[1], t[0]))
+                              if detail_x - 1 <= x < hash_x and top < y0 and y1 <= bottom + 0.5)
+            assert printed == detail.replace(" ", ""), detail
+    assert checked == len(details) == 16

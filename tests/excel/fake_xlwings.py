@@ -365,6 +365,16 @@ class FakeTables:
         return self[key - 1 if isinstance(key, int) else key]
 
 
+class FakeRows:
+    """``range.rows``: autofit() sizes the rows to their contents."""
+
+    def __init__(self, rng: "FakeRange") -> None:
+        self.rng = rng
+
+    def autofit(self) -> None:
+        self.rng.sheet.autofitted.append((self.rng._r1, self.rng._r2))
+
+
 class FakePageSetup:
     """``sheet.page_setup``: the print area, as xlwings gives it ('$A$1:$T$95')."""
 
@@ -380,8 +390,8 @@ class FakeSheet:
         self.formulas: dict[tuple[int, int], str] = {}
         self.tables = FakeTables(self)
         self.page_setup = FakePageSetup()
-        #: row -> height in points (0: hidden), for rows whose height was set
-        self.row_heights: dict[int, float] = {}
+        #: (first row, last row) of every rows.autofit() call
+        self.autofitted: list[tuple[int, int]] = []
 
     def range(self, cell1, cell2=None) -> "FakeRange":
         if isinstance(cell1, FakeRange):
@@ -599,6 +609,10 @@ class FakeRange:
             cells.pop(key, None)
         else:
             cells[key] = v
+
+    @property
+    def rows(self) -> "FakeRows":
+        return FakeRows(self)
 
     @property
     def formula(self):
