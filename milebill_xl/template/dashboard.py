@@ -77,7 +77,7 @@ from openpyxl.formatting.rule import FormulaRule, Rule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.styles.numbers import NumberFormat
-from openpyxl.utils import get_column_letter
+from ..xlsx.ooxml import col_letters
 
 from ..core import words as W
 from ..workbook import contract as C
@@ -166,7 +166,7 @@ _THIN = Side(style="thin", color="FFBFBFBF")
 
 
 def _addr(row: int, column: int) -> str:
-    return f"{get_column_letter(column)}{row}"
+    return f"{col_letters(column)}{row}"
 
 
 def slot_column(slot: int) -> int:
@@ -175,7 +175,7 @@ def slot_column(slot: int) -> int:
 
 
 def slot_letter(slot: int) -> str:
-    return get_column_letter(slot_column(slot))
+    return col_letters(slot_column(slot))
 
 
 def chart_panel(slot: int) -> tuple[int, int]:
@@ -382,7 +382,7 @@ def _fixed_formulas() -> dict[str, str]:
                 forms[a] = f'IF({key}="","",INDEX({col(_M, h)},{i + 1})&"")'
         planned, inv, due = f"$E{r}", f"$F{r}", f"$G{r}"
         for j in range(TIMELINE_MONTHS):
-            c = get_column_letter(TL_MONTH0 + j)
+            c = col_letters(TL_MONTH0 + j)
             start = f"{c}${TIMELINE_HEADER}"
             end = f"EOMONTH({start},0)"
             forms[cell_of(("timeline_cell", i, j))] = (
@@ -502,10 +502,10 @@ def _forecast_charts(ws) -> None:
                               right=white if k == CHART_PANEL_COLS - 1 else None)
         band = f"{_addr(row, column)}:{_addr(row, column + CHART_PANEL_COLS - 1)}"
         ws.conditional_formatting.add(band, FormulaRule(
-            formula=[f'${get_column_letter(column)}${row}<>""'], fill=_HEAD_FILL))
+            formula=[f'${col_letters(column)}${row}<>""'], fill=_HEAD_FILL))
         chart = _forecast_chart(s)
         last = column + CHART_PANEL_COLS - 1
-        width = col_px[get_column_letter(last)] * 9525
+        width = col_px[col_letters(last)] * 9525
         # two-cell anchor: the chart fills its panel's cells in any app
         chart.anchor = TwoCellAnchor(
             editAs="oneCell",
@@ -536,8 +536,8 @@ def _figure_formats(ws, money_rows: list[int], digit_values) -> None:
     applies only the first matching rule to a cell, so each group of rows
     gets one list of rules, each rule carrying everything its cells show
     (digits and red and the line), most particular first."""
-    first = get_column_letter(SLOT_COL0)
-    last = get_column_letter(SLOT_COL0 + FORMAT_SLOTS - 1)
+    first = col_letters(SLOT_COL0)
+    last = col_letters(SLOT_COL0 + FORMAT_SLOTS - 1)
     line = Border(bottom=_THIN)
     in_use = f'{first}${TOTALS_HEADER}<>""'
     digits = sorted(set(digit_values) - {2})
@@ -590,7 +590,7 @@ def build_dashboard(ws, digit_values, currencies=()) -> None:
         ws[cell_of(("currency", s))] = code
 
     # block titles, header rows and row names in column H
-    last = get_column_letter(SLOT_COL0 + FORMAT_SLOTS - 1)
+    last = col_letters(SLOT_COL0 + FORMAT_SLOTS - 1)
     for title, header, name, text in (
             (TOTALS_TITLE, TOTALS_HEADER, "Currency", "Totals by currency"),
             (AGING_TITLE, AGING_HEADER, "Days past due",
@@ -603,8 +603,8 @@ def build_dashboard(ws, digit_values, currencies=()) -> None:
         # every column has it), coloured while there is a code
         ws.row_dimensions[header].alignment = Alignment(horizontal="center")
         ws.conditional_formatting.add(
-            f"{get_column_letter(SLOT_COL0)}{header}:{last}{header}",
-            FormulaRule(formula=[f'{get_column_letter(SLOT_COL0)}{header}<>""'],
+            f"{col_letters(SLOT_COL0)}{header}:{last}{header}",
+            FormulaRule(formula=[f'{col_letters(SLOT_COL0)}{header}<>""'],
                         font=_HEAD_FONT, fill=_HEAD_FILL))
     for k, text in enumerate(TOTAL_LABELS):
         _label(ws, TOTALS_FIRST + k, text)
@@ -643,8 +643,8 @@ def build_dashboard(ws, digit_values, currencies=()) -> None:
         "$ payment received   colour = flag (red Overdue, amber Due Soon, green Ready to "
         "Invoice, orange Behind Schedule / Approval Overdue, grey Paid)")).font = _GREY
     _header(ws, TIMELINE_HEADER, list(TL_COLUMNS))
-    first_m = get_column_letter(TL_MONTH0)
-    last_m = get_column_letter(TL_MONTH0 + TIMELINE_MONTHS - 1)
+    first_m = col_letters(TL_MONTH0)
+    last_m = col_letters(TL_MONTH0 + TIMELINE_MONTHS - 1)
     for j in range(TIMELINE_MONTHS):
         c = ws.cell(row=TIMELINE_HEADER, column=TL_MONTH0 + j)
         c.font, c.fill = _HEAD_FONT, _HEAD_FILL
@@ -662,7 +662,7 @@ def build_dashboard(ws, digit_values, currencies=()) -> None:
                 c.alignment = Alignment(shrink_to_fit=True)
         for j in range(TIMELINE_MONTHS):
             ws.cell(row=r, column=TL_MONTH0 + j).alignment = Alignment(horizontal="center")
-    flag_col = get_column_letter(1 + len(TL_COLUMNS))
+    flag_col = col_letters(1 + len(TL_COLUMNS))
     months = f"{first_m}{TIMELINE_FIRST}:{last_m}{TIMELINE_LAST}"
     flags = f"{flag_col}{TIMELINE_FIRST}:{flag_col}{TIMELINE_LAST}"
     for word in FLAG_STYLES:
