@@ -224,4 +224,4 @@ def test_every_audit_detail_prints_whole_inside_its_own_row(demo_book, tmp_path)
             printed = "".join(w for x, y0, y1, w in sorted(words, key=lambda t: (t[1], t[0]))
                               if detail_x - 1 <= x < hash_x and top < y0 and y1 <= bottom + 0.5)
             assert printed == detail.replace(" ", ""), detail
-    assert checked == len(details) == 16
+    assert checked == len(details) == 17
