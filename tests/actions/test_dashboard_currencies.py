@@ -195,3 +195,24 @@ def test_a_blank_new_workbook_shows_no_empty_chart_frames(tmp_path):
     assert _ink_in_chart_grid(blank_pdf) == 0
     # the same place in the demo holds its charts
     assert _ink_in_chart_grid(demo_pdf) > 1000
+
+
+def test_the_live_workbook_gets_a_column_per_currency(tmp_path):
+    import sys
+    sys.path.insert(0, str(Path(__file__).parents[1] / "excel"))
+    from fake_xlwings import FakeApp, FakeBook
+
+    from milebill_xl.actions import refresh
+    from milebill_xl.excel.livebook import LiveBook
+
+    path = _book(tmp_path / "live.xlsx", dict(EIGHT, NOK=1000, DKK=2000, PLN=3000, CZK=4000,
+                                              HUF=5000))
+    fake = FakeBook.from_xlsx(FakeApp(), path)
+    result = refresh.run(LiveBook(fake))
+    assert result.errors == () and result.uncharted == ("DKK", "PLN", "CZK", "HUF")
+    dash = fake.sheets["Dashboard"]
+    assert [dash.get(f"{c}5") for c in "IJKLMNOPQRSTU"] == [
+        "USD", "EUR", "JPY", "KWD", "GBP", "CHF", "BHD", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF"]
+    assert dash.formula_at("U6").startswith('=IF(U$5="","",ROUND(SUMIFS(tblProjects[Contract Value]')
+    assert dash.get("B41").startswith("Charts for the first 9 currencies")
+    assert dash.page_setup.print_area == "$A$1:$U$95"
