@@ -290,8 +290,9 @@ def _widths(ws, headers, formats, col0=1):
         fmt = formats.get(h)
         dim = ws.column_dimensions[col_letters(col0 + j)]
         dim.width = _width(h, formats)
-        if h in WRAPPED:  # cells added later take the column's style
-            dim.alignment = Alignment(vertical="top", wrap_text=True)
+        # cells added later take the column's style: top-aligned as the
+        # builder's, so a row a wrapped text makes taller reads from its top
+        dim.alignment = Alignment(vertical="top", wrap_text=h in WRAPPED)
         if fmt:
             dim.number_format = fmt
 

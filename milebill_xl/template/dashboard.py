@@ -64,6 +64,8 @@ KWD ``#,##0.000``) and its chart's month names.
 """
 from __future__ import annotations
 
+from copy import copy
+
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.data_source import StrRef
 from openpyxl.chart.label import DataLabelList
@@ -108,7 +110,7 @@ TL_COLUMNS = ("Milestone ID", "Project ID", "Milestone", "Planned Date",
               "Invoice No", "Due Date", "Flag")
 TL_MONTH0 = 2 + len(TL_COLUMNS)    # I
 #: column widths: the timeline's columns; the chart panels span two each
-WIDTHS = {"A": 2, "B": 14, "C": 15, "D": 18, "E": 12, "F": 16, "G": 13, "H": 20}
+WIDTHS = {"A": 2, "B": 14, "C": 15, "D": 18, "E": 13, "F": 16, "G": 13, "H": 20}
 SLOT_WIDTH = 12                    # a currency column, also a timeline month
 
 # ------------------------------------------------------------------- rows
@@ -633,6 +635,14 @@ def build_dashboard(ws, digit_values, currencies=()) -> None:
     _figure_formats(ws, money_rows, digit_values)
     for s in range(FORMAT_SLOTS):
         ws.column_dimensions[slot_letter(s)].width = SLOT_WIDTH
+
+    # the figures written now take their row's format, as refresh's do
+    for s in range(len(currencies)):
+        for key in slot_keys(s):
+            cell = ws[cell_of(key)]
+            row = ws.row_dimensions[cell.row]
+            if row.customFormat:
+                cell._style = copy(row._style)
 
     _forecast_charts(ws)
 

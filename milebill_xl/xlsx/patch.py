@@ -30,8 +30,9 @@ Decimal (exact decimal text), str (inline string; never a formula, even when
 it starts with '='), date / datetime / time / timedelta (serial numbers in
 the workbook's 1900 or 1904 date system; the cell's number format is what
 shows them as dates) and ``Formula(text, cached)``.
-Written cells keep their style; new cells take the style of the same column
-in the row above (not a table header), else the row's, else the column's.
+Written cells keep their style; a new cell takes its row's style when the
+row has one (``customFormat``, as Excel does), else the style of the same
+column in the row above (not a table header), else the column's.
 """
 from __future__ import annotations
 

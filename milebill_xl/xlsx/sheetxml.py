@@ -300,6 +300,9 @@ class SheetDoc:
         bounds = [None, None, None, None]  # r1 c1 r2 c2 of written cells
 
         def style_for_new(r: int, c: int, row_style: bytes | None) -> bytes | None:
+            # a row with its own format gives it to a new cell, as Excel does
+            if row_style is not None:
+                return row_style
             above = r - 1
             if above >= 1 and not is_header(above, c):
                 st = styles.get(above)
@@ -309,8 +312,6 @@ class SheetDoc:
                     cell = self.cells(above).get(c)
                     if cell is not None:
                         return _style(cell[2])
-            if row_style is not None:
-                return row_style
             for lo, hi, s in self.col_styles:
                 if lo <= c <= hi:
                     return s

@@ -77,10 +77,28 @@ def test_every_currency_gets_its_column_of_figures(eight):
     wb = load_workbook(eight)
     ws = wb["Dashboard"]
     assert ws["P6"].value.startswith("=IF(P$5=\"\",\"\",ROUND(SUMIFS(tblProjects[Contract Value]")
+    assert ws["P6"].number_format == "#,##0.00" and ws["P21"].alignment.horizontal == "right"
     # a chart band names each currency; the ninth chart has none
     assert [_at(rows, a) for a in ("B5", "D5", "F5", "B17", "D17", "F17", "B29", "D29", "F29")] \
         == ["USD", "EUR", "JPY", "KWD", "GBP", "CHF", "BHD", "SEK", ""]
     assert _at(rows, "B41") in (None, "")      # no note: every currency has its chart
+
+
+def test_columns_refresh_adds_look_like_the_template_s(tmp_path):
+    """A blank new workbook, projects typed in later: the columns refresh
+    writes take their rows' formats (in Excel too, which reads a cell's own
+    style, not its row's)."""
+    book = tmp_path / "new.xlsx"
+    assert cli("new", book, "--as-of", "2026-11-25").exit_code == 0
+    source = tmp_path / "projects.csv"
+    source.write_text("Project ID,Project,Client,Contract Value,Currency\n"
+                      "P-1,Bridge,Harbour Council,1000,USD\nP-2,Tunnel,Metro KK,2000000,JPY\n")
+    assert cli("import", book, source, "--as-of", "2026-11-25").exit_code == 0
+    ws = load_workbook(book)["Dashboard"]
+    assert (ws["I5"].value, ws["J5"].value) == ("USD", "JPY") and ws["J6"].value.startswith("=IF(J$5")
+    assert ws["J5"].alignment.horizontal == "center"
+    assert [ws[f"J{r}"].number_format for r in (6, 12, 16, 20, 25, 29)] == ["#,##0.00"] * 6
+    assert ws["J21"].alignment.horizontal == "right"              # DSO
 
 
 def test_a_currency_no_longer_held_leaves_its_column(eight, tmp_path):
