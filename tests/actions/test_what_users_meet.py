@@ -199,7 +199,7 @@ def test_a_run_leaves_no_lock_file(book):
 def test_every_audit_detail_prints_whole_inside_its_own_row(demo_book, tmp_path):
     """The Audit rows the demo's commands appended wrap their Detail and
     have the height of its lines: each Detail prints complete, between its
-    row's top and the next row."""
+    row's top and the next row's."""
     import re
     from html import unescape
     pdf, = convert([demo_book], "pdf", tmp_path)
@@ -213,15 +213,13 @@ def test_every_audit_detail_prints_whole_inside_its_own_row(demo_book, tmp_path)
             html)]
         detail_x = next(x for x, _, _, w in words if w == "Detail")
         hash_x = next(x for x, _, _, w in words if w == "Hash")
-        header_y = next(y1 for _, _, y1, w in words if w == "Detail")
-        # each row ends on the line of its timestamp (cells sit at the bottom)
-        stamps = sorted(y1 for x, _, y1, w in words if re.fullmatch(r"\d{4}-\d\d-\d\d", w)
+        # each row starts on the line of its timestamp (cells sit at the top)
+        stamps = sorted(y0 for x, y0, _, w in words if re.fullmatch(r"\d{4}-\d\d-\d\d", w)
                         and x < detail_x / 2)
-        tops = [header_y] + stamps[:-1]
-        for top, bottom in zip(tops, stamps):
+        for top, bottom in zip(stamps, stamps[1:] + [float("inf")]):
             detail = details[checked]
             checked += 1
             printed = "".join(w for x, y0, y1, w in sorted(words, key=lambda t: (t[1], t[0]))
-                              if detail_x - 1 <= x < hash_x and top < y0 and y1 <= bottom + 0.5)
+                              if detail_x - 1 <= x < hash_x and top - 1 <= y0 < bottom - 1)
             assert printed == detail.replace(" ", ""), detail
     assert checked == len(details) == 17
