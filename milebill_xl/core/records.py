@@ -14,22 +14,27 @@ from datetime import date
 from decimal import Decimal
 
 # Words the contract names (WORKBOOK.md). Never rename these.
-PERCENT, FIXED = "Percent", "Fixed"
+PERCENT, FIXED, DEPOSIT = "Percent", "Fixed", "Deposit"
 PLANNED, IN_PROGRESS, COMPLETE, CANCELLED = "Planned", "In Progress", "Complete", "Cancelled"
 PENDING, APPROVED, REJECTED = "Pending", "Approved", "Rejected"
-INVOICE, CREDIT_NOTE = "Invoice", "Credit Note"
+INVOICE, CREDIT_NOTE, RETENTION_RELEASE = "Invoice", "Credit Note", "Retention Release"
 OPEN, PARTIALLY_PAID, PAID, VOID = "Open", "Partially Paid", "Paid", "Void"
 
-BASES = (PERCENT, FIXED)
+BASES = (PERCENT, FIXED, DEPOSIT)
 STATUSES = (PLANNED, IN_PROGRESS, COMPLETE, CANCELLED)
 APPROVALS = (PENDING, APPROVED, REJECTED)
-INVOICE_TYPES = (INVOICE, CREDIT_NOTE)
+INVOICE_TYPES = (INVOICE, CREDIT_NOTE, RETENTION_RELEASE)
+#: documents a client pays (aging, overdue, collected): not credit notes
+RECEIVABLE_TYPES = (INVOICE, RETENTION_RELEASE)
 INVOICE_STATUSES = (OPEN, PARTIALLY_PAID, PAID, VOID)
 # tblPayments Kind (a blank cell is a Payment). Paid counts PAYMENT and
 # CREDIT_APPLIED rows; every row counts against the Balance.
 PAYMENT, DISCOUNT, WRITE_OFF, CREDIT_APPLIED = "Payment", "Discount", "Write-off", "Credit Applied"
 PAYMENT_KINDS = (PAYMENT, DISCOUNT, WRITE_OFF, CREDIT_APPLIED)
 PAID_KINDS = (PAYMENT, CREDIT_APPLIED)
+# Settings Retention Tax: when the tax on retention is invoiced (default first)
+ON_RELEASE, ON_INVOICE = "On release", "On invoice"
+RETENTION_TAX_MODES = (ON_RELEASE, ON_INVOICE)
 
 
 def record(cls):
@@ -84,6 +89,9 @@ class Settings:
     #: largest residual ``pay --write-off`` may write off, in the invoice's
     #: currency; 0 (the default) turns write-offs off
     write_off_limit: Decimal = Decimal(0)
+    #: when retention's tax is invoiced: ``On release`` (with the release
+    #: invoice) or ``On invoice`` (on the full amount of each invoice)
+    retention_tax: str = ON_RELEASE
 
 
 @record
@@ -156,6 +164,10 @@ class Invoice:
     related_invoice: str = ""
     row: int = 0
     document_sha256: str = ""
+    #: retention withheld from this milestone invoice (net of tax)
+    retention: Decimal = Decimal(0)
+    #: part of the project's deposit this invoice recovers (net of tax)
+    deposit_applied: Decimal = Decimal(0)
 
 
 @record

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..core import records as rec
+
 
 @dataclass(frozen=True)
 class TableSpec:
@@ -48,6 +50,7 @@ SETTING_DEFAULTS: tuple[tuple[str, object], ...] = (
     ("As Of Date", None),
     ("Operator", ""),
     ("Write-off Limit", 0),
+    ("Retention Tax", rec.ON_RELEASE),
 )
 
 # Defined names (named cells) for the settings, used by template formulas.
@@ -70,6 +73,7 @@ SETTING_NAMES: dict[str, str] = {
     "As Of Date": "AsOfSetting",
     "Operator": "Operator",
     "Write-off Limit": "WriteOffLimit",
+    "Retention Tax": "RetentionTax",
 }
 # A defined name holding the effective as-of date: the setting, or TODAY().
 AS_OF_NAME = "AsOfDate"
@@ -81,6 +85,8 @@ PROJECTS = TableSpec(
      "Retainage %",
      "Allocated", "Billed", "Unbilled", "Collected", "Outstanding"),
     computed=("Allocated", "Billed", "Unbilled", "Collected", "Outstanding"),
+    # computed (core/retention.py); an older workbook without it keeps working
+    optional=("Retention Held",),
 )
 PROJECT_INPUTS = PROJECTS.columns[:11]
 
@@ -104,7 +110,9 @@ INVOICES = TableSpec(
      "Milestone ID", "Client", "Currency", "Net", "Tax", "Total", "Paid",
      "Balance", "Status", "Document", "Related Invoice"),
     computed=("Paid", "Balance", "Status"),
-    optional=("Document SHA-256",),
+    # Retention and Deposit Applied: written by issue (net of tax); an older
+    # workbook without them bills projects without retention or deposit
+    optional=("Document SHA-256", "Retention", "Deposit Applied"),
 )
 
 PAYMENTS = TableSpec(
@@ -148,10 +156,11 @@ EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 # Small lists on the Lists sheet feeding the dropdowns: table -> (header, values).
 LIST_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "tblBasis": ("Basis", ("Percent", "Fixed")),
+    "tblBasis": ("Basis", rec.BASES),
     "tblStatus": ("Status", ("Planned", "In Progress", "Complete", "Cancelled")),
     "tblApproval": ("Approval", ("Pending", "Approved", "Rejected")),
-    "tblInvoiceType": ("Type", ("Invoice", "Credit Note")),
+    "tblInvoiceType": ("Type", rec.INVOICE_TYPES),
+    "tblRetentionTax": ("Retention Tax", rec.RETENTION_TAX_MODES),
     "tblPaymentKind": ("Kind", ("Payment", "Discount", "Write-off", "Credit Applied")),
     "tblFlags": ("Flag", ("Cancelled", "Paid", "Overdue", "Due Soon", "Invoiced",
                           "Ready to Invoice", "Blocked", "Rejected", "Approval Overdue",

@@ -150,7 +150,7 @@ def chart_panel(slot: int) -> tuple[int, int]:
 
 def _open_invoices(cur: str) -> str:
     """SUMIFS criteria pairs selecting open invoice balances in ``cur``."""
-    return (f'{col(_I, "Balance")},{col(_I, "Currency")},{cur},{col(_I, "Type")},"Invoice",'
+    return (f'{col(_I, "Balance")},{col(_I, "Currency")},{cur},{col(_I, "Type")},"<>Credit Note",'
             f'{col(_I, "Status")},"<>Void",{col(_I, "Balance")},">0"')
 
 
@@ -174,7 +174,7 @@ def _cash_metrics(cells: dict, forms: dict) -> None:
         for k in range(3):      # the newest 30 days first
             hi, lo = f"{AS_OF}-{30 * k}", f"{AS_OF}-{30 * k + 29}"
             sales.append(f'SUMIFS({col(_I, "Total")},{col(_I, "Currency")},{cur},{col(_I, "Type")},'
-                         f'"Invoice",{col(_I, "Status")},"<>Void",{col(_I, "Issue Date")},">="&({lo}),'
+                         f'"<>Credit Note",{col(_I, "Status")},"<>Void",{col(_I, "Issue Date")},">="&({lo}),'
                          f'{col(_I, "Issue Date")},"<="&({hi}))')
         s1, s2, s3 = sales
         a = _addr(r, DSO_COL)
@@ -229,7 +229,7 @@ def _layout() -> None:
             "overdue": f'SUMIFS({_open_invoices(cur)},{col(_I, "Due Date")},"<"&{AS_OF})',
             # money received on voided invoices that no new invoice took
             "credit": (f'-SUMIFS({col(_I, "Balance")},{col(_I, "Currency")},{cur},'
-                       f'{col(_I, "Type")},"Invoice",{col(_I, "Status")},"Void",'
+                       f'{col(_I, "Type")},"<>Credit Note",{col(_I, "Status")},"Void",'
                        f'{col(_I, "Balance")},"<0")'),
         }
         for k, name in enumerate(TOTALS):

@@ -35,6 +35,7 @@ _STATUSES = choice_map(rec.STATUSES)
 _APPROVALS = choice_map(rec.APPROVALS)
 _TYPES = choice_map(rec.INVOICE_TYPES)
 _KINDS = choice_map(rec.PAYMENT_KINDS)
+_RETENTION_TAX = choice_map(rec.RETENTION_TAX_MODES)
 _INVOICE_STATUSES = choice_map(rec.INVOICE_STATUSES + (APPLIED,))
 # Canonical spellings, for a quick exact match before the lenient one.
 _EXACT = {w: w for w in rec.BASES + rec.STATUSES + rec.APPROVALS + rec.INVOICE_TYPES
@@ -99,6 +100,7 @@ _SETTING_KINDS: dict[str, Callable] = {
     "As Of Date": to_date,
     "Operator": to_text,
     "Write-off Limit": to_money,
+    "Retention Tax": lambda value, label: to_choice(value, label, _RETENTION_TAX),
 }
 
 
@@ -324,7 +326,7 @@ def _parse_invoices(t: _Table, settings: Settings, projects: dict[str, Project],
     credit_notes: list[Invoice] = []
     for r, v in t.rows(columns):
         (no, typ, issue, due, pid, mid, client, currency, net, tax, total, document,
-         related, status, document_sha) = v
+         related, status, document_sha, retention, deposit_applied) = v
         typ = _ok(t.choice(r, "Type", typ, _TYPES), rec.INVOICE)
         issue = t.date(r, "Issue Date", issue)
         due = t.date(r, "Due Date", due)
@@ -333,10 +335,11 @@ def _parse_invoices(t: _Table, settings: Settings, projects: dict[str, Project],
         client = t.text(r, "Client", client)
         currency = _ok(t.take(r, "Currency", to_currency, currency, currencies))
         amounts = []
-        for header, cell in (("Net", net), ("Tax", tax), ("Total", total)):
+        for header, cell in (("Net", net), ("Tax", tax), ("Total", total),
+                             ("Retention", retention), ("Deposit Applied", deposit_applied)):
             amount = t.take(r, header, to_money, cell, True)
             if amount is not None and amount is not _BAD:
-                if typ == rec.INVOICE and amount < 0:
+                if typ != rec.CREDIT_NOTE and amount < 0:
                     t.problem(r, header, f"{header} must not be negative on an invoice, "
                               f"got {amount}; a refund or correction is a credit note")
                 elif typ == rec.CREDIT_NOTE and amount > 0:
@@ -363,7 +366,8 @@ def _parse_invoices(t: _Table, settings: Settings, projects: dict[str, Project],
             net=amounts[0], tax=amounts[1], total=amounts[2],
             status=word or (APPLIED if typ == rec.CREDIT_NOTE else rec.OPEN),
             document=document, related_invoice=related, row=r,
-            document_sha256=t.text(r, "Document SHA-256", document_sha))
+            document_sha256=t.text(r, "Document SHA-256", document_sha),
+            retention=amounts[3], deposit_applied=amounts[4])
         invoices.append(inv)
         if typ == rec.CREDIT_NOTE:
             credit_notes.append(inv)
@@ -425,6 +429,10 @@ def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int]) 
                           "enter its share of the contract, such as 25% or 0.25")
             elif basis == rec.FIXED and fixed is None and t.has("Fixed Amount"):
                 t.problem(r, "Fixed Amount", "Fixed Amount is blank for a Fixed milestone")
+            elif basis == rec.DEPOSIT and (percent is None) == (fixed is None):
+                t.problem(r, "Percent", "A Deposit milestone takes either a Percent of the "
+                          "contract or a Fixed Amount; "
+                          + ("clear one of them" if percent is not None else "fill one of them"))
 
         mid = t.unique_id(r, "Milestone ID", mid, seen, "milestone") if has_id else None
         if mid is None:

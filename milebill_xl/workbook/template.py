@@ -80,7 +80,7 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
         "Allocated": MONEY, "Billed": MONEY, "Unbilled": MONEY,
         "Collected": MONEY, "Outstanding": MONEY, "Digits": INT,
         "Issued Net": MONEY, "Unissued Fixed": MONEY, "Unissued Percent": PCT,
-        "Remainder": MONEY, "Drift": MONEY,
+        "Remainder": MONEY, "Drift": MONEY, "Retention Held": MONEY,
     },
     C.MILESTONES.name: {
         "Planned Date": DATE, "Percent": PCT, "Fixed Amount": MONEY,
@@ -95,7 +95,7 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
     C.INVOICES.name: {
         "Issue Date": DATE, "Due Date": DATE, "Net": MONEY, "Tax": MONEY,
         "Total": MONEY, "Paid": MONEY, "Balance": MONEY, "Digits": INT,
-        "Credited": MONEY, "Days To Pay": INT,
+        "Credited": MONEY, "Days To Pay": INT, "Retention": MONEY, "Deposit Applied": MONEY,
     },
     C.PAYMENTS.name: {"Payment Date": DATE, "Amount": MONEY},
     C.AUDIT.name: {},
@@ -129,6 +129,8 @@ SETTING_NOTES: dict[str, str] = {
     "As Of Date": "Blank means today; set it to reproduce a past view",
     "Operator": "Name recorded as User in the Audit sheet; blank means the signed-in person",
     "Write-off Limit": "Largest residual pay --write-off may write off (invoice currency); 0 = off",
+    "Retention Tax": ("On release: tax on retention is invoiced with its release; "
+                      "On invoice: on each invoice's full amount (e.g. Germany)"),
 }
 _SETTING_FORMATS = {"As Of Date": DATE, "Default Tax Rate": PCT,
                     "Next Invoice Seq": INT, "Next Credit Note Seq": INT,
@@ -384,11 +386,19 @@ def _settings_sheet(wb, ws, settings: Mapping[str, Any]) -> None:
                 C.AS_OF_NAME, attr_text=f"IF(ISBLANK({ref}),TODAY(),{ref})"))
         if key == "Default Currency":
             _dropdown(ws, "CurrencyList", f"B{r}", "Pick an ISO 4217 code from the Lists sheet")
+        if key == "Retention Tax":
+            _dropdown(ws, list_name("Retention Tax"), f"B{r}", "On release or On invoice")
     ws.freeze_panes = "A2"
 
 
 def quote_sheet(title: str) -> str:
     return title if title.isalnum() else "'" + title.replace("'", "''") + "'"
+
+
+def list_name(header: str) -> str:
+    """The defined name of a dropdown list on the Lists sheet: ``BasisList``,
+    ``RetentionTaxList`` (a name holds no spaces)."""
+    return header.replace(" ", "") + "List"
 
 
 def _lists_sheet(wb, ws, currencies: list[tuple[str, int]]) -> None:
@@ -410,7 +420,7 @@ def _lists_sheet(wb, ws, currencies: list[tuple[str, int]]) -> None:
         _add_table(ws, tname, (header,), len(values), col0=col0)
         letter = get_column_letter(col0)
         wb.defined_names.add(DefinedName(
-            f"{header}List", attr_text=f"Lists!${letter}$2:${letter}${len(values) + 1}"))
+            list_name(header), attr_text=f"Lists!${letter}$2:${letter}${len(values) + 1}"))
         ws.column_dimensions[letter].width = 20
         col0 += 2
     ws.freeze_panes = "A2"
@@ -469,7 +479,7 @@ def _invoices_format(ws, n: int, digit_values) -> None:
     money = [h for h, f in NUMBER_FORMATS[t].items() if f == MONEY]
     _digit_formats(ws, t, money, f"${_letter(t, 'Digits')}2", last, digit_values)
     c = _letter(t, "Type")
-    _dropdown(ws, "TypeList", f"{c}2:{c}{last}", "Invoice or Credit Note")
+    _dropdown(ws, "TypeList", f"{c}2:{c}{last}", "Invoice, Credit Note or Retention Release")
     c = _letter(t, "Currency")
     _dropdown(ws, "CurrencyList", f"{c}2:{c}{last}", "Pick an ISO 4217 code from the Lists sheet")
     st = _letter(t, "Status")
