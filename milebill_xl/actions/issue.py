@@ -249,7 +249,7 @@ def plan_scoped(loaded: Loaded) -> tuple[list[Issued], list[dict], list[dict]]:
             troubled[pid] += (e,)
     errors = list(wide)
     if draft and not wide:
-        late = _chronology(loaded)
+        late = chronology(loaded)
         if late:
             errors.append(late)
     keep = [r for r in billable if r.project_id not in troubled]
@@ -272,7 +272,7 @@ def plan_scoped(loaded: Loaded) -> tuple[list[Issued], list[dict], list[dict]]:
     return carried_credit(loaded, issued), _unique(errors), skipped
 
 
-def _chronology(loaded: Loaded) -> dict | None:
+def chronology(loaded: Loaded) -> dict | None:
     from .void import chronology_error
     return chronology_error(loaded, loaded.data.settings.invoice_number_format, INVOICE, "invoice")
 
@@ -342,7 +342,7 @@ def missing_columns(loaded: Loaded, invoices) -> dict | None:
     return None
 
 
-def _money_detail(i: Invoice) -> str:
+def money_detail(i: Invoice) -> str:
     """The figures of an Audit row's Detail."""
     c = i.currency
     extra = "".join(f" {word} {format_amount(v, c)}" for word, v in
@@ -366,7 +366,7 @@ def issue_changes(loaded: Loaded, issued: list[Issued],
         changes.append(C.INVOICES.name, invoice_row(loaded, i))
         changes.append(C.AUDIT.name, audit_row(
             "Issue", i.invoice_no,
-            f"{i.milestone_id} ({i.project_id}) {_money_detail(i)}, due {i.due_date.isoformat()}"))
+            f"{i.milestone_id} ({i.project_id}) {money_detail(i)}, due {i.due_date.isoformat()}"))
         for c in item.credits:
             changes.append(C.PAYMENTS.name, {
                 "Payment Date": c.payment_date, "Invoice No": c.invoice_no, "Amount": c.amount,

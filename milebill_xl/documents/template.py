@@ -297,14 +297,19 @@ def build_document():
         r.bold = True
         r.font.color.rgb = _ACCENT
     _rule(head, "bottom")
-    _line(doc, "{}", "net", label_tokens=("line_description",), grey_label=False)
-    deliverable = doc.add_paragraph()
+    # a table without borders, so a long description wraps in its column
+    item = doc.add_table(rows=1, cols=2)
+    what, amount = item.rows[0].cells
+    _first_paragraph(what, _t("line_description"))
+    _first_paragraph(amount, _t("net"), align=WD_ALIGN_PARAGRAPH.RIGHT)
+    deliverable = what.add_paragraph()
     deliverable.paragraph_format.space_after = Pt(6)
     lab = deliverable.add_run("Deliverable: ")
     lab.italic = True
     lab.font.color.rgb = _GREY
     val = deliverable.add_run(_t("deliverable"))
     val.italic = True
+    _set_widths(item, [13.0, 4.0])
 
     # The amounts, right-aligned under the amount: each line drops out
     # when it does not apply (no retention, no deposit, no carried money).
