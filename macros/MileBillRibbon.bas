@@ -25,6 +25,10 @@ Public Sub OnVoidInvoice(control As IRibbonControl)
     RunPython "import milebill_xl.excel.buttons as b; b.void_invoice()"
 End Sub
 
+Public Sub OnReleaseRetention(control As IRibbonControl)
+    RunPython "import milebill_xl.excel.buttons as b; b.release_retention()"
+End Sub
+
 Public Sub OnReport(control As IRibbonControl)
     RunPython "import milebill_xl.excel.buttons as b; b.report()"
 End Sub

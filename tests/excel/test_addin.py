@@ -28,7 +28,7 @@ from milebill_xl.excel.cfb import write_cfb
 REPO = Path(__file__).resolve().parents[2]
 MACROS = REPO / "macros"
 NS_UI = "{http://schemas.microsoft.com/office/2009/07/customui}"
-BUTTONS = ["refresh", "check", "issue_invoices", "record_payment",
+BUTTONS = ["refresh", "check", "issue_invoices", "record_payment", "release_retention",
            "void_invoice", "report", "prepare_for_sharing", "import_schedule", "verify_audit",
            "request_approval"]
 

@@ -22,6 +22,8 @@ SCRIPTS = {
     "prepare_for_sharing": (["no"], [], None),
     "verify_audit": ([], [], None),
     "request_approval": (["yes"], [], None),
+    # the sample holds no retention: the button says so and writes nothing
+    "release_retention": ([], [], ("Projects", "A2")),
 }
 
 
