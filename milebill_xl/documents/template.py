@@ -168,6 +168,15 @@ def _set_widths(table, widths_cm: list[float]) -> None:
 _WIDTH = 17.0
 
 
+#: what follows w:pBdr in a paragraph's properties (CT_PPrBase's sequence)
+_AFTER_BORDER = {qn(f"w:{t}") for t in (
+    "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap", "overflowPunct",
+    "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
+    "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
+    "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle",
+    "rPr", "sectPr", "pPrChange")}
+
+
 def _rule(p, side: str = "bottom", color: str = "1F3A5F", size: int = 6) -> None:
     """A thin line above or below a paragraph (a paragraph border, which
     Word edits under Borders and Shading): rules, not a grid."""
@@ -175,9 +184,8 @@ def _rule(p, side: str = "bottom", color: str = "1F3A5F", size: int = 6) -> None
     bdr = ppr.find(qn("w:pBdr"))
     if bdr is None:
         bdr = OxmlElement("w:pBdr")
-        # schema order: pBdr comes before spacing/ind/jc in pPr
-        anchor = next((c for c in ppr if c.tag in (qn("w:spacing"), qn("w:ind"), qn("w:jc"),
-                                                    qn("w:rPr"))), None)
+        # schema order: pBdr comes before these in pPr
+        anchor = next((c for c in ppr if c.tag in _AFTER_BORDER), None)
         if anchor is None:
             ppr.append(bdr)
         else:
