@@ -1,5 +1,5 @@
 """Generated benchmark portfolios, built with the product's own template
-builder (``milebill_xl.workbook.template.build_workbook``), so a benchmark
+builder (``milebill_xl.template.builder.build_workbook``), so a benchmark
 book has exactly the tables, formulas and formats a team's book has.
 
 Proportions per 10 milestones (one project):
@@ -112,10 +112,11 @@ def portfolio(n_milestones: int, as_of: date = AS_OF) -> dict:
 
 def _code_hash() -> str:
     """Hash of everything that shapes a generated book."""
-    import milebill_xl.workbook as wb_pkg
+    import milebill_xl
     h = hashlib.sha256(Path(__file__).read_bytes())
-    pkg = Path(wb_pkg.__file__).parent
-    for name in ("template.py", "formulas.py", "dashboard_layout.py", "contract.py"):
+    pkg = Path(milebill_xl.__file__).parent
+    for name in ("template/builder.py", "template/formulas.py", "template/dashboard.py",
+                 "workbook/contract.py", "core/words.py"):
         h.update((pkg / name).read_bytes())
     return h.hexdigest()[:10]
 
@@ -131,7 +132,7 @@ def book_path(n_milestones: int) -> Path:
     if not path.exists():
         for stale in CACHE.glob(f"portfolio-{n_milestones}-*.xlsx"):
             stale.unlink()   # built by older code
-        from milebill_xl.workbook.template import build_workbook
+        from milebill_xl.template.builder import build_workbook
         CACHE.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".building.xlsx")
         build_workbook(tmp, **portfolio(n_milestones))

@@ -16,7 +16,7 @@ from pathlib import Path
 from milebill_xl.actions import issue, new, portfolio
 from milebill_xl.office import convert
 from milebill_xl.workbook.filebook import FileBook
-from milebill_xl.workbook.portfolio_book import write_portfolio
+from milebill_xl.template.portfolio import write_portfolio
 
 HERE = Path(__file__).resolve().parent
 AS_OF = date(2026, 11, 25)

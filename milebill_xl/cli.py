@@ -168,7 +168,7 @@ def refresh(path: Path, as_of: date | None, as_json: bool) -> None:
                    f"{result.cells_written} computed cells brought up to date")
         if result.unshown:
             from .actions.refresh import unshown_note
-            from .workbook.dashboard_layout import CURRENCY_SLOTS
+            from .template.dashboard import CURRENCY_SLOTS
             click.echo(f"note: the Dashboard has room for {CURRENCY_SLOTS} currencies; "
                        + unshown_note(list(result.unshown)), err=True)
     _finish(result.errors, result.done, result.to_json(), as_json, show)
@@ -407,7 +407,7 @@ def portfolio(folder: Path, as_of: date | None, as_json: bool, xlsx_out: Path | 
     except BookError as exc:
         _book_error(exc, as_json)
     if xlsx_out is not None:
-        from .workbook.portfolio_book import write_portfolio
+        from .template.portfolio import write_portfolio
         write_portfolio(pf, xlsx_out)
     if as_json:
         _print_json(pf.to_json())

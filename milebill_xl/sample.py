@@ -2,7 +2,7 @@
 
 ``sample_portfolio(as_of)`` returns ``{"settings", "projects", "milestones",
 "invoices", "payments", "audit"}`` (dicts keyed by contract headers, inputs
-only), ready for ``workbook.template.build_workbook(path, **rows)``. Dates
+only), ready for ``template.builder.build_workbook(path, **rows)``. Dates
 are relative to ``as_of`` so every flag keeps its meaning whenever the demo
 runs; set Settings ``As Of Date`` to ``as_of`` to reproduce it exactly.
 

@@ -16,8 +16,8 @@ from milebill_xl.actions import demo, portfolio, share
 from milebill_xl.excel.addin import build_addin
 from milebill_xl.resources import invoice_template, template_workbook
 from milebill_xl.sample import sample_portfolio
-from milebill_xl.workbook.portfolio_book import write_portfolio
-from milebill_xl.workbook.template import build_workbook
+from milebill_xl.template.portfolio import write_portfolio
+from milebill_xl.template.builder import build_workbook
 from ooxml_check import findings
 
 AS_OF = date(2026, 11, 25)

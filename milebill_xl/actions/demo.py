@@ -27,17 +27,17 @@ from typing import Callable
 from rich.console import Console
 
 from ..core.money import format_amount
+from ..core.words import APPROVED, CANCELLED, PENDING
 from ..sample import construction_project, sample_inputs
 from ..workbook import contract as C
 from ..workbook.book import BookError
 from ..workbook.filebook import FileBook
 from ..workbook.reader import read_book
-from ..workbook.template import build_workbook
-from ..workbook.xlsxpatch import Patcher
+from ..template.builder import build_workbook
+from ..xlsx.patch import Patcher
 from . import check, issue, pay, refresh, release, report, stamp, void
 
 WORKBOOK = "milestone_billing_demo.xlsx"
-_APPROVED = "Approved"
 
 
 def _edit(path: Path, table: str, key: str, changes: dict[str, dict]) -> None:
@@ -55,8 +55,8 @@ def initial_rows(as_of: date) -> dict:
     P-400 before its change order."""
     rows = sample_inputs(as_of)
     for m in rows["milestones"]:
-        if m["Approval"] in (_APPROVED, "Rejected"):
-            m.update({"Approval": "Pending", "Approved By": "", "Approval Date": None,
+        if m["Approval"] in (APPROVED, "Rejected"):
+            m.update({"Approval": PENDING, "Approved By": "", "Approval Date": None,
                       "Approval Notes": ""})
     for p in rows["projects"]:
         if p["Project ID"] == "P-400":
@@ -130,7 +130,7 @@ def _play(folder: Path, as_of: date | None, console: Console | None,
 
     def approve(day: date, *ids: str, by: str) -> None:
         _edit(path, C.MILESTONES.name, "milestone_id",
-              {i: {"Approval": _APPROVED, "Approved By": by, "Approval Date": day} for i in ids})
+              {i: {"Approval": APPROVED, "Approved By": by, "Approval Date": day} for i in ids})
         step(day, f"client approves {', '.join(ids)}", f"approved by {by}")
 
     def do_issue(day: date) -> None:
@@ -207,7 +207,7 @@ def _play(folder: Path, as_of: date | None, console: Console | None,
     do_issue(d(-10))
 
     _edit(path, C.MILESTONES.name, "milestone_id", {"M-503": {
-        "Status": "Cancelled", "Approval Notes": "Descoped by client; schedule to be re-planned"}})
+        "Status": CANCELLED, "Approval Notes": "Descoped by client; schedule to be re-planned"}})
     problems = check.run(book, d(-8)).errors
     step(d(-8), "client descopes M-503; milebill check",
          "; ".join(f"{e['cell']}: {e['message']}" for e in problems) or "no problem")

@@ -40,7 +40,7 @@ from dateutil import parser as dateparser
 
 from ..core.engine import compute
 from ..core import records as rec
-from ..core.records import Milestone, Project
+from ..core.records import FIXED, PERCENT, Milestone, Project
 from ..workbook import contract as C
 from ..workbook.book import Book, Changes
 from ..workbook.cells import CellProblem, choice_map, to_choice, to_currency
@@ -353,8 +353,8 @@ def _records(loaded: Loaded, table: str, rows: list[dict]):
         new = tuple(Milestone(
             milestone_id=r["Milestone ID"], project_id=r["Project ID"], name=r.get("Milestone", ""),
             deliverable=r.get("Deliverable", ""), planned_date=r.get("Planned Date"),
-            basis=r.get("Basis") or ("Fixed" if "Fixed Amount" in r and "Percent" not in r
-                                     else "Percent"),
+            basis=r.get("Basis") or (FIXED if "Fixed Amount" in r and "Percent" not in r
+                                     else PERCENT),
             status=r.get("Status", rec.PLANNED), completed_date=r.get("Completed Date"),
             percent=r.get("Percent", Decimal(0)), fixed_amount=r.get("Fixed Amount", Decimal(0)),
             row=start + k) for k, r in enumerate(rows))

@@ -266,7 +266,7 @@ def plan_scoped(loaded: Loaded) -> tuple[list[Issued], list[dict], list[dict]]:
                 "cell": loaded.locator.cell(C.MILESTONES.name, r.row, "Milestone ID"),
                 "errors": list(troubled[r.project_id])}
                for r in comp.milestones if r.project_id in troubled
-               and (r.billable or r.flag == "Blocked")]
+               and (r.billable or r.flag == BLOCKED)]
     for pid, errs in troubled.items():
         errors += [e for e in errs if e not in errors]
     return carried_credit(loaded, issued), _unique(errors), skipped
@@ -314,15 +314,7 @@ def invoice_row(loaded: Loaded, i: Invoice) -> dict:
     """The tblInvoices row of a new document; Retention and Deposit Applied
     only where the table has them (``missing_columns`` refuses a figure
     the table cannot hold)."""
-    row = {"Invoice No": i.invoice_no, "Type": i.type, "Issue Date": i.issue_date,
-           "Due Date": i.due_date, "Project ID": i.project_id, "Milestone ID": i.milestone_id or None,
-           "Client": i.client, "Currency": i.currency, "Net": i.net, "Tax": i.tax,
-           "Total": i.total, "Document": i.document, "Related Invoice": i.related_invoice or None}
-    geo = loaded.locator.geometry(C.INVOICES.name)
-    for header, value in (("Retention", i.retention), ("Deposit Applied", i.deposit_applied)):
-        if geo.index(header) is not None:
-            row[header] = value
-    return row
+    return C.INVOICES.values(i, loaded.locator.geometry(C.INVOICES.name).index)
 
 
 def missing_columns(loaded: Loaded, invoices) -> dict | None:
@@ -368,9 +360,7 @@ def issue_changes(loaded: Loaded, issued: list[Issued],
             "Issue", i.invoice_no,
             f"{i.milestone_id} ({i.project_id}) {money_detail(i)}, due {i.due_date.isoformat()}"))
         for c in item.credits:
-            changes.append(C.PAYMENTS.name, {
-                "Payment Date": c.payment_date, "Invoice No": c.invoice_no, "Amount": c.amount,
-                "Reference": c.reference, "Kind": c.kind})
+            changes.append(C.PAYMENTS.name, C.PAYMENTS.values(c))
         if item.credits:
             changes.append(C.AUDIT.name, audit_row(
                 "Credit Applied", i.invoice_no,

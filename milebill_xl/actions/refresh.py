@@ -16,23 +16,11 @@ from ..core.metrics import cash_metrics
 from ..core.engine import Computation
 from ..core.records import BookData
 from ..workbook import contract as C
-from ..workbook import dashboard_layout as D
+from ..template import dashboard as D
 from ..workbook.book import Book, BookError, Changes, Formula
-from ..workbook.formulas import formula_columns
-from ..workbook.helper_values import digits_for, helper_values
+from ..template.formulas import formula_columns
+from ..template.helper_values import digits_for, helper_values
 from .common import Loaded, first_new_row, load, session as _session
-
-# Cached value of each contract column from its result record.
-_MILESTONE_VALUES = {
-    "Amount": "amount", "Paid Amount": "paid_amount", "Balance": "balance",
-    "Days Overdue": "days_overdue", "Flag": "flag",
-}
-_INVOICE_VALUES = {"Paid": "paid", "Balance": "balance", "Status": "status"}
-_PROJECT_VALUES = {
-    "Allocated": "allocated", "Billed": "billed", "Unbilled": "unbilled",
-    "Collected": "collected", "Outstanding": "outstanding", "Retention Held": "retention_held",
-}
-
 
 @dataclass(frozen=True)
 class RefreshResult:
@@ -206,9 +194,9 @@ def computed_changes(loaded: Loaded, data: BookData | None = None,
     helpers = helper_values(data, comp)
     absent = absent_inputs(loaded)
     for table, results, values in (
-        (C.PROJECTS.name, comp.projects, _PROJECT_VALUES),
-        (C.MILESTONES.name, comp.milestones, _MILESTONE_VALUES),
-        (C.INVOICES.name, comp.invoices, _INVOICE_VALUES),
+        (C.PROJECTS.name, comp.projects, C.PROJECTS.results),
+        (C.MILESTONES.name, comp.milestones, C.MILESTONES.results),
+        (C.INVOICES.name, comp.invoices, C.INVOICES.results),
     ):
         geometry = loaded.locator.geometry(table)
         if geometry is None:

@@ -32,9 +32,10 @@ from openpyxl.utils.formulas import FORMULAE
 
 from ..workbook import contract
 from ..workbook.book import BookError
-from ..workbook.ooxml import local
-from ..workbook.safezip import ZipSource, atomic_write, rewrite_zip
-from ..workbook.xlsxpatch import Patcher, PatchError, _remove_element
+from ..xlsx.ooxml import local
+from ..xlsx.atomic import atomic_write
+from ..xlsx.safezip import ZipSource, rewrite_zip
+from ..xlsx.patch import Patcher, PatchError, _remove_element
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                           huge_tree=True)

@@ -24,10 +24,11 @@ from decimal import Decimal
 from ..core.audit import file_sha256
 from ..core.engine import compute
 from ..core.money import format_amount, round_money
-from ..core.numbering import format_number, same_series, series_seq
 from ..core.deposits import is_deposit
+from ..core.numbering import format_number, same_series, series_seq
 from ..core.records import (CREDIT_NOTE, DISCOUNT, INVOICE, PENDING, RETENTION_RELEASE, VOID,
                             WRITE_OFF, Invoice, Payment)
+from ..core.words import APPLIED
 from ..documents.invoice import document_data, missing_fields, safe_document_name
 from ..documents.store import DocumentClash, DocumentStore
 from ..workbook import contract as C
@@ -69,7 +70,7 @@ def credit_note_for(loaded: Loaded, inv: Invoice, number: str) -> Invoice:
                    project_id=inv.project_id, milestone_id=inv.milestone_id, client=inv.client,
                    currency=inv.currency, net=-round_money(inv.net, inv.currency),
                    tax=-round_money(inv.tax, inv.currency), total=-round_money(inv.total, inv.currency),
-                   status="Applied", document=safe_document_name(number), related_invoice=inv.invoice_no,
+                   status=APPLIED, document=safe_document_name(number), related_invoice=inv.invoice_no,
                    retention=-round_money(inv.retention, inv.currency),
                    deposit_applied=-round_money(inv.deposit_applied, inv.currency))
 
@@ -201,11 +202,9 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
                              f"{milestone.approved_by or 'nobody named'}, {was}) cleared and "
                              f"requested again {loaded.as_of.isoformat()}")
         undo = reversals(data, src, loaded.as_of, number)
-        has_kind = loaded.locator.geometry(C.PAYMENTS.name).index("Kind") is not None
+        present = loaded.locator.geometry(C.PAYMENTS.name).index
         for p in undo:  # only a workbook with Kind can hold Discount/Write-off rows
-            changes.append(C.PAYMENTS.name, {"Payment Date": p.payment_date, "Invoice No": p.invoice_no,
-                                             "Amount": p.amount, "Reference": p.reference,
-                                             **({"Kind": p.kind} if has_kind else {})})
+            changes.append(C.PAYMENTS.name, C.PAYMENTS.values(p, present))
         new_data = replace(data, milestones=milestones, invoices=data.invoices + (cn,),
                            payments=data.payments + tuple(undo),
                            settings=replace(settings, next_credit_note_seq=settings.next_credit_note_seq + 1))

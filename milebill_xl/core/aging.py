@@ -15,11 +15,8 @@ from decimal import Decimal
 from typing import Iterable
 
 from .money import normalize_currency, rounding_currency, zero
-from .records import RECEIVABLE_TYPES, VOID
-
-CURRENT, D1_30, D31_60, D61_90, D90_PLUS = "Current", "1-30", "31-60", "61-90", "90+"
-BUCKETS = (CURRENT, D1_30, D31_60, D61_90, D90_PLUS)
-OVERDUE_BUCKETS = BUCKETS[1:]
+from .words import (BUCKETS, CURRENT, D1_30, D31_60, D61_90, D90_PLUS,  # noqa: F401
+                    OVERDUE_BUCKETS, RECEIVABLE_TYPES, VOID)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@
   * a milestone with a blank Planned Date counts only when Ready to Invoice;
   * a Rejected milestone is not expected (the client turned it down).
 
-  This is the rule of ``workbook/dashboard_layout.py``'s docstring, so the
+  This is the rule of ``template/dashboard.py``'s docstring, so the
   sheet's formulas and this module agree.
 - Timeline: every milestone sorted by Planned Date (blank dates last, then
   sheet order) with project, name, date, flag and amount; and every payment

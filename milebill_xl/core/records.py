@@ -13,28 +13,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-# Words the contract names (WORKBOOK.md). Never rename these.
-PERCENT, FIXED, DEPOSIT = "Percent", "Fixed", "Deposit"
-PLANNED, IN_PROGRESS, COMPLETE, CANCELLED = "Planned", "In Progress", "Complete", "Cancelled"
-PENDING, APPROVED, REJECTED = "Pending", "Approved", "Rejected"
-INVOICE, CREDIT_NOTE, RETENTION_RELEASE = "Invoice", "Credit Note", "Retention Release"
-OPEN, PARTIALLY_PAID, PAID, VOID = "Open", "Partially Paid", "Paid", "Void"
+# The words (re-exported: records and rules are read together)
+from .words import (APPROVALS, APPROVED, BASES, CANCELLED, COMPLETE, CREDIT_APPLIED,  # noqa: F401
+                    CREDIT_NOTE, DEPOSIT, DISCOUNT, FIXED, IN_PROGRESS, INVOICE, INVOICE_STATUSES,
+                    INVOICE_TYPES, ON_INVOICE, ON_RELEASE, OPEN, PAID, PAID_KINDS, PARTIALLY_PAID,
+                    PAYMENT, PAYMENT_KINDS, PENDING, PERCENT, PLANNED, RECEIVABLE_TYPES, REJECTED,
+                    RETENTION_RELEASE, RETENTION_TAX_MODES, STATUSES, VOID, WRITE_OFF)
 
-BASES = (PERCENT, FIXED, DEPOSIT)
-STATUSES = (PLANNED, IN_PROGRESS, COMPLETE, CANCELLED)
-APPROVALS = (PENDING, APPROVED, REJECTED)
-INVOICE_TYPES = (INVOICE, CREDIT_NOTE, RETENTION_RELEASE)
-#: documents a client pays (aging, overdue, collected): not credit notes
-RECEIVABLE_TYPES = (INVOICE, RETENTION_RELEASE)
-INVOICE_STATUSES = (OPEN, PARTIALLY_PAID, PAID, VOID)
-# tblPayments Kind (a blank cell is a Payment). Paid counts PAYMENT and
-# CREDIT_APPLIED rows; every row counts against the Balance.
-PAYMENT, DISCOUNT, WRITE_OFF, CREDIT_APPLIED = "Payment", "Discount", "Write-off", "Credit Applied"
-PAYMENT_KINDS = (PAYMENT, DISCOUNT, WRITE_OFF, CREDIT_APPLIED)
-PAID_KINDS = (PAYMENT, CREDIT_APPLIED)
-# Settings Retention Tax: when the tax on retention is invoiced (default first)
-ON_RELEASE, ON_INVOICE = "On release", "On invoice"
-RETENTION_TAX_MODES = (ON_RELEASE, ON_INVOICE)
+
+#: the Settings defaults a record falls back to when built in code
+DEFAULT_CURRENCY = "USD"
+DEFAULT_TERMS = "Net 30"
 
 
 def record(cls):
@@ -77,8 +66,8 @@ class Settings:
     next_invoice_seq: int = 1
     credit_note_number_format: str = "CN-{year}-{seq:04d}"
     next_credit_note_seq: int = 1
-    default_payment_terms: str = "Net 30"
-    default_currency: str = "USD"
+    default_payment_terms: str = DEFAULT_TERMS
+    default_currency: str = DEFAULT_CURRENCY
     default_tax_rate: Decimal = Decimal(0)
     due_soon_days: int = 7
     approval_sla_days: int = 5
@@ -105,9 +94,9 @@ class Project:
     client_address: str = ""
     po_number: str = ""
     contract_value: Decimal = Decimal(0)
-    currency: str = "USD"
+    currency: str = DEFAULT_CURRENCY
     tax_rate: Decimal = Decimal(0)
-    payment_terms: str = "Net 30"
+    payment_terms: str = DEFAULT_TERMS
     retainage_pct: Decimal = Decimal(0)
     row: int = 0
 
@@ -155,7 +144,7 @@ class Invoice:
     project_id: str = ""
     milestone_id: str = ""
     client: str = ""
-    currency: str = "USD"
+    currency: str = DEFAULT_CURRENCY
     net: Decimal = Decimal(0)
     tax: Decimal = Decimal(0)
     total: Decimal = Decimal(0)

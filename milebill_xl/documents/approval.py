@@ -14,6 +14,7 @@ from pathlib import Path
 from docx import Document
 from docx.shared import Pt
 
+from ..xlsx.atomic import atomic_write
 from .invoice import money_text
 
 
@@ -71,7 +72,5 @@ def write_request(req: ApprovalRequest, path: Path) -> Path:
         doc.add_paragraph(f"{line}: ______________________________")
     doc.add_paragraph(f"Please return the signed page to {req.seller_email or req.seller}.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name("." + path.name + ".tmp")
-    doc.save(str(tmp))
-    tmp.replace(path)
+    atomic_write(path, doc.save)
     return path

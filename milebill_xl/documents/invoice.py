@@ -35,7 +35,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
-import os
 import re
 import threading
 import unicodedata
@@ -57,6 +56,7 @@ from ..core.records import (CREDIT_NOTE, DEPOSIT, INVOICE, RETENTION_RELEASE, In
                             Project, Settings)
 from ..core.terms import TermsError, discount, parse_terms
 from ..resources import invoice_template
+from ..xlsx.atomic import atomic_write
 from .template import TOKENS
 
 DEFAULT_LOCALE = "en_US"
@@ -649,7 +649,7 @@ class InvoiceTemplate:
     fills them, and appends them to a copy of that zip."""
 
     def __init__(self, data: bytes, name: str = "invoice template"):
-        from ..workbook.guard import UnsafePackage, check_package
+        from ..xlsx.guard import UnsafePackage, check_package
         try:   # sizes, counts and DTDs before any part is unpacked or parsed
             check_package(data, name, kind=".docx file")
         except UnsafePackage as exc:
@@ -715,14 +715,8 @@ class InvoiceTemplate:
         data = self.render_bytes(doc)
         out_path = Path(out_path)
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            tmp.write_bytes(data)
-            os.replace(tmp, out_path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-        return out_path
+        # staged documents: the store's commit makes them durable
+        return atomic_write(out_path, lambda fh: fh.write(data), durable=False)
 
 
 _cache: dict[Path, tuple[tuple[int, int], InvoiceTemplate]] = {}

@@ -40,6 +40,7 @@ from typing import Callable
 
 from ..core.money import format_amount, quantum
 from ..core.records import CREDIT_NOTE, VOID
+from ..core.words import AWAITING
 from ..workbook import contract as C
 from ..workbook.book import BookError
 from ..workbook.cells import to_text
@@ -671,7 +672,7 @@ def _run_request_approval(book, app, as_of: date | None = None):
     def body(ui: _Ui):
         live = LiveBook(book)
         waiting = [r for r in load(live, as_of).computation.milestones
-                   if r.flag in ("Awaiting Approval", "Approval Overdue")]
+                   if r.flag in AWAITING]
         if not waiting:
             ui.info("No Complete milestone is waiting for approval.")
             return None

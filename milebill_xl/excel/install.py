@@ -36,7 +36,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..workbook.safezip import atomic_write
+from ..xlsx.atomic import atomic_write
 from .addin import ADDIN_NAME, build_addin
 from .xlwings_conf import ConfError, conf_line, with_setting, without_setting
 

@@ -58,7 +58,7 @@ from typing import Any, Iterable
 from ..workbook import contract
 from ..workbook.book import BookError, Changes, Formula
 from ..workbook.cells import ERROR_CODES, a1, split_a1, to_text
-from ..workbook.formulas import formula_columns
+from ..template.formulas import formula_columns
 from ..workbook.geometry import RawTable, TableGeometry, header_key
 from ..workbook.parse import parse_book
 

@@ -49,9 +49,12 @@ import xlwings as xw
 from ..core import aging, allocation, deposits, flags, retention, terms as core_terms
 from ..core.money import is_known_currency, normalize_currency
 from ..core.invoices import invoice_figures, payments_by_invoice
-from ..core.records import (DEPOSIT, ON_RELEASE, PAYMENT, PAYMENT_KINDS, RETENTION_TAX_MODES,
-                            Invoice, Milestone, Payment)
+from ..core.records import (APPROVALS, DEPOSIT, ON_RELEASE, PAYMENT, PAYMENT_KINDS,
+                            RETENTION_TAX_MODES, STATUSES, Invoice, Milestone, Payment, Settings)
 from ..workbook.cells import CellProblem, to_decimal, to_percent, to_text
+
+#: the Settings defaults (Due Soon Days, Approval SLA Days) for omitted arguments
+_DEFAULTS = Settings()
 
 PREFIX = "#MILEBILL: "
 CATEGORY = "MileBill"
@@ -227,10 +230,8 @@ def MB_FLAG(status, approval, invoice_no, balance, due_date, completed_date,  # 
     number = to_text(invoice_no, "invoice_no")
     due = _date(due_date, "due_date", required=False)
     m = Milestone(milestone_id="", project_id="",
-                  status=_word(status, "status", flags_words=("Planned", "In Progress", "Complete",
-                                                                "Cancelled")),
-                  approval=_word(approval, "approval", flags_words=("Pending", "Approved",
-                                                                    "Rejected")),
+                  status=_word(status, "status", flags_words=STATUSES),
+                  approval=_word(approval, "approval", flags_words=APPROVALS),
                   invoice_no=number, due_date=due,
                   completed_date=_date(completed_date, "completed_date", required=False),
                   planned_date=_date(planned_date, "planned_date", required=False),
@@ -239,8 +240,9 @@ def MB_FLAG(status, approval, invoice_no, balance, due_date, completed_date,  # 
     bal = None if (number and _blank(balance)) else _money(balance, "balance")
     overdue = flags.days_overdue(due, bal, when, invoiced=bool(number)) if bal is not None else 0
     return flags.flag(m, as_of=when, billable=_bool(billable, "billable"), balance=bal, due=due,
-                      overdue_days=overdue, due_soon_days=_int(due_soon_days, "due_soon_days", 7),
-                      approval_sla_days=_int(sla_days, "sla_days", 5))
+                      overdue_days=overdue,
+                      due_soon_days=_int(due_soon_days, "due_soon_days", _DEFAULTS.due_soon_days),
+                      approval_sla_days=_int(sla_days, "sla_days", _DEFAULTS.approval_sla_days))
 
 
 def _word(value, label: str, flags_words: tuple[str, ...]) -> str:

@@ -12,11 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .ooxml import Formula  # noqa: F401  (re-exported: actions write formulas)
-
-
-class BookError(Exception):
-    """The workbook cannot be used at all (not an xlsx, locked, missing)."""
+from ..xlsx.errors import BookError  # noqa: F401  (re-exported: actions catch it)
+from ..xlsx.ooxml import Formula  # noqa: F401  (re-exported: actions write formulas)
 
 
 @dataclass

@@ -32,11 +32,11 @@ class CellProblem(ValueError):
 # --------------------------------------------------------------- addressing
 
 # One implementation of A1 addressing, shared with the writer (ooxml.py).
-from .ooxml import cell_ref as a1  # noqa: E402,F401  (3, 3) -> 'C3'
-from .ooxml import col_letters as column_letter  # noqa: E402,F401  27 -> 'AA'
-from .ooxml import col_number as column_number  # noqa: E402,F401  'aa' -> 27
-from .ooxml import parse_range as split_range  # noqa: E402,F401  'A1:V101' -> (1, 1, 101, 22)
-from .ooxml import parse_ref as split_a1  # noqa: E402,F401  'C3' -> (3, 3)
+from ..xlsx.ooxml import cell_ref as a1  # noqa: E402,F401  (3, 3) -> 'C3'
+from ..xlsx.ooxml import col_letters as column_letter  # noqa: E402,F401  27 -> 'AA'
+from ..xlsx.ooxml import col_number as column_number  # noqa: E402,F401  'aa' -> 27
+from ..xlsx.ooxml import parse_range as split_range  # noqa: E402,F401  'A1:V101' -> (1, 1, 101, 22)
+from ..xlsx.ooxml import parse_ref as split_a1  # noqa: E402,F401  'C3' -> (3, 3)
 
 
 _PLAIN_SHEET = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")

@@ -17,8 +17,8 @@ from typing import Iterator
 from . import contract
 from .book import BookError, Changes
 from .reader import read_book
-from .safezip import WorkbookChanged, WorkbookLocked, check_unlocked, owner_file_message
-from .xlsxpatch import Patcher, PatchError
+from ..xlsx.safezip import WorkbookChanged, WorkbookLocked, check_unlocked, owner_file_message
+from ..xlsx.patch import Patcher, PatchError
 
 
 class BookBusy(BookError):

@@ -30,7 +30,7 @@ from . import contract
 from .book import BookError
 from .cells import ERROR_CODES, a1, quote_sheet, split_a1, split_range, to_text
 from .geometry import Locator, RawTable, TableGeometry, format_problem
-from .guard import MAX_GRID, check_package, unpacked
+from ..xlsx.guard import MAX_GRID, check_package, unpacked
 from .parse import parse_book
 
 __all__ = [

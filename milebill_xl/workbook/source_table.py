@@ -39,7 +39,7 @@ class SourceTable:
         """How a person finds column ``i``: its letter in a workbook, its
         header in a CSV."""
         if self.column_letters:
-            from .ooxml import col_letters
+            from ..xlsx.ooxml import col_letters
             return f"column {col_letters(i + 1)} ({self.header[i]})"
         return f"column '{self.header[i]}'"
 
@@ -78,7 +78,7 @@ def read_csv(path: Path) -> SourceTable:
 def read_sheet(path: Path) -> SourceTable:
     from python_calamine import CalamineError, CalamineWorkbook
 
-    from .guard import check_package
+    from ..xlsx.guard import check_package
     check_package(path)
     try:
         with CalamineWorkbook.from_path(str(path)) as wb:

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from milebill_xl.cli import main
-from milebill_xl.workbook.template import build_workbook
+from milebill_xl.template.builder import build_workbook
 
 AS_OF = date(2026, 11, 25)
 

@@ -126,7 +126,7 @@ def test_libreoffice_recalculates_demo_workbook_like_the_engine(demo_run, tmp_pa
     assert formulas > 1000
     # the Dashboard's cash metrics, as LibreOffice computes them from the
     # native formulas (the figures of test_report_gives_the_cash_metrics...)
-    from milebill_xl.workbook.dashboard_layout import DASHBOARD_CELLS as cells
+    from milebill_xl.template.dashboard import DASHBOARD_CELLS as cells
     import openpyxl
     dash = openpyxl.load_workbook(out, data_only=True)["Dashboard"]
     slots = {dash[cells[("currency", s)]].value: s for s in range(6)}

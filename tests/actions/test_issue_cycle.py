@@ -171,7 +171,7 @@ def test_void_credit_note_then_reissue_gapless(book):
     assert cli("void", book, "--invoice", "INV-2026-0001", "--reason", "again").exit_code == 1
 
     # re-approve M1 by hand (as a user would in Excel), then issue again
-    from milebill_xl.workbook.xlsxpatch import Patcher
+    from milebill_xl.xlsx.patch import Patcher
     p = Patcher.open(book)
     p.update_rows("tblMilestones", {m1.row: {"Approval": "Approved"}})
     p.save()

@@ -17,7 +17,7 @@ import pytest
 from milebill_xl.actions.common import load
 from milebill_xl.workbook.filebook import FileBook
 from milebill_xl.workbook.reader import read_book
-from milebill_xl.workbook.xlsxpatch import Patcher
+from milebill_xl.xlsx.patch import Patcher
 
 from .conftest import SELLER, cli, digest, make_book, milestones, projects
 
@@ -317,7 +317,7 @@ def _rename_header(path, table: str, sheet: str, old: str, new: str) -> None:
     there (renamed here, so the table keeps its shape)."""
     from reliability.corpus import edit_zip, table_part
 
-    from milebill_xl.workbook.template import table_headers
+    from milebill_xl.template.builder import table_headers
     p = Patcher.open(path)
     p.set_cells(sheet, {(1, table_headers(table).index(old) + 1): new})
     p.save()

@@ -96,7 +96,7 @@ def test_a_milestone_that_cannot_be_requested_is_refused(book, milestone, messag
 
 
 def test_email_without_a_client_address_is_refused_with_its_cell(book):
-    from milebill_xl.workbook.xlsxpatch import Patcher
+    from milebill_xl.xlsx.patch import Patcher
     p = Patcher.open(book)
     p.update_rows("tblProjects", {1: {"Client Email": None}})     # P-200
     p.save()

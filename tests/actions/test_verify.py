@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from milebill_xl.workbook.reader import read_book
-from milebill_xl.workbook.xlsxpatch import Patcher
+from milebill_xl.xlsx.patch import Patcher
 
 from .conftest import cli
 

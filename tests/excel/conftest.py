@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fake_xlwings import FakeApp, FakeBook  # noqa: E402
 
 from milebill_xl.sample import sample_inputs, sample_portfolio  # noqa: E402
-from milebill_xl.workbook.template import build_workbook  # noqa: E402
+from milebill_xl.template.builder import build_workbook  # noqa: E402
 
 AS_OF = date(2026, 11, 25)
 

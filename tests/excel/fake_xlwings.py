@@ -60,7 +60,7 @@ from datetime import date, datetime, time
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
-from milebill_xl.workbook.ooxml import col_letters, col_number as _col_number
+from milebill_xl.xlsx.ooxml import col_letters, col_number as _col_number
 
 _A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$")
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")

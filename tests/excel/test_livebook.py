@@ -15,7 +15,7 @@ from milebill_xl.actions import check, issue, pay, refresh, report, void
 from milebill_xl.excel.livebook import LiveBook, to_excel
 from milebill_xl.workbook.book import BookError, Changes, Formula
 from milebill_xl.workbook.filebook import FileBook
-from milebill_xl.workbook.formulas import formula_columns
+from milebill_xl.template.formulas import formula_columns
 from milebill_xl.workbook.reader import read_book
 
 ACTIONS = {

@@ -14,8 +14,8 @@ from milebill_xl.actions import share
 from milebill_xl.cli import main
 from milebill_xl.workbook.book import BookError
 from milebill_xl.workbook.reader import read_book
-from milebill_xl.workbook.template import build_workbook
-from milebill_xl.workbook.xlsxpatch import Formula, Patcher
+from milebill_xl.template.builder import build_workbook
+from milebill_xl.xlsx.patch import Formula, Patcher
 
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 

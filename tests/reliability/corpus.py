@@ -30,8 +30,8 @@ from milebill_xl.excel.cfb import write_cfb
 from milebill_xl.sample import sample_portfolio
 from milebill_xl.workbook import contract as C
 from milebill_xl.workbook.reader import read_book, table_locations
-from milebill_xl.workbook.template import build_workbook
-from milebill_xl.workbook.xlsxpatch import Patcher
+from milebill_xl.template.builder import build_workbook
+from milebill_xl.xlsx.patch import Patcher
 
 AS_OF = date(2025, 6, 30)
 LONG = 32_767

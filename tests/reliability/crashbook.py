@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from milebill_xl.sample import SELLER
-from milebill_xl.workbook.template import build_workbook
+from milebill_xl.template.builder import build_workbook
 
 AS_OF = date(2025, 6, 30)
 PER_PROJECT = 10

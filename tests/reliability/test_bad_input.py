@@ -211,7 +211,7 @@ def test_unusual_but_valid_books_work_end_to_end(corpus_cases, name, tmp_path):
         assert raw[C.PAYMENTS.name].geometry.sheet == "Money In"
         assert raw[C.PAYMENTS.name].geometry.first_col == 3
     if name == "date-system-1904":
-        from milebill_xl.workbook.xlsxpatch import Patcher
+        from milebill_xl.xlsx.patch import Patcher
         assert Patcher.open(book).date1904
         m = next(m for m in data.milestones if m.milestone_id == "M-103")
         assert m.invoice_date == corpus.AS_OF and m.due_date == date(2025, 7, 30)

@@ -12,7 +12,7 @@ import pytest
 
 from milebill_xl.workbook import contract as C
 from milebill_xl.workbook.reader import read_book
-from milebill_xl.workbook.xlsxpatch import Patcher
+from milebill_xl.xlsx.patch import Patcher
 
 from . import corpus
 from .conftest import run_cli, run_proc, sha256

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from milebill_xl.workbook import guard
+from milebill_xl.xlsx import guard
 
 from . import corpus
 from .conftest import MILEBILL, sha256
@@ -342,7 +342,7 @@ def test_issue_refuses_hostile_file_too(hostile, name):
 
 def test_patcher_checks_the_package_too(hostile):
     """The writer refuses a hostile package even when called directly."""
-    from milebill_xl.workbook.xlsxpatch import Patcher
+    from milebill_xl.xlsx.patch import Patcher
     for name in ("laughs-workbook", "zip-bomb-2gb"):
         with pytest.raises(guard.UnsafePackage):
             Patcher.open(hostile[name][0])

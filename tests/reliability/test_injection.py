@@ -12,7 +12,7 @@ import pytest
 
 from milebill_xl.workbook import contract as C
 from milebill_xl.workbook.reader import read_book, table_locations
-from milebill_xl.workbook.template import build_workbook
+from milebill_xl.template.builder import build_workbook
 
 from . import corpus
 from .conftest import run_cli, run_proc, sha256

@@ -17,13 +17,14 @@ from milebill_xl.core.engine import compute
 from milebill_xl.office import recalculate
 from milebill_xl.sample import sample_inputs, sample_portfolio
 from milebill_xl.workbook import contract as C
-from milebill_xl.workbook.dashboard_layout import (AGING_BUCKETS, CURRENCY_SLOTS, DASHBOARD_CELLS,
+from milebill_xl.template.dashboard import (AGING_BUCKETS, CURRENCY_SLOTS, DASHBOARD_CELLS,
                                                    DASHBOARD_FORMULAS, FORECAST_MONTHS, TOTALS)
-from milebill_xl.workbook.formulas import FORMULAS
+from milebill_xl.template.formulas import FORMULAS
 from milebill_xl.workbook.reader import format_problem, read_book
-from milebill_xl.workbook.xlsxpatch import Patcher
+from milebill_xl.xlsx.patch import Patcher
 from recalc_check import cached_mismatches, engine_mismatches, error_cells, same_money as _same_money, sheet_rows as _sheet_rows
-from milebill_xl.workbook.template import (FIXED_TIME, SHEET_ORDER, TEMPLATE_PATH, build_template, build_workbook,
+from milebill_xl.actions.new import build_template
+from milebill_xl.template.builder import (FIXED_TIME, SHEET_ORDER, TEMPLATE_PATH, build_workbook,
                                            currency_digits, table_headers)
 
 AS_OF = date(2025, 3, 14)
@@ -98,7 +99,7 @@ def test_rebuild_is_identical(tmp_path):
 
 def test_committed_template_is_current(tmp_path):
     """The committed file is what the builder makes now (rebuild with
-    ``python -m milebill_xl.workbook.template`` after changing it)."""
+    ``python -m milebill_xl.template`` after changing it)."""
     fresh = build_template(tmp_path / "t.xlsx")
     with zipfile.ZipFile(TEMPLATE_PATH) as old, zipfile.ZipFile(fresh) as new:
         assert old.namelist() == new.namelist()

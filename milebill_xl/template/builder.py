@@ -9,7 +9,7 @@ Reproducible: workbook properties and zip entry times are fixed, so
 rebuilding the template gives the same content (and, with the same openpyxl,
 the same bytes). Rebuild the committed file with::
 
-    python -m milebill_xl.workbook.template [PATH]
+    python -m milebill_xl.template.builder [PATH]
 
 Layout choices:
 
@@ -26,7 +26,6 @@ Layout choices:
 """
 from __future__ import annotations
 
-import sys
 from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
@@ -40,19 +39,21 @@ from openpyxl.formatting.rule import FormulaRule, Rule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.styles.numbers import NumberFormat
-from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableFormula, TableStyleInfo
 from openpyxl.writer.excel import ExcelWriter
 
+from ..core import words as W
 from ..core.currency import ISO_4217
 from ..resources import source_dir
-from . import contract as C
-from .dashboard_layout import CURRENCY_SLOTS, TIMELINE_TITLE, build_dashboard, dashboard_print_area
-from .formulas import FORMULAS
-from .ooxml import excel_font_order
+from ..workbook import contract as C
+from .dashboard import CURRENCY_SLOTS, TIMELINE_TITLE, build_dashboard, dashboard_print_area
+from .formulas import FORMULAS, q
+from ..xlsx.atomic import atomic_write
+from ..xlsx.ooxml import col_letters, excel_font_order
+from .styles import FLAG_STYLES, fill as _fill, flag_rule
 from .printing import WRAPPED, dashboard_setup, fit_row, lines_needed, page_setup
 
 #: where the builder writes the committed template (in the checkout)
@@ -199,8 +200,8 @@ class _Styles:
 def _add_table(ws, name: str, headers: tuple[str, ...], nrows: int,
                formulas: Mapping[str, str] | None = None, col0: int = 1) -> str:
     """Register a table of ``headers`` over ``nrows`` (>= 1) data rows."""
-    first = get_column_letter(col0)
-    last = get_column_letter(col0 + len(headers) - 1)
+    first = col_letters(col0)
+    last = col_letters(col0 + len(headers) - 1)
     ref = f"{first}1:{last}{1 + max(1, nrows)}"
     table = Table(displayName=name, name=name, ref=ref)
     table.tableStyleInfo = TableStyleInfo(
@@ -270,7 +271,7 @@ def _group_helpers(ws, headers, extras, col0=1) -> None:
     contract's columns, and the [+] above the sheet opens the working."""
     for j, h in enumerate(headers):
         if h in extras:
-            dim = ws.column_dimensions[get_column_letter(col0 + j)]
+            dim = ws.column_dimensions[col_letters(col0 + j)]
             dim.outlineLevel = 1
             dim.hidden = True
 
@@ -286,7 +287,7 @@ def _width(header: str, formats) -> float:
 def _widths(ws, headers, formats, col0=1):
     for j, h in enumerate(headers):
         fmt = formats.get(h)
-        dim = ws.column_dimensions[get_column_letter(col0 + j)]
+        dim = ws.column_dimensions[col_letters(col0 + j)]
         dim.width = _width(h, formats)
         if h in WRAPPED:  # cells added later take the column's style
             dim.alignment = Alignment(vertical="top", wrap_text=True)
@@ -295,7 +296,7 @@ def _widths(ws, headers, formats, col0=1):
 
 
 def _letter(table: str, header: str) -> str:
-    return get_column_letter(table_headers(table).index(header) + 1)
+    return col_letters(table_headers(table).index(header) + 1)
 
 
 def _digit_formats(ws, table: str, money: Iterable[str], digits_expr: str,
@@ -322,33 +323,6 @@ def _currencies_in(projects, settings) -> list[str]:
         if code not in out:
             out.append(code)
     return out[:CURRENCY_SLOTS]
-
-
-def _fill(rgb: str) -> PatternFill:
-    return PatternFill(start_color=rgb, end_color=rgb, fill_type="solid", bgColor=rgb)
-
-
-#: flag -> (fill, font colour, bold, italic): the colours people read at a glance
-FLAG_STYLES: dict[str, tuple[str | None, str, bool, bool]] = {
-    "Overdue": ("FFFFC7CE", "FF9C0006", True, False),          # red
-    "Due Soon": ("FFFFEB9C", "FF9C5700", True, False),          # amber
-    "Ready to Invoice": ("FFC6EFCE", "FF006100", True, False),  # green
-    "Approval Overdue": ("FFFCE4D6", "FFC65911", False, True),  # orange italic
-    "Behind Schedule": ("FFFCE4D6", "FFC65911", False, True),   # orange italic
-    "Blocked": ("FFFFC7CE", "FF9C0006", False, True),           # red italic
-    "Rejected": ("FFFFC7CE", "FF9C0006", False, True),          # red italic
-    "Paid": ("FFEDEDED", "FF808080", False, False),             # grey
-    "Cancelled": (None, "FFA6A6A6", False, True),               # light grey
-    "Invoiced": ("FFDDEBF7", "FF1F4E78", False, False),         # blue
-    "Awaiting Approval": ("FFFFF2CC", "FF7F6000", False, False),  # pale yellow
-}
-
-
-def flag_rule(formula: str, flag: str) -> FormulaRule:
-    fill, color, bold, italic = FLAG_STYLES[flag]
-    return FormulaRule(formula=[formula], stopIfTrue=True,
-                       font=Font(color=color, bold=bold, italic=italic),
-                       fill=_fill(fill) if fill else None)
 
 
 def _dropdown(ws, name: str, sqref: str, prompt: str) -> None:
@@ -418,7 +392,7 @@ def _lists_sheet(wb, ws, currencies: list[tuple[str, int]]) -> None:
         for r, v in enumerate(values, start=2):
             ws.cell(row=r, column=col0, value=v)
         _add_table(ws, tname, (header,), len(values), col0=col0)
-        letter = get_column_letter(col0)
+        letter = col_letters(col0)
         wb.defined_names.add(DefinedName(
             list_name(header), attr_text=f"Lists!${letter}$2:${letter}${len(values) + 1}"))
         ws.column_dimensions[letter].width = 20
@@ -459,17 +433,17 @@ def _milestones_format(ws, n: int, digit_values) -> None:
     # the whole row of a cancelled milestone reads as struck out
     ws.conditional_formatting.add(
         f"{ident}2:{_letter(t, 'Approval Notes')}{last}",
-        FormulaRule(formula=[f'${flag}2="Cancelled"'],
+        FormulaRule(formula=[f'${flag}2={q(W.CANCELLED)}'],
                     font=Font(color="FFA6A6A6", strike=True)))
     ws.freeze_panes = "B2"
 
 
 _INVOICE_STATUS_STYLES = {
-    "Open": ("FFDDEBF7", "FF1F4E78"),
-    "Partially Paid": ("FFFFEB9C", "FF9C5700"),
-    "Paid": ("FFEDEDED", "FF808080"),
-    "Void": ("FFFFC7CE", "FF9C0006"),
-    "Applied": ("FFEDEDED", "FF808080"),
+    W.OPEN: ("FFDDEBF7", "FF1F4E78"),
+    W.PARTIALLY_PAID: ("FFFFEB9C", "FF9C5700"),
+    W.PAID: ("FFEDEDED", "FF808080"),
+    W.VOID: ("FFFFC7CE", "FF9C0006"),
+    W.APPLIED: ("FFEDEDED", "FF808080"),
 }
 
 
@@ -587,33 +561,9 @@ def save_workbook(wb, path: Path) -> None:
     """Save an openpyxl workbook as we write every new file: fixed
     properties (openpyxl's save stamps 'modified' with now), fixed zip
     timestamps, fonts in Excel's order; atomically."""
-    tmp = path.with_name(path.name + ".tmp")
     wb.properties.modified = FIXED_TIME
-    with _FixedTimeZip(tmp, "w", ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).write_data()
-    tmp.replace(path)
 
-
-def build_template(path: Path | str = TEMPLATE_PATH) -> Path:
-    """The committed template: built, then refreshed so every formula cell
-    carries its cached value, as of the fixed date FIXED_TIME (so a rebuild
-    is identical; ``milebill new`` refreshes its copy as of its own day)."""
-    from ..actions import refresh          # actions build on this module
-    from .filebook import FileBook, lock_path
-    path = build_workbook(path)
-    result = refresh.run(FileBook(path), FIXED_TIME.date())
-    lock_path(path).unlink(missing_ok=True)   # refresh's lock file: not part of the template
-    if result.errors:
-        raise RuntimeError(f"the template has problems: {result.errors}")
-    return path
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    out = build_template(Path(argv[0]) if argv else TEMPLATE_PATH)
-    print(out)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    def produce(fh) -> None:
+        with _FixedTimeZip(fh, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+            ExcelWriter(wb, archive).write_data()
+    atomic_write(path, produce)

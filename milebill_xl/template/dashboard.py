@@ -64,10 +64,12 @@ from openpyxl.formatting.rule import FormulaRule, Rule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.styles.numbers import NumberFormat
-from openpyxl.utils import get_column_letter
+from ..xlsx.ooxml import col_letters
 
-from . import contract as C
-from .formulas import AS_OF, DEFAULT_CURRENCY, col, digits_of
+from ..core import words as W
+from ..workbook import contract as C
+from .styles import FLAG_STYLES, flag_rule
+from .formulas import AS_OF, DEFAULT_CURRENCY, col, digits_of, q
 
 CURRENCY_SLOTS = 6
 TIMELINE_ROWS = 50
@@ -76,7 +78,7 @@ TIMELINE_MONTHS = 12
 TIMELINE_LEAD = 2
 FORECAST_MONTHS = 4
 FORECAST_DAYS = 90
-AGING_BUCKETS = ("Current", "1-30", "31-60", "61-90", "90+")
+AGING_BUCKETS = W.BUCKETS
 TOTALS = ("contract", "billed", "unbilled", "collected", "outstanding", "overdue", "credit")
 
 MONEY = "#,##0.00"
@@ -98,7 +100,7 @@ TL_COLUMNS = ("Milestone ID", "Project ID", "Milestone", "Planned Date",
               "Invoice No", "Due Date", "Flag")
 TL_MONTH0 = 2 + len(TL_COLUMNS)  # first month column (1-based)
 DIGITS_COL = 3 + len(TOTALS)  # column J: digits helper of the totals block
-_DIG = get_column_letter(DIGITS_COL)
+_DIG = col_letters(DIGITS_COL)
 # small multiples of expected billing: a grid of one chart per currency
 # slot right of the tables (rows TOTALS_HEADER .. TIMELINE_TITLE - 2); each
 # panel is a currency band (one row) over a chart of CHART_ROWS - 1 rows
@@ -139,7 +141,7 @@ _THIN = Side(style="thin", color="FFBFBFBF")
 
 
 def _addr(row: int, column: int) -> str:
-    return f"{get_column_letter(column)}{row}"
+    return f"{col_letters(column)}{row}"
 
 
 def chart_panel(slot: int) -> tuple[int, int]:
@@ -150,8 +152,8 @@ def chart_panel(slot: int) -> tuple[int, int]:
 
 def _open_invoices(cur: str) -> str:
     """SUMIFS criteria pairs selecting open invoice balances in ``cur``."""
-    return (f'{col(_I, "Balance")},{col(_I, "Currency")},{cur},{col(_I, "Type")},"<>Credit Note",'
-            f'{col(_I, "Status")},"<>Void",{col(_I, "Balance")},">0"')
+    return (f'{col(_I, "Balance")},{col(_I, "Currency")},{cur},{col(_I, "Type")},{q("<>" + W.CREDIT_NOTE)},'
+            f'{col(_I, "Status")},{q("<>" + W.VOID)},{col(_I, "Balance")},">0"')
 
 
 #: cash metrics beside the aging and forecast blocks (core/metrics.py):
@@ -164,17 +166,17 @@ AVERAGES_ROW = FORECAST_FIRST + CURRENCY_SLOTS   # the row under the forecast sl
 
 def _cash_metrics(cells: dict, forms: dict) -> None:
     m_cur, flag = col(_M, "Project Currency"), col(_M, "Flag")
-    waiting = lambda cur: (f'(({m_cur}={cur})*(({flag}="Ready to Invoice")+({flag}="Blocked"))'  # noqa: E731
+    waiting = lambda cur: (f'(({m_cur}={cur})*(({flag}={q(W.READY_TO_INVOICE)})+({flag}={q(W.BLOCKED)}))'  # noqa: E731
                            f'*ISNUMBER({col(_M, "Approval Date")}))')
     for s in range(CURRENCY_SLOTS):
         r = AGING_FIRST + s
         cur = f"$B{r}"
-        open_total = f"SUM(C{r}:{get_column_letter(2 + len(AGING_BUCKETS))}{r})"
+        open_total = f"SUM(C{r}:{col_letters(2 + len(AGING_BUCKETS))}{r})"
         sales = []
         for k in range(3):      # the newest 30 days first
             hi, lo = f"{AS_OF}-{30 * k}", f"{AS_OF}-{30 * k + 29}"
             sales.append(f'SUMIFS({col(_I, "Total")},{col(_I, "Currency")},{cur},{col(_I, "Type")},'
-                         f'"<>Credit Note",{col(_I, "Status")},"<>Void",{col(_I, "Issue Date")},">="&({lo}),'
+                         f'{q("<>" + W.CREDIT_NOTE)},{col(_I, "Status")},{q("<>" + W.VOID)},{col(_I, "Issue Date")},">="&({lo}),'
                          f'{col(_I, "Issue Date")},"<="&({hi}))')
         s1, s2, s3 = sales
         a = _addr(r, DSO_COL)
@@ -189,12 +191,12 @@ def _cash_metrics(cells: dict, forms: dict) -> None:
         a = _addr(r, WAITING_COL)
         cells[("approved_unbilled", s)] = a
         forms[a] = (f'IF({cur}="","",ROUND(SUMIFS({col(_M, "Amount")},{m_cur},{cur},{flag},'
-                    f'"Ready to Invoice")+SUMIFS({col(_M, "Amount")},{m_cur},{cur},{flag},"Blocked"),'
+                    f'{q(W.READY_TO_INVOICE)})+SUMIFS({col(_M, "Amount")},{m_cur},{cur},{flag},{q(W.BLOCKED)}),'
                     f'{dig}))')
         a = _addr(r, WAITING_COL + 1)
         cells[("longest_wait", s)] = a
-        count = (f'COUNTIFS({m_cur},{cur},{flag},"Ready to Invoice")'
-                 f'+COUNTIFS({m_cur},{cur},{flag},"Blocked")')
+        count = (f'COUNTIFS({m_cur},{cur},{flag},{q(W.READY_TO_INVOICE)})'
+                 f'+COUNTIFS({m_cur},{cur},{flag},{q(W.BLOCKED)})')
         forms[a] = (f'IF(OR({cur}="",{count}=0),"",SUMPRODUCT(MAX({waiting(cur)}*'
                     f'({AS_OF}-{col(_M, "Approval Date")}))))')
     a = _addr(AVERAGES_ROW, 4)
@@ -229,7 +231,7 @@ def _layout() -> None:
             "overdue": f'SUMIFS({_open_invoices(cur)},{col(_I, "Due Date")},"<"&{AS_OF})',
             # money received on voided invoices that no new invoice took
             "credit": (f'-SUMIFS({col(_I, "Balance")},{col(_I, "Currency")},{cur},'
-                       f'{col(_I, "Type")},"<>Credit Note",{col(_I, "Status")},"Void",'
+                       f'{col(_I, "Type")},{q("<>" + W.CREDIT_NOTE)},{col(_I, "Status")},{q(W.VOID)},'
                        f'{col(_I, "Balance")},"<0")'),
         }
         for k, name in enumerate(TOTALS):
@@ -243,17 +245,17 @@ def _layout() -> None:
         forms[a] = f'IF($B{TOTALS_FIRST + s}="","",$B{TOTALS_FIRST + s})'
         due = col(_I, "Due Date")
         crit = {
-            "Current": f'{due},">="&{AS_OF}',  # + no due date, below
-            "1-30": f'{due},"<"&{AS_OF},{due},">="&({AS_OF}-30)',
-            "31-60": f'{due},"<"&({AS_OF}-30),{due},">="&({AS_OF}-60)',
-            "61-90": f'{due},"<"&({AS_OF}-60),{due},">="&({AS_OF}-90)',
-            "90+": f'{due},"<"&({AS_OF}-90)',
+            W.CURRENT: f'{due},">="&{AS_OF}',  # + no due date, below
+            W.D1_30: f'{due},"<"&{AS_OF},{due},">="&({AS_OF}-30)',
+            W.D31_60: f'{due},"<"&({AS_OF}-30),{due},">="&({AS_OF}-60)',
+            W.D61_90: f'{due},"<"&({AS_OF}-60),{due},">="&({AS_OF}-90)',
+            W.D90_PLUS: f'{due},"<"&({AS_OF}-90)',
         }
         for k, bucket in enumerate(AGING_BUCKETS):
             a = _addr(r, 3 + k)
             cells[("aging", s, bucket)] = a
             expr = f'SUMIFS({_open_invoices(f"$B{r}")},{crit[bucket]})'
-            if bucket == "Current":  # an open invoice without a due date is Current
+            if bucket == W.CURRENT:  # an open invoice without a due date is Current
                 expr += f'+SUMIFS({_open_invoices(f"$B{r}")},{due},"")'
             forms[a] = f'IF($B{r}="","",ROUND({expr},{dig}))'
 
@@ -278,7 +280,7 @@ def _layout() -> None:
                 expr = f'SUMIFS({base},{planned},">"&EOMONTH({AS_OF},{m - 1}),{planned},{hi})'
             if m == 0:
                 expr = (f'SUMIFS({col(_M, "Amount")},{col(_M, "Project Currency")},$B{r},'
-                        f'{col(_M, "Flag")},"Ready to Invoice")+{expr}')
+                        f'{col(_M, "Flag")},{q(W.READY_TO_INVOICE)})+{expr}')
             forms[a] = f'IF($B{r}="","",ROUND({expr},{dig}))'
     _cash_metrics(cells, forms)
     for s in range(CURRENCY_SLOTS):
@@ -313,7 +315,7 @@ def _layout() -> None:
         inv = f"$F{r}"
         due = f"$G{r}"
         for j in range(TIMELINE_MONTHS):
-            c = get_column_letter(TL_MONTH0 + j)
+            c = col_letters(TL_MONTH0 + j)
             start = f"{c}${TIMELINE_HEADER}"
             end = f"EOMONTH({start},0)"
             a = f"{c}{r}"
@@ -373,7 +375,7 @@ def _forecast_chart(slot: int) -> BarChart:
     chart.title = None
     chart.legend = None
     chart.gapWidth = 60
-    last = get_column_letter(2 + FORECAST_MONTHS)
+    last = col_letters(2 + FORECAST_MONTHS)
     sheet = f"'{C.DASHBOARD_SHEET}'"
     chart.add_data(Reference(range_string=f"{sheet}!$C${r}:${last}${r}"), from_rows=True)
     chart.set_categories(Reference(
@@ -406,7 +408,7 @@ def _forecast_charts(ws, charts: int) -> None:
             value="Expected billing by month, net of tax: one scale per currency").font = _BLOCK_FONT
     last_col = CHART_FIRST_COL + CHART_GRID_COLUMNS * CHART_SPAN_COLS - 1
     for c in range(CHART_FIRST_COL, last_col + 1):
-        ws.column_dimensions[get_column_letter(c)].width = CHART_COL_WIDTH
+        ws.column_dimensions[col_letters(c)].width = CHART_COL_WIDTH
     white = Side(style="thick", color="FFFFFFFF")
     for s in range(charts):
         row, column = chart_panel(s)
@@ -420,7 +422,7 @@ def _forecast_charts(ws, charts: int) -> None:
         band = f"{_addr(row, column)}:{_addr(row, column + CHART_SPAN_COLS - 1)}"
         # an unused slot's band goes pale instead of a dark bar without text
         ws.conditional_formatting.add(band, FormulaRule(
-            formula=[f'${get_column_letter(column)}${row}=""'],
+            formula=[f'${col_letters(column)}${row}=""'],
             fill=PatternFill("solid", start_color="FFF2F2F2", end_color="FFF2F2F2")))
         chart = _forecast_chart(s)
         # two-cell anchor: the chart fills its panel's cells in any app
@@ -447,7 +449,6 @@ def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SL
     values; without them the first slot is ``=DefaultCurrency``. ``charts``
     slots get a chart: a book built with its projects gets one per currency
     it holds, the empty template one per slot."""
-    from .template import FLAG_STYLES, flag_rule  # shared flag colours
 
     ws.sheet_view.showGridLines = False
     ws.column_dimensions["A"].width = 2
@@ -474,7 +475,7 @@ def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SL
     _header(ws, TOTALS_HEADER, ["Currency", "Contract", "Billed", "Unbilled", "Collected",
                                 "Outstanding", "Overdue", "Unapplied credit", "Digits"])
     # the digits helper drives number formats; the reader has no use for it
-    ws.column_dimensions[get_column_letter(DIGITS_COL)].hidden = True
+    ws.column_dimensions[col_letters(DIGITS_COL)].hidden = True
     ws.cell(row=AGING_HEADER - 1, column=2,
             value="Aging of open invoice balances (days past due)").font = _BLOCK_FONT
     _header(ws, AGING_HEADER, ["Currency", *AGING_BUCKETS, "DSO (days)"])
@@ -503,7 +504,7 @@ def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SL
                 ws.cell(row=r, column=3 + k).number_format = MONEY
         # a rule line under the slots in use only: no empty ruled rows
         ws.conditional_formatting.add(
-            f"B{first}:{get_column_letter(2 + ncols)}{first + CURRENCY_SLOTS - 1}",
+            f"B{first}:{col_letters(2 + ncols)}{first + CURRENCY_SLOTS - 1}",
             FormulaRule(formula=[f'$B{first}<>""'], border=Border(bottom=_THIN)))
     for s in range(CURRENCY_SLOTS):
         ws.cell(row=TOTALS_FIRST + s, column=DIGITS_COL).font = _GREY
@@ -514,7 +515,7 @@ def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SL
         # every block's slot s reads the digits of totals row s
         for first, ncols in ((TOTALS_FIRST, len(TOTALS)), (AGING_FIRST, len(AGING_BUCKETS)),
                              (FORECAST_FIRST, FORECAST_MONTHS)):
-            rng = f"C{first}:{get_column_letter(2 + ncols)}{first + CURRENCY_SLOTS - 1}"
+            rng = f"C{first}:{col_letters(2 + ncols)}{first + CURRENCY_SLOTS - 1}"
             ws.conditional_formatting.add(rng, Rule(
                 type="expression", dxf=dxf,
                 formula=[f"INDEX(${_DIG}${TOTALS_FIRST}:${_DIG}${TOTALS_FIRST + CURRENCY_SLOTS - 1},"
@@ -538,14 +539,14 @@ def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SL
         "Invoice, orange Behind Schedule / Approval Overdue, grey Paid)")).font = _GREY
     _header(ws, TIMELINE_HEADER, list(TL_COLUMNS))
     last_row = TIMELINE_FIRST + TIMELINE_ROWS - 1
-    first_m = get_column_letter(TL_MONTH0)
-    last_m = get_column_letter(TL_MONTH0 + TIMELINE_MONTHS - 1)
+    first_m = col_letters(TL_MONTH0)
+    last_m = col_letters(TL_MONTH0 + TIMELINE_MONTHS - 1)
     for j in range(TIMELINE_MONTHS):
         c = ws.cell(row=TIMELINE_HEADER, column=TL_MONTH0 + j)
         c.font, c.fill = _HEAD_FONT, _HEAD_FILL
         c.number_format = "mmm yy"
         c.alignment = Alignment(horizontal="center")
-        ws.column_dimensions[get_column_letter(TL_MONTH0 + j)].width = 8
+        ws.column_dimensions[col_letters(TL_MONTH0 + j)].width = 8
     for i in range(TIMELINE_ROWS):
         r = TIMELINE_FIRST + i
         for k, h in enumerate(TL_COLUMNS):
@@ -558,7 +559,7 @@ def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SL
                 c.alignment = Alignment(shrink_to_fit=True)
         for j in range(TIMELINE_MONTHS):
             ws.cell(row=r, column=TL_MONTH0 + j).alignment = Alignment(horizontal="center")
-    flag_col = get_column_letter(1 + len(TL_COLUMNS))
+    flag_col = col_letters(1 + len(TL_COLUMNS))
     months = f"{first_m}{TIMELINE_FIRST}:{last_m}{last_row}"
     flags = f"{flag_col}{TIMELINE_FIRST}:{flag_col}{last_row}"
     for word in FLAG_STYLES:

@@ -16,7 +16,7 @@ from ..core.engine import Computation
 from ..core.money import arithmetic, minor_units, round_digits
 from ..core.records import (APPROVED, CANCELLED, COMPLETE, CREDIT_NOTE, DEPOSIT, FIXED, PAID,
                             PERCENT, BookData)
-from .contract import INVOICES, MILESTONES, PROJECTS
+from ..workbook.contract import INVOICES, MILESTONES, PROJECTS
 from .formulas import FALLBACK_DIGITS
 
 _ZERO = Decimal(0)

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from milebill_xl.workbook import guard
+from milebill_xl.xlsx import guard
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

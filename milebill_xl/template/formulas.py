@@ -26,8 +26,10 @@ between columns is acyclic even at whole-column granularity:
 """
 from __future__ import annotations
 
-from ..core.records import DEPOSIT, INVOICE, RETENTION_RELEASE
-from . import contract as C
+from ..core import words as W
+from ..core.flags import billable_formula, days_overdue_formula, flag_formula
+from ..core.invoices import invoice_figures_formulas
+from ..workbook import contract as C
 
 P, M, I, PAY, CUR = (C.PROJECTS.name, C.MILESTONES.name, C.INVOICES.name,
                      C.PAYMENTS.name, C.CURRENCIES.name)
@@ -67,8 +69,7 @@ def upto(table: str, column: str) -> str:
     return f"INDEX({col(table, column)},1):{this(table, column)}"
 
 
-def _q(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
+q = W.excel   # a word as an Excel string literal
 
 
 def digits_of(currency_expr: str) -> str:
@@ -135,14 +136,15 @@ def _project_formulas(absent: frozenset[tuple[str, str]] | set = frozenset()) ->
     v = f"N({t('Contract Value')})"
     d = t("Digits")
     # the schedule's milestones: a deposit sits outside it (core/deposits.py)
-    schedule = f'{col(M, "Eff Basis")},"<>{DEPOSIT}"'
-    live_invoices = f'{inv_p},{pid},{col(I, "Type")},"{INVOICE}",{col(I, "Status")},"<>Void"'
+    schedule = f'{col(M, "Eff Basis")},{q("<>" + W.DEPOSIT)}'
+    not_void = f'{col(I, "Status")},{q("<>" + W.VOID)}'
+    live_invoices = f'{inv_p},{pid},{col(I, "Type")},{q(W.INVOICE)},{not_void}'
     recovered = ("" if (I, "Deposit Applied") in absent
                  else f'-SUMIFS({col(I, "Deposit Applied")},{live_invoices})')
     held = ("0" if (I, "Retention") in absent else
             f'SUMIFS({col(I, "Retention")},{live_invoices})'
-            f'-SUMIFS({col(I, "Net")},{inv_p},{pid},{col(I, "Type")},"{RETENTION_RELEASE}",'
-            f'{col(I, "Status")},"<>Void")')
+            f'-SUMIFS({col(I, "Net")},{inv_p},{pid},{col(I, "Type")},{q(W.RETENTION_RELEASE)},'
+            f'{not_void})')
     f = {
         # effective currency: blank takes Settings Default Currency
         "Eff Currency": f'{blank}IF({t("Currency")}="",{DEFAULT_CURRENCY},{t("Currency")}))',
@@ -155,7 +157,7 @@ def _project_formulas(absent: frozenset[tuple[str, str]] | set = frozenset()) ->
         "Unissued Percent": f'{blank}SUMIFS({col(M, "Weight")},{mp},{pid}))',
         # any milestone of the project carries an Invoice No (rule 10 applies)
         "Has Issued": (f'{blank}COUNTIFS({mp},{pid},{col(M, "Invoice Row")},">0",'
-                       f'{col(M, "Status")},"<>Cancelled",{schedule})>0)'),
+                       f'{col(M, "Status")},{q("<>" + W.CANCELLED)},{schedule})>0)'),
         # R = V - issued - unissued fixed: what the percent milestones share
         "Remainder": f'{blank}ROUND({v}-{t("Issued Net")}-{t("Unissued Fixed")},{d}))',
         # rule 10's drift: R - the unissued percent milestones' plan amounts
@@ -181,7 +183,7 @@ def _project_formulas(absent: frozenset[tuple[str, str]] | set = frozenset()) ->
         "Unbilled": f'{blank}ROUND({v}-{t("Billed")},{d}))',
         "Collected": f'{blank}ROUND(SUMIFS({col(I, "Paid")},{inv_p},{pid}),{d}))',
         "Outstanding": (f'{blank}ROUND(SUMIFS({col(I, "Balance")},{inv_p},{pid},'
-                        f'{col(I, "Status")},"<>Void"),{d}))'),
+                        f'{col(I, "Status")},{q("<>" + W.VOID)}),{d}))'),
         # retention withheld by the invoices less what releases paid out
         "Retention Held": f'{blank}ROUND({held},{d}))',
     }
@@ -205,7 +207,7 @@ def _milestone_formulas(requested: bool = True) -> dict[str, str]:
     d = t("Digits")
     basis = t("Eff Basis")
     approval = t("Approval")
-    cancelled = f'{status}="Cancelled"'
+    cancelled = f'{status}={q(W.CANCELLED)}'
     # "issued" for allocation: its Invoice No has a row in tblInvoices (a
     # dangling Invoice No is allocated as planned, as the engine does)
     unissued_live = f'{ir}=0,NOT({cancelled})'
@@ -222,8 +224,7 @@ def _milestone_formulas(requested: bool = True) -> dict[str, str]:
              f"-ROUND({proj('Drift')}*({cum}-{w})/{proj('Unissued Percent')},{d}))")
     spread = f"IF(AND({proj('Has Issued')},{proj('Remainder')}=0),0,{t('Plan Amount')}+{share})"
     due = t("Eff Due Date")
-    pending = f'OR({approval}="Pending",{approval}="")'
-    complete = f'{status}="Complete"'
+    complete = f'{status}={q(W.COMPLETE)}'
     inv_due = f'INDEX({col(I, "Due Date")},{ir})'
     # approval is awaited since the later of Completed Date and Approval
     # Requested (a void asks again); 0 when both are blank
@@ -237,55 +238,44 @@ def _milestone_formulas(requested: bool = True) -> dict[str, str]:
         "Digits": f'{blank}IF({pr}=0,{FALLBACK_DIGITS},{proj("Digits")}))',
         # blank Basis: Fixed when only Fixed Amount is filled, else Percent
         "Eff Basis": (f'{blank}IF({t("Basis")}<>"",{t("Basis")},IF(AND(ISNUMBER({t("Fixed Amount")}),'
-                      f'NOT(ISNUMBER({t("Percent")}))),"Fixed","Percent")))'),
+                      f'NOT(ISNUMBER({t("Percent")}))),{q(W.FIXED)},{q(W.PERCENT)})))'),
         # the milestone's Due Date, else its invoice's
         "Eff Due Date": (f'{blank}IF(ISNUMBER({t("Due Date")}),{t("Due Date")},'
                          f'IF({ir}=0,"",IF(ISNUMBER({inv_due}),{inv_due},""))))'),
         "Issued Net": (f'{blank}IF(AND({ir}>0,NOT({cancelled})),'
                        f'N(INDEX({col(I, "Net")},{ir})),0))'),
-        "Fixed Part": (f'{blank}IF(AND({unissued_live},{basis}="Fixed"),'
+        "Fixed Part": (f'{blank}IF(AND({unissued_live},{basis}={q(W.FIXED)}),'
                        f'ROUND(N({t("Fixed Amount")}),{d}),0))'),
-        "Weight": f'{blank}IF(AND({unissued_live},{basis}="Percent"),N({t("Percent")}),0))',
+        "Weight": f'{blank}IF(AND({unissued_live},{basis}={q(W.PERCENT)}),N({t("Percent")}),0))',
         "Cum Weight": (f'{blank}IF({w}=0,0,SUMIFS({upto(M, "Weight")},'
                        f'{upto(M, "Project ID")},{t("Project ID")})))'),
         # percents of every non-cancelled percent milestone, issued or not (plan)
-        "Plan Weight": (f'{blank}IF(AND(NOT({cancelled}),{basis}="Percent"),N({t("Percent")}),0))'),
+        "Plan Weight": (f'{blank}IF(AND(NOT({cancelled}),{basis}={q(W.PERCENT)}),N({t("Percent")}),0))'),
         "Plan Cum Weight": (f'{blank}IF({pw}=0,0,SUMIFS({upto(M, "Plan Weight")},'
                             f'{upto(M, "Project ID")},{t("Project ID")})))'),
         # an unissued percent milestone's rule-1 amount on the current schedule
         "Plan Amount": f'{blank}IF(OR({w}=0,{pr}=0),0,{plan}))',
         # days from completion to approval (cash metrics: their average)
-        "Approval Days": (f'{blank}IF(AND({approval}="Approved",ISNUMBER({t("Approval Date")}),'
+        "Approval Days": (f'{blank}IF(AND({approval}={q(W.APPROVED)},ISNUMBER({t("Approval Date")}),'
                           f'ISNUMBER({t("Completed Date")})),'
                           f'{t("Approval Date")}-{t("Completed Date")},""))'),
-        "Billable": (f'{blank}AND({complete},{approval}="Approved",{inv}="",{t("Amount")}>0,'
-                     f'IF({pr}>0,{proj("Can Bill")},FALSE)))'),
+        "Billable": (f'{blank}' + billable_formula(complete, approval, inv, t("Amount"),
+                                                   f'IF({pr}>0,{proj("Can Bill")},FALSE)') + ")"),
         # contract columns
         # a deposit: its Percent of the contract value, else its Fixed Amount
         "Amount": (f'{blank}IF({cancelled},0,IF({ir}>0,{t("Issued Net")},'
-                   f'IF({basis}="Fixed",ROUND(N({t("Fixed Amount")}),{d}),'
-                   f'IF({basis}="{DEPOSIT}",IF({pr}=0,0,ROUND(IF(N({t("Percent")})<>0,'
+                   f'IF({basis}={q(W.FIXED)},ROUND(N({t("Fixed Amount")}),{d}),'
+                   f'IF({basis}={q(W.DEPOSIT)},IF({pr}=0,0,ROUND(IF(N({t("Percent")})<>0,'
                    f'{proj("Contract Value")}*{t("Percent")},N({t("Fixed Amount")})),{d})),'
                    f'IF(OR({w}=0,{pr}=0),0,{spread}))))))'),
         "Paid Amount": f'{blank}IF({ir}=0,0,N(INDEX({col(I, "Paid")},{ir}))))',
         "Balance": f'{blank}IF({ir}=0,0,N(INDEX({col(I, "Balance")},{ir}))))',
-        "Days Overdue": (f'{blank}IF(AND({ir}>0,{t("Balance")}>0,ISNUMBER({due})),'
-                         f'MAX(0,{AS_OF}-{due}),0))'),
-        "Flag": (
-            f'{blank}IF({cancelled},"Cancelled",'
-            f'IF({inv}<>"",IF({ir}=0,"Invoiced",IF({t("Balance")}<=0,"Paid",'
-            f'IF({t("Days Overdue")}>0,"Overdue",'
-            f'IF(AND(ISNUMBER({due}),{due}-{AS_OF}>=0,{due}-{AS_OF}<={DUE_SOON_DAYS}),'
-            f'"Due Soon","Invoiced")))),'
-            f'IF({t("Billable")},"Ready to Invoice",'
-            f'IF(AND({complete},{approval}="Approved"),"Blocked",'
-            f'IF(AND({complete},{approval}="Rejected"),"Rejected",'
-            f'IF(AND({complete},{pending}),'
-            f'IF(AND({since}>0,{AS_OF}-{since}>{APPROVAL_SLA_DAYS}),'
-            f'"Approval Overdue","Awaiting Approval"),'
-            f'IF(AND(OR({status}="Planned",{status}="In Progress",{status}=""),'
-            f'ISNUMBER({t("Planned Date")}),{t("Planned Date")}<{AS_OF}),'
-            f'"Behind Schedule","Scheduled"))))))))'),
+        "Days Overdue": f'{blank}' + days_overdue_formula(f"{ir}>0", t("Balance"), due, AS_OF) + ")",
+        "Flag": f'{blank}' + flag_formula(
+            status=status, approval=approval, invoice_no=inv, invoice_missing=f"{ir}=0",
+            balance=t("Balance"), overdue_days=t("Days Overdue"), due=due,
+            billable=t("Billable"), since=since, planned_date=t("Planned Date"), as_of=AS_OF,
+            due_soon_days=DUE_SOON_DAYS, sla_days=APPROVAL_SLA_DAYS) + ")",
     }
     return f
 
@@ -298,7 +288,7 @@ def _invoice_formulas(kind: bool = True) -> dict[str, str]:
     t = lambda c: this(I, c)  # noqa: E731
     no = t("Invoice No")
     blank = f'IF({no}="","",'
-    credit = f'{t("Type")}="Credit Note"'
+    credit = f'{t("Type")}={q(W.CREDIT_NOTE)}'
     d = t("Digits")
     cur = t("Currency")
     # blank Currency: the project's, else Settings Default Currency
@@ -306,25 +296,26 @@ def _invoice_formulas(kind: bool = True) -> dict[str, str]:
                     f'{col(P, "Project ID")},0)),{DEFAULT_CURRENCY}),{cur})')
     rows = f'SUMIFS({col(PAY, "Amount")},{col(PAY, "Invoice No")},{no})'
     not_money = "".join(
-        f'-SUMIFS({col(PAY, "Amount")},{col(PAY, "Invoice No")},{no},{col(PAY, "Kind")},"{k}")'
-        for k in ("Discount", "Write-off")) if kind else ""
+        f'-SUMIFS({col(PAY, "Amount")},{col(PAY, "Invoice No")},{no},{col(PAY, "Kind")},{q(k)})'
+        for k in W.SETTLING_KINDS) if kind else ""
+    figures = invoice_figures_formulas(
+        is_credit_note=credit, total=t("Total"), money_rows=f"{rows}{not_money}", all_rows=rows,
+        credited=t("Credited"), digits=d, paid_cell=t("Paid"), balance_cell=t("Balance"),
+        voided=(f'COUNTIFS({col(I, "Related Invoice")},{no},{col(I, "Type")},'
+                f'{q(W.CREDIT_NOTE)})>0'))
     f = {
         "Digits": f'{blank}{digits_of(eff_currency)})',
         # total of the credit notes that correct this invoice (negative)
         "Credited": (f'{blank}IF({credit},0,ROUND(SUMIFS({col(I, "Total")},{col(I, "Related Invoice")},{no},'
-                     f'{col(I, "Type")},"Credit Note"),{d})))'),
-        # money received: Payment (or blank) and Credit Applied rows
-        "Paid": f'{blank}IF({credit},0,ROUND({rows}{not_money},{d})))',
-        # Total + credit notes - every row (a Discount or Write-off settles too)
-        "Balance": f'{blank}IF({credit},0,ROUND(N({t("Total")})-{rows}+{t("Credited")},{d})))',
+                     f'{col(I, "Type")},{q(W.CREDIT_NOTE)}),{d})))'),
+        # Paid: Payment (or blank) and Credit Applied rows; Balance: Total +
+        # credit notes - every row (a Discount or Write-off settles too)
+        **{column: f'{blank}{text})' for column, text in figures.items()},
         # a paid invoice: days from its Issue Date to its last tblPayments row
-        "Days To Pay": (f'{blank}IF(AND(NOT({credit}),{t("Status")}="Paid",ISNUMBER({t("Issue Date")}),'
+        "Days To Pay": (f'{blank}IF(AND(NOT({credit}),{t("Status")}={q(W.PAID)},ISNUMBER({t("Issue Date")}),'
                         f'SUMPRODUCT(MAX(({col(PAY, "Invoice No")}={no})*{col(PAY, "Payment Date")}))>0),'
                         f'SUMPRODUCT(MAX(({col(PAY, "Invoice No")}={no})*{col(PAY, "Payment Date")}))'
                         f'-{t("Issue Date")},""))'),
-        "Status": (f'{blank}IF({credit},"Applied",'
-                   f'IF(COUNTIFS({col(I, "Related Invoice")},{no},{col(I, "Type")},"Credit Note")>0,"Void",'
-                   f'IF({t("Balance")}<=0,"Paid",IF({t("Paid")}>0,"Partially Paid","Open")))))'),
     }
     return f
 

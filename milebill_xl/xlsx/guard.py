@@ -58,7 +58,7 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from .book import BookError
+from .errors import BookError
 
 MAX_MEMBERS = 10_000
 MAX_SHEETS = 1_000

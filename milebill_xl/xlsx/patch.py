@@ -48,8 +48,9 @@ from lxml import etree
 from . import ooxml
 from .guard import check_package
 from .ooxml import Formula, attrs, local, parse_xml, set_attr
-from .safezip import (WorkbookChanged, WorkbookLocked, ZipSource, atomic_write,
-                      check_unlocked, owner_file, rewrite_zip)
+from .atomic import atomic_write
+from .safezip import (WorkbookChanged, WorkbookLocked, ZipSource, check_unlocked, owner_file,
+                      rewrite_zip)
 from .sheetxml import SharedFormulaError, SheetDoc, SheetError
 
 __all__ = ["Patcher", "TableRef", "Formula", "WorkbookLocked", "WorkbookChanged",

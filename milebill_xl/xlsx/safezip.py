@@ -1,4 +1,4 @@
-"""Zip rewriting that keeps untouched members byte-for-byte, and atomic saves.
+"""Zip rewriting that keeps untouched members byte-for-byte.
 
 ``rewrite_zip`` copies every member it is not asked to change as its raw
 local-header + compressed-data bytes and its raw central-directory record
@@ -9,20 +9,17 @@ zip comment is kept. Archives using zip64 or encryption fall back to a
 ``zipfile`` rewrite that keeps each untouched member's uncompressed bytes,
 order and compression method.
 
-``atomic_write`` writes through a temp file beside the target, fsyncs and
-``os.replace``s it, so a crash leaves the old or the new file, never half.
+Saves go through :func:`milebill_xl.xlsx.atomic.atomic_write`.
 """
 from __future__ import annotations
 
 import io
-import os
 import struct
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 _EOCD_SIG = b"PK\x05\x06"
 _CD_SIG = b"PK\x01\x02"
@@ -202,46 +199,3 @@ def _rewrite_with_zipfile(out: BinaryIO, src: ZipSource, replace: dict[str, byte
             new.external_attr = info.external_attr
             new.create_system = info.create_system
             zout.writestr(new, data)
-
-
-def atomic_write(path: Path, produce: Callable[[BinaryIO], None]) -> None:
-    """Write ``path`` via a temp file in its folder: produce, fsync, os.replace.
-
-    On any failure the temp file is removed and ``path`` is untouched.
-    The new file keeps the old file's permission bits when it existed.
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=".~mb-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            produce(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        except FileNotFoundError:
-            pass
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(folder)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    try:
-        dfd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)

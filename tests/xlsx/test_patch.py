@@ -15,10 +15,10 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from milebill_xl import office
-from milebill_xl.workbook import safezip
-from milebill_xl.workbook.ooxml import date_serial, escape_text, number_text
-from milebill_xl.workbook.sheetxml import SheetDoc
-from milebill_xl.workbook.xlsxpatch import (Formula, PatchError, Patcher, SharedFormulaError,
+from milebill_xl.xlsx import atomic, safezip
+from milebill_xl.xlsx.ooxml import date_serial, escape_text, number_text
+from milebill_xl.xlsx.sheetxml import SheetDoc
+from milebill_xl.xlsx.patch import (Formula, PatchError, Patcher, SharedFormulaError,
                                             WorkbookChanged, WorkbookLocked)
 
 from .xlsx_fixtures import (CONDITIONAL_FORMATTING, DATA_VALIDATIONS, DRAWING_REFS, EXT_LST,
@@ -392,9 +392,9 @@ def test_failure_mid_save_leaves_original(book, monkeypatch, where):
             out.write(data)
         monkeypatch.setattr(safezip, "_write", failing_write)
     elif where == "fsync":
-        monkeypatch.setattr(safezip.os, "fsync", lambda fd: (_ for _ in ()).throw(boom))
+        monkeypatch.setattr(atomic.os, "fsync", lambda fd: (_ for _ in ()).throw(boom))
     else:
-        monkeypatch.setattr(safezip.os, "replace", lambda a, b: (_ for _ in ()).throw(boom))
+        monkeypatch.setattr(atomic.os, "replace", lambda a, b: (_ for _ in ()).throw(boom))
     with pytest.raises(OSError, match="disk full"):
         p.save()
     assert book.read_bytes() == before

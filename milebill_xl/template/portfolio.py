@@ -25,7 +25,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from ..core.aging import BUCKETS
 from ..core.money import minor_units
-from .template import save_workbook
+from .builder import save_workbook
 
 _LABELS = {"contract": "Contract", "billed": "Billed", "unbilled": "Unbilled",
            "collected": "Collected", "outstanding": "Outstanding", "overdue": "Overdue",
