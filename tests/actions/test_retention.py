@@ -332,3 +332,74 @@ def test_the_rendered_invoice_shows_every_field(tmp_path):
                  "Deposit recovered to date, this invoice included $12,000.00"):
         assert line in lines, line
     assert "C-1" not in text and "Milestone ID" not in text
+
+
+# ------------------------------------------- LibreOffice and the UDFs agree
+
+@pytest.mark.libreoffice
+def test_libreoffice_and_the_worksheet_functions_agree_with_what_was_written(tmp_path):
+    """A book our commands wrote (issue, pay, release, void, release again,
+    refresh), recalculated by LibreOffice: every formula cell equals the
+    engine and its cached value; the UDFs, row by row, give the figures
+    issue wrote and the native formulas compute."""
+    from recalc_check import cached_mismatches, engine_mismatches, error_cells, sheet_rows
+    from python_calamine import CalamineWorkbook
+
+    from milebill_xl.excel.udfs import MB_CHARGE, MB_DEPOSIT, MB_DEPOSIT_SHARES, MB_RELEASE
+    from milebill_xl.office import recalculate
+    fitout = _fitout_milestones()
+    fitout[3].update({k: None for k in DONE} | {"Status": "Planned"})      # D3 not yet done
+    book = _book(tmp_path, [_site(), _fitout()],
+                 [_ms("C0", "C-1", "Deposit", "Deposit", 0.15)] + _site_milestones() + fitout)
+    assert cli("issue", book).exit_code == 0
+    assert cli("pay", book, "--invoice", "INV-2026-0001", "--amount", "12960.00").exit_code == 0
+    assert cli("release", book, "--project", "C-1").exit_code == 0
+    assert cli("void", book, "--invoice", "INV-2026-0008", "--reason", "early").exit_code == 0
+    assert cli("release", book, "--project", "C-1").exit_code == 0
+    assert cli("refresh", book).exit_code == 0
+    out = recalculate([book], tmp_path / "lo")[0]
+    assert error_cells(out) == []
+    mismatches, compared = engine_mismatches(out, date(2026, 11, 25))
+    assert mismatches == [] and compared > 50
+    cached, formulas = cached_mismatches(book, out)
+    assert cached == [] and formulas > 500
+
+    wb = CalamineWorkbook.from_path(str(out))
+    projects = {r["Project ID"]: r for r in sheet_rows(wb, "Projects")}
+    assert (projects["C-1"]["Retention Held"], projects["D-1"]["Retention Held"]) == (0, 0)
+    # D-1: deposit 6,000 + D1, D2 12,000 each less 1,800 recovered each
+    assert (projects["D-1"]["Billed"], projects["D-1"]["Unbilled"]) == (26400, 13600)
+    milestones = sheet_rows(wb, "Milestones")
+    invoices = sheet_rows(wb, "Invoices")
+    checked = 0
+    for m in milestones:
+        if m["Basis"] == "Deposit":
+            p = projects[m["Project ID"]]
+            assert MB_DEPOSIT(p["Contract Value"], m["Percent"], m["Fixed Amount"],
+                              p["Eff Currency"]) == m["Amount"]
+            checked += 1
+    deposit_of = {m["Milestone ID"] for m in milestones if m["Basis"] == "Deposit"}
+    for i in invoices:
+        p = projects[i["Project ID"]]
+        if i["Type"] == "Invoice":
+            retainage = 0 if i["Milestone ID"] in deposit_of else (p["Retainage %"] or 0)
+            assert MB_CHARGE(i["Net"], p["Tax Rate"], retainage, i["Deposit Applied"], None,
+                             i["Currency"]) == [i["Retention"], i["Tax"], i["Total"]]
+            checked += 1
+        elif i["Type"] == "Retention Release":
+            assert MB_RELEASE(i["Net"], p["Tax Rate"], "On release", i["Currency"]) == [
+                i["Tax"], i["Total"]]
+            checked += 1
+    # the deposit's shares, as the UDF splits it over the later milestones
+    for pid, deposit, later in (("C-1", "INV-2026-0001", ("C1", "C2", "C3")),
+                                ("D-1", "INV-2026-0005", ("D1", "D2"))):
+        amount = next(i["Net"] for i in invoices if i["Invoice No"] == deposit)
+        amounts = [m["Amount"] for m in milestones if m["Milestone ID"] in later]
+        if pid == "D-1":
+            amounts.append(next(m["Amount"] for m in milestones if m["Milestone ID"] == "D3"))
+        shares = MB_DEPOSIT_SHARES(amount, amounts, projects[pid]["Eff Currency"])
+        applied = [i["Deposit Applied"] for i in invoices if i["Milestone ID"] in later
+                   and i["Type"] == "Invoice"]
+        assert shares[:len(applied)] == applied, pid
+    assert shares == [1800, 1800, 2400]                 # D-1: D3 will recover the rest
+    assert checked >= 11
