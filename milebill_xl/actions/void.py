@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from ..core.audit import file_sha256
 from ..core.engine import compute
@@ -37,6 +38,7 @@ from .common import Loaded, load, record_documents, seal, session
 from .common import first_new_row, problem as _error
 from .issue import audit_row, field_error, invoice_folder, invoice_row, invoice_template
 from .lookup import find_invoice
+from .mailing import Mailer
 from .refresh import computed_changes
 
 
@@ -48,6 +50,9 @@ class VoidResult:
     document: object = None
     #: money received on the voided invoice, now the client's credit
     credit: Decimal | None = None
+    pdf: Path | None = None
+    #: the credit note's e-mail draft (``--email``)
+    email: Path | None = None
 
     @property
     def done(self) -> bool:
@@ -59,7 +64,9 @@ class VoidResult:
                 "credit_note": None if cn is None else {
                     "invoice_no": cn.invoice_no, "related_invoice": cn.related_invoice,
                     "currency": cn.currency, "net": str(cn.net), "tax": str(cn.tax),
-                    "total": str(cn.total), "document": str(self.document)},
+                    "total": str(cn.total), "document": str(self.document),
+                    **({"pdf": str(self.pdf)} if self.pdf else {}),
+                    **({"email": str(self.email)} if self.email else {})},
                 "credit": None if self.credit is None else str(self.credit)}
 
 
@@ -136,7 +143,10 @@ def chronology_error(loaded: Loaded, fmt: str, kind: str, label: str) -> dict | 
                   loaded.locator.cell(C.INVOICES.name, last.row, "Issue Date"))
 
 
-def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> VoidResult:
+def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None,
+        pdf: bool = False, email: bool = False) -> VoidResult:
+    """Void ``invoice_no`` with a credit note (``pdf``: also as PDF;
+    ``email``: an .eml draft of it to the project's Client Email)."""
     reason = (reason or "").strip()
     with session(book):
         loaded = load(book, as_of)
@@ -181,6 +191,8 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
         doc = document_data(cn, project, milestone, settings, related=src, notes=f"Reason: {reason}")
         missing = [field_error(loaded, msg, project.row, milestone.row if milestone else None)
                    for msg in missing_fields(doc)]
+        mailer, refused = Mailer.for_document(book, loaded, project, "credit note", email)
+        missing += refused
         if missing:
             return VoidResult(loaded.as_of, tuple(missing))
 
@@ -238,4 +250,10 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
             store.discard(staged)
             raise
         published = store.publish(staged)
-        return VoidResult(loaded.as_of, loaded.errors, cn, published[0], credit)
+        converted = None
+        if pdf:
+            from ..documents.pdf import to_pdf
+            converted = to_pdf(published, folder)[0]
+        draft = mailer.invoice(cn, project, published[0], converted,
+                               milestone=milestone.name if milestone else "") if mailer else None
+        return VoidResult(loaded.as_of, loaded.errors, cn, published[0], credit, converted, draft)

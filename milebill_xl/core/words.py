@@ -69,3 +69,9 @@ def excel(word: str) -> str:
     """``word`` as an Excel string literal, for the formula text that
     mirrors a rule (``Paid`` -> ``"Paid"``)."""
     return '"' + word.replace('"', '""') + '"'
+
+# Reminder letters (core/dunning.py): the first level, the levels between
+# ("Second reminder", ...) and the last
+REMINDER_FIRST, REMINDER_FINAL = "Payment reminder", "Final reminder"
+REMINDER_ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh",
+                     "Eighth", "Ninth", "Tenth")

@@ -96,6 +96,7 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
     C.INVOICES.name: {
         "Issue Date": DATE, "Due Date": DATE, "Net": MONEY, "Tax": MONEY,
         "Total": MONEY, "Paid": MONEY, "Balance": MONEY, "Digits": INT,
+        "Credited": MONEY, "Days To Pay": INT, "Reminder Level": INT, "Last Reminder": DATE,
         "Credited": MONEY, "Days To Pay": INT, "Retention": MONEY, "Deposit Applied": MONEY,
     },
     C.PAYMENTS.name: {"Payment Date": DATE, "Amount": MONEY},
@@ -130,12 +131,15 @@ SETTING_NOTES: dict[str, str] = {
     "As Of Date": "Blank means today; set it to reproduce a past view",
     "Operator": "Name recorded as User in the Audit sheet; blank means the signed-in person",
     "Write-off Limit": "Largest residual pay --write-off may write off (invoice currency); 0 = off",
+    "Reminder Days": "Days overdue for reminder levels 1, 2, 3 ...; the last is the final reminder",
+    "Late Interest Rate": "Statutory late-payment interest a year (actual/365); 0 = none",
+    "Late Fee": "Fixed late-payment fee per overdue invoice (its currency); 0 = none",
     "Retention Tax": ("On release: tax on retention is invoiced with its release; "
                       "On invoice: on each invoice's full amount (e.g. Germany)"),
 }
 _SETTING_FORMATS = {"As Of Date": DATE, "Default Tax Rate": PCT,
                     "Next Invoice Seq": INT, "Next Credit Note Seq": INT,
-                    "Due Soon Days": INT, "Approval SLA Days": INT}
+                    "Due Soon Days": INT, "Approval SLA Days": INT, "Late Interest Rate": PCT}
 
 _HELPER_FONT = Font(color="FF7F7F7F", italic=True)
 _HEAD_FONT = Font(bold=True, color="FFFFFFFF")

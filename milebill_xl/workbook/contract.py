@@ -22,8 +22,8 @@ COMPUTED = "computed"  # a contract formula column; the tool caches a result fie
 HELPER = "helper"      # our formula column after the contract's; a cached helper value
 
 # Cell kinds of read columns (workbook/parse.py turns each into its reader)
-ID, TEXT, DATE, MONEY, SIGNED_MONEY, PERCENT, CURRENCY = (
-    "id", "text", "date", "money", "signed money", "percent", "currency")
+ID, TEXT, DATE, MONEY, SIGNED_MONEY, PERCENT, CURRENCY, COUNT = (
+    "id", "text", "date", "money", "signed money", "percent", "currency", "count")
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,7 @@ SETTINGS = TableSpec("tblSettings", "Settings",
 
 # Setting kinds beyond the column kinds (workbook/parse.py reads each)
 SEQ, DAYS, NUMBER_FORMAT, TEXT_OR_DEFAULT = "seq", "days", "number format", "text or default"
+DAY_LIST = "day list"          # Reminder Days: 7, 30, 60
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,9 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("As Of Date", "AsOfSetting", DATE),
     SettingSpec("Operator", "Operator"),
     SettingSpec("Write-off Limit", "WriteOffLimit", MONEY),
+    SettingSpec("Reminder Days", "ReminderDays", DAY_LIST),
+    SettingSpec("Late Interest Rate", "LateInterestRate", PERCENT),
+    SettingSpec("Late Fee", "LateFee", MONEY),
     SettingSpec("Retention Tax", "RetentionTax", W.RETENTION_TAX_MODES),
 )
 SETTING_KEYS: tuple[str, ...] = tuple(s.key for s in SETTING_SPECS)
@@ -165,6 +169,8 @@ def _cell(value: object) -> object:
     """A default as the template's cell shows it (a whole Decimal as an int)."""
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)
+    if isinstance(value, tuple):            # Reminder Days: 7, 30, 60
+        return ", ".join(str(v) for v in value)
     return value
 
 
@@ -252,6 +258,10 @@ INVOICES = TableSpec("tblInvoices", "Invoices", (
     Column("Document", "document", WRITTEN),
     Column("Related Invoice", "related_invoice", WRITTEN),
     Column("Document SHA-256", "document_sha256", WRITTEN, optional=True),
+    # written by remind (blank: never reminded); an older workbook without
+    # them keeps working, remind asks for them
+    Column("Reminder Level", "reminder_level", WRITTEN, COUNT, optional=True),
+    Column("Last Reminder", "last_reminder", WRITTEN, DATE, optional=True),
     # written by issue (net of tax): retention withheld, deposit recovered;
     # an older workbook without them bills projects that have neither
     Column("Retention", "retention", WRITTEN, SIGNED_MONEY, optional=True),

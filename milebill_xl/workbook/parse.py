@@ -25,7 +25,7 @@ from ..core.records import (AuditEntry, BookData, Invoice, Milestone, Payment, P
                             Settings)
 from . import contract
 from .cells import (ERROR_CODES, CellProblem, check_number_format, choice_map, quote_sheet, to_choice,
-                    to_currency, to_date, to_int, to_money, to_percent, to_text)
+                    to_currency, to_date, to_day_list, to_int, to_money, to_percent, to_text)
 from .geometry import Locator, RawTable, TableGeometry, header_key
 
 
@@ -83,6 +83,7 @@ _SETTING_READERS: dict[str, Callable] = {
     contract.PERCENT: to_percent,
     contract.DATE: to_date,
     contract.MONEY: to_money,
+    contract.DAY_LIST: to_day_list,
 }
 _SETTING_SPECS = {s.key: s for s in contract.SETTING_SPECS}
 
@@ -235,7 +236,8 @@ def _reader(t: "_Table", spec: contract.TableSpec, currencies: Mapping[str, Curr
             coerce, args = {contract.MONEY: (to_money, ()),
                             contract.SIGNED_MONEY: (to_money, (True,)),
                             contract.PERCENT: (to_percent, ()),
-                            contract.CURRENCY: (to_currency, (currencies,))}[kind]
+                            contract.CURRENCY: (to_currency, (currencies,)),
+                            contract.COUNT: (to_int, (0,))}[kind]
             fn = (lambda coerce, args: lambda r, h, v: None if v is None
                   else t.take(r, h, coerce, v, *args))(coerce, args)
         readers.append((c.field, h, fn))

@@ -223,7 +223,7 @@ def test_retention_and_a_deposit_on_one_contract(tmp_path):
      "Deposit D0 of 50,000.00 is more than the work left to invoice on project D-1 (40,000.00)"),
     ("retention and deposit above 100 %", "Projects!K2",
      "Retainage % (90 %) and the deposit D0 (15 % of the contract) together exceed 100 %"),
-    ("retention tax word", "Settings!B20",
+    ("retention tax word", "Settings!B23",
      "Retention Tax must be one of On release, On invoice; got 'Sometimes'"),
 ])
 def test_bad_combinations_are_refused_on_their_cells(tmp_path, case, cell, words):
