@@ -57,11 +57,11 @@ def test_demo_cycle_leaves_every_state(demo_run):
     # issue 14: M-102's invoice, 26,000.00 open ten days after its due date:
     # 26,000.00 x 10 x 10.15 % / 365 = 72.30, and the fee of 40.00
     assert sorted(p.name for p in (result.folder / "invoices" / "reminders").iterdir()) == [
-        "REM-2026-11-25-INV-2026-0005.docx", "REM-2026-11-25-INV-2026-0005.eml"]
-    assert ("milebill remind --email: Payment reminder REM-2026-11-25-INV-2026-0005 to Acme "
-            "Retail Inc.: INV-2026-0005 10 days late, 26,000.00 + interest 72.30 + fee 40.00 "
+        "REM-2026-11-25-INV-2026-0006.docx", "REM-2026-11-25-INV-2026-0006.eml"]
+    assert ("milebill remind --email: Payment reminder REM-2026-11-25-INV-2026-0006 to Acme "
+            "Retail Inc.: INV-2026-0006 10 days late, 26,000.00 + interest 72.30 + fee 40.00 "
             "= 26,112.30 USD") in printed
-    inv = next(i for i in data.invoices if i.invoice_no == "INV-2026-0005")
+    inv = next(i for i in data.invoices if i.invoice_no == "INV-2026-0006")
     assert (inv.reminder_level, inv.last_reminder) == (1, AS_OF)
     # the change order kept the issued amount and re-spread the rest (rule 10)
     p400 = comp.project("P-400")
