@@ -53,6 +53,10 @@ Public Sub OnIssueAndEmail(control As IRibbonControl)
     RunPython "import milebill_xl.excel.buttons as b; b.issue_and_email()"
 End Sub
 
+Public Sub OnReleaseAndEmail(control As IRibbonControl)
+    RunPython "import milebill_xl.excel.buttons as b; b.release_and_email()"
+End Sub
+
 Public Sub OnVoidAndEmail(control As IRibbonControl)
     RunPython "import milebill_xl.excel.buttons as b; b.void_and_email()"
 End Sub

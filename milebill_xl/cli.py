@@ -274,12 +274,14 @@ def void(path: Path, invoice_no: str, reason: str, as_of: date | None, pdf: bool
 @click.option("--project", "project_id", required=True, help="Project ID whose retention is released.")
 @as_of_option
 @click.option("--pdf", is_flag=True, help="Also convert the document to PDF (needs LibreOffice).")
+@email_option
 @json_option
-def release(path: Path, project_id: str, as_of: date | None, pdf: bool, as_json: bool) -> None:
+def release(path: Path, project_id: str, as_of: date | None, pdf: bool, email: bool,
+            as_json: bool) -> None:
     """Invoice the retention a project holds (a Retention Release invoice)."""
     from .actions import release as action
     try:
-        result = action.run(_open(path), project_id, as_of, pdf)
+        result = action.run(_open(path), project_id, as_of, pdf, email)
     except BookError as exc:
         _book_error(exc, as_json)
 
@@ -289,7 +291,8 @@ def release(path: Path, project_id: str, as_of: date | None, pdf: bool, as_json:
         if i is None:
             click.echo(f"nothing to release: project {result.project_id} holds no retention")
             return
-        extra = f", PDF {result.pdf.name}" if result.pdf else ""
+        extra = "".join(f", {k} {v.name}" for k, v in (("pdf", result.pdf), ("e-mail draft", result.email))
+                        if v is not None)
         click.echo(f"released the retention of {i.project_id}: {i.invoice_no} for "
                    f"{money(i.total, i.currency)} (net {money(i.net, i.currency)}, tax "
                    f"{money(i.tax, i.currency)}), due {i.due_date.isoformat()}, "

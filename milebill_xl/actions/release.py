@@ -28,6 +28,7 @@ from ..workbook.book import Book, Changes
 from .common import Loaded, first_new_row, load, problem, record_documents, seal, session
 from .issue import (chronology, money_detail, audit_row, field_error, invoice_folder, invoice_row,
                     invoice_template)
+from .mailing import Mailer
 from .refresh import computed_changes
 
 
@@ -39,6 +40,8 @@ class ReleaseResult:
     invoice: Invoice | None = None
     document: Path | None = None
     pdf: Path | None = None
+    #: the release's e-mail draft (``--email``)
+    email: Path | None = None
 
     @property
     def done(self) -> bool:
@@ -52,7 +55,8 @@ class ReleaseResult:
                     "invoice_no": i.invoice_no, "project_id": i.project_id,
                     "currency": i.currency, "net": str(i.net), "tax": str(i.tax),
                     "total": str(i.total), "issue_date": i.issue_date.isoformat(),
-                    "due_date": i.due_date.isoformat(), "document": i.document}}
+                    "due_date": i.due_date.isoformat(), "document": i.document},
+                **({"email": str(self.email)} if self.email else {})}
 
 
 def _project(loaded: Loaded, typed: str):
@@ -107,8 +111,10 @@ def plan(loaded: Loaded, project_id: str) -> tuple[Invoice | None, list[dict]]:
     return inv, errors
 
 
-def run(book: Book, project_id: str, as_of: date | None = None, pdf: bool = False
-        ) -> ReleaseResult:
+def run(book: Book, project_id: str, as_of: date | None = None, pdf: bool = False,
+        email: bool = False) -> ReleaseResult:
+    """Release the project's retention (``pdf``: also as PDF; ``email``: an
+    .eml draft of it to the project's Client Email)."""
     with session(book):
         loaded = load(book, as_of)
         inv, errors = plan(loaded, project_id)
@@ -116,6 +122,9 @@ def run(book: Book, project_id: str, as_of: date | None = None, pdf: bool = Fals
             return ReleaseResult(loaded.as_of, tuple(errors), project_id)
         data, s = loaded.data, loaded.data.settings
         project = next(p for p in data.projects if p.project_id == inv.project_id)
+        mailer, refused = Mailer.for_document(book, loaded, project, "invoice", email)
+        if refused:
+            return ReleaseResult(loaded.as_of, tuple(refused), project_id)
         new_data = replace(data, invoices=data.invoices + (inv,),
                            settings=replace(s, next_invoice_seq=s.next_invoice_seq + 1))
         new_comp = compute(new_data, loaded.as_of)
@@ -154,5 +163,6 @@ def run(book: Book, project_id: str, as_of: date | None = None, pdf: bool = Fals
         if pdf:
             from ..documents.pdf import to_pdf
             (made_pdf,) = to_pdf([published], folder)
+        draft = mailer.invoice(inv, project, published, made_pdf) if mailer else None
         return ReleaseResult(loaded.as_of, loaded.errors,
-                             inv.project_id, inv, published, made_pdf)
+                             inv.project_id, inv, published, made_pdf, draft)

@@ -203,6 +203,11 @@ def release_retention() -> None:
     _press(_run_release_retention)
 
 
+def release_and_email() -> None:
+    """Release retention with an e-mail draft of the invoice (``release --email``)."""
+    _press(lambda book, app: _run_release_retention(book, app, email=True))
+
+
 def void_and_email() -> None:
     """Void with a credit note and an e-mail draft of it (``void --email``)."""
     _press(lambda book, app: _run_void_invoice(book, app, email=True))
@@ -511,7 +516,7 @@ def _selected_project(ui: _Ui, live: LiveBook, what: str) -> str | None:
     return None
 
 
-def _run_release_retention(book, app, as_of: date | None = None):
+def _run_release_retention(book, app, as_of: date | None = None, email: bool = False):
     from ..actions import common, release as action
 
     def body(ui: _Ui):
@@ -534,14 +539,16 @@ def _run_release_retention(book, app, as_of: date | None = None):
                       f"+ tax {_money(inv.tax, inv.currency)} = {_money(inv.total, inv.currency)}?"):
             ui.status("release cancelled; nothing was changed")
             return None
-        result = action.run(live, pid, as_of)
+        result = action.run(live, pid, as_of, email=email)
         if result.errors and not result.done:
             ui.problems(live, result.errors, "Release retention")
             return result
         book.save()
         i = result.invoice
         text = (f"Released the retention of {i.project_id}: {i.invoice_no} for "
-                f"{_money(i.total, i.currency)}; document {result.document}. The workbook was saved.")
+                f"{_money(i.total, i.currency)}; document {result.document}"
+                + (f"; e-mail draft {result.email.name}" if result.email else "")
+                + ". The workbook was saved.")
         if result.errors:
             ui.problems(live, result.errors, "Release retention", text.rstrip("."))
             return result

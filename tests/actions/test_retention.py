@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import zipfile
+from pathlib import Path
 from datetime import date
 from decimal import Decimal
 
@@ -124,6 +125,32 @@ def test_80000_usd_with_10_percent_retention_is_invoiced_settled_and_released(tm
     res = cli("release", book, "--project", "C-1")
     assert res.exit_code == 0 and "nothing to release: project C-1 holds no retention" in res.output
     assert digest(book) == before
+
+
+def test_release_with_email_writes_its_draft_and_without_a_client_email_is_refused(tmp_path):
+    import email
+    import email.policy
+    book = _book(tmp_path, [_site()], _site_milestones())
+    out = _json(cli("issue", book, "--json"))
+    _pay_in_full(book, out["issued"])
+    before = digest(book)
+    refused = cli("release", book, "--project", "C-1", "--email")   # C-1 has no Client Email
+    assert refused.exit_code == 1 and "Client Email" in refused.output
+    assert digest(book) == before
+
+    (tmp_path / "mailed").mkdir()
+    book = _book(tmp_path / "mailed", [_site(**{"Client Email": "ap@site.example"})],
+                 _site_milestones())
+    _pay_in_full(book, _json(cli("issue", book, "--json"))["issued"])
+    res = _json(cli("release", book, "--project", "C-1", "--email", "--json"))
+    assert Path(res["email"]).name == "INV-2026-0004.eml"
+    msg = email.message_from_bytes(Path(res["email"]).read_bytes(), policy=email.policy.default)
+    assert (msg["To"], msg["From"]) == ("ap@site.example", "billing@acme.test")
+    assert msg["Subject"].startswith("Retention release INV-2026-0004 from Acme Engineering Ltd: ")
+    assert "8,640.00" in msg["Subject"]
+    attached = [(a.get_filename(), a.get_content()) for a in msg.iter_attachments()]
+    assert attached == [("INV-2026-0004.docx",
+                         (tmp_path / "mailed" / "invoices" / "INV-2026-0004.docx").read_bytes())]
 
 
 def test_voiding_a_release_puts_the_retention_back(tmp_path):
