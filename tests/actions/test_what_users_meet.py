@@ -41,17 +41,17 @@ def _pdf_pages(pdf: Path) -> list[str]:
 
 
 @pytest.mark.libreoffice
-def test_the_demo_prints_on_eleven_landscape_and_portrait_pages(demo_book, tmp_path):
+def test_the_demo_prints_on_twelve_landscape_and_portrait_pages(demo_book, tmp_path):
     pdf, = convert([demo_book], "pdf", tmp_path)
     pages = _pdf_pages(pdf)
-    # Dashboard 2, Projects, Milestones, Invoices, Payments 1 each, Audit 2
-    # (its Details wrap), Settings 1, Lists 2
-    assert len(pages) == 11
+    # Dashboard 2, Projects, Milestones, Invoices, Payments 1 each, Audit 3
+    # (its 24 Details wrap), Settings 1, Lists 2
+    assert len(pages) == 12
     footers = [next(line.split()[0] for line in reversed(p.splitlines()) if line.strip())
                for p in pages]
     assert footers == ["Dashboard", "Dashboard", "Projects", "Milestones", "Invoices",
-                       "Payments", "Audit", "Audit", "Settings", "Lists", "Lists"]
-    assert all(f"Page {k} of 11" in p for k, p in enumerate(pages, start=1))
+                       "Payments", "Audit", "Audit", "Audit", "Settings", "Lists", "Lists"]
+    assert all(f"Page {k} of 12" in p for k, p in enumerate(pages, start=1))
     first, second = pages[0], pages[1]
     # page 1: the figures and the whole chart grid; page 2: the timeline
     assert "Totals by currency" in first and "Expected billing by month" in first
@@ -62,7 +62,7 @@ def test_the_demo_prints_on_eleven_landscape_and_portrait_pages(demo_book, tmp_p
         assert label in first and label not in second
     # each currency with its minor unit (issue 15): JPY none, KWD three
     contract = next(line for line in first.splitlines() if " Contract " in line)
-    assert contract.split()[-4:] == ["170,000.00", "250,000.00", "10,000,001", "45,250.500"]
+    assert contract.split()[-4:] == ["250,000.00", "250,000.00", "10,000,001", "45,250.500"]
     assert "10,000,001.00" not in first and "19,000.286" in first and "3,333,334" in first
     # header rows repeat: the Milestones page starts with the header
     assert "Milestone ID" in pages[3].splitlines()[0] or "Milestone ID" in pages[3][:400]
@@ -107,12 +107,14 @@ def test_report_and_dry_run_in_a_pipe_print_every_value_in_full(demo_book):
     report = subprocess.run([*exe, "report", str(demo_book), "--as-of", "2026-11-25"],
                             capture_output=True, text=True, check=True).stdout
     assert "…" not in report and "..." not in report, report
-    assert "170,000.00 USD" in report and "10,000,001 JPY" in report
+    # USD: P-100, P-500 and P-600 (the construction contract)
+    assert "250,000.00 USD" in report and "10,000,001 JPY" in report
     dry = subprocess.run([*exe, "issue", str(demo_book), "--as-of", "2026-11-25", "--dry-run"],
                          capture_output=True, text=True, check=True).stdout
     assert "…" not in dry
-    # nine invoices were issued in the demo: M-103 would be the tenth
-    assert "INV-2026-0010" in dry and "36,000.00 USD" in dry and "INV-2026-0010.docx" in dry
+    # fourteen invoices (P-600's release included) were issued in the demo:
+    # M-103 would be the fifteenth
+    assert "INV-2026-0015" in dry and "36,000.00 USD" in dry and "INV-2026-0015.docx" in dry
 
 
 def test_audit_rows_carry_the_demo_dates_and_formatted_amounts(demo_book):
@@ -205,7 +207,7 @@ def test_every_audit_detail_prints_whole_inside_its_own_row(demo_book, tmp_path)
     pdf, = convert([demo_book], "pdf", tmp_path)
     details = [a.detail for a in read_book(demo_book)[0].audit]
     checked = 0
-    for page in (7, 8):                          # after Dashboard 2, Projects ... Payments
+    for page in (7, 8, 9):                       # after Dashboard 2, Projects ... Payments
         html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf),
                                "-"], capture_output=True, text=True, check=True).stdout
         words = [(float(x0), float(y0), float(y1), unescape(w)) for x0, y0, y1, w in re.findall(
@@ -222,4 +224,4 @@ def test_every_audit_detail_prints_whole_inside_its_own_row(demo_book, tmp_path)
             printed = "".join(w for x, y0, y1, w in sorted(words, key=lambda t: (t[1], t[0]))
                               if detail_x - 1 <= x < hash_x and top - 1 <= y0 < bottom - 1)
             assert printed == detail.replace(" ", ""), detail
-    assert checked == len(details) == 17
+    assert checked == len(details) == 24
