@@ -105,6 +105,12 @@ def _finish(errors, done: bool, payload: dict, as_json: bool, show) -> None:
         sys.exit(EXIT_PARTIAL)
 
 
+def _echo_e_invoice(paths) -> None:
+    """The e-invoice files a command wrote beside its document."""
+    for path in paths:
+        click.echo(f"e-invoice (EN 16931, validated): {path}")
+
+
 def _book_error(exc: Exception, as_json: bool = False) -> None:
     msg = str(exc)
     if as_json:
@@ -168,11 +174,9 @@ def refresh(path: Path, as_of: date | None, as_json: bool) -> None:
     def show():
         click.echo(f"refreshed {path} as of {result.as_of.isoformat()}: "
                    f"{result.cells_written} computed cells brought up to date")
-        if result.unshown:
-            from .actions.refresh import unshown_note
-            from .template.dashboard import CURRENCY_SLOTS
-            click.echo(f"note: the Dashboard has room for {CURRENCY_SLOTS} currencies; "
-                       + unshown_note(list(result.unshown)), err=True)
+        if result.uncharted:
+            from .actions.refresh import uncharted_note
+            click.echo("note: " + uncharted_note(list(result.uncharted)), err=True)
     _finish(result.errors, result.done, result.to_json(), as_json, show)
 
 
@@ -266,8 +270,39 @@ def void(path: Path, invoice_no: str, reason: str, as_of: date | None, pdf: bool
                         if v is not None)
         click.echo(f"voided {cn.related_invoice}: credit note {cn.invoice_no} for "
                    f"{money(-cn.total, cn.currency)}, document {result.document}{extra}{held}")
-        for path in result.e_invoice:
-            click.echo(f"e-invoice (EN 16931, validated): {path}")
+        _echo_e_invoice(result.e_invoice)
+    _finish(result.errors, result.done, result.to_json(), as_json, show)
+
+
+@main.command()
+@book_argument
+@click.option("--project", "project_id", required=True, help="Project ID whose retention is released.")
+@as_of_option
+@click.option("--pdf", is_flag=True, help="Also convert the document to PDF (needs LibreOffice).")
+@email_option
+@json_option
+def release(path: Path, project_id: str, as_of: date | None, pdf: bool, email: bool,
+            as_json: bool) -> None:
+    """Invoice the retention a project holds (a Retention Release invoice)."""
+    from .actions import release as action
+    try:
+        result = action.run(_open(path), project_id, as_of, pdf, email)
+    except BookError as exc:
+        _book_error(exc, as_json)
+
+    def show():
+        from .report_text import money
+        i = result.invoice
+        if i is None:
+            click.echo(f"nothing to release: project {result.project_id} holds no retention")
+            return
+        extra = "".join(f", {k} {v.name}" for k, v in (("pdf", result.pdf), ("e-mail draft", result.email))
+                        if v is not None)
+        click.echo(f"released the retention of {i.project_id}: {i.invoice_no} for "
+                   f"{money(i.total, i.currency)} (net {money(i.net, i.currency)}, tax "
+                   f"{money(i.tax, i.currency)}), due {i.due_date.isoformat()}, "
+                   f"document {result.document}{extra}")
+        _echo_e_invoice(result.e_invoice)
     _finish(result.errors, result.done, result.to_json(), as_json, show)
 
 

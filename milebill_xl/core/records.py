@@ -15,10 +15,12 @@ from decimal import Decimal
 
 # The words (re-exported: records and rules are read together)
 from .words import (APPROVALS, APPROVED, BASES, CANCELLED, COMPLETE, CREDIT_APPLIED,  # noqa: F401
-                    CREDIT_NOTE, DISCOUNT, E_INVOICE_FORMATS, FACTUR_X, FIXED, IN_PROGRESS,
-                    INVOICE, INVOICE_STATUSES, INVOICE_TYPES, NO_E_INVOICE, OPEN, PAID, PAID_KINDS,
-                    PARTIALLY_PAID, PAYMENT, PAYMENT_KINDS, PENDING, PERCENT, PLANNED, REJECTED,
-                    STANDARD, STATUSES, UBL, VOID, WRITE_OFF)
+                    CREDIT_NOTE, DEPOSIT, DISCOUNT, E_INVOICE_FORMATS, FACTUR_X, FIXED,
+                    IN_PROGRESS, INVOICE, INVOICE_STATUSES, INVOICE_TYPES, NO_E_INVOICE,
+                    ON_INVOICE, ON_RELEASE, OPEN, PAID, PAID_KINDS, PARTIALLY_PAID, PAYMENT,
+                    PAYMENT_KINDS, PENDING, PERCENT, PLANNED, RECEIVABLE_TYPES, REJECTED,
+                    RETENTION_RELEASE, RETENTION_TAX_MODES, STANDARD, STATUSES, UBL, VOID,
+                    WRITE_OFF)
 
 #: the tables rules point their problems at (``Problem.table``)
 PROJECTS_TABLE, MILESTONES_TABLE = "tblProjects", "tblMilestones"
@@ -89,6 +91,9 @@ class Settings:
     #: fixed late-payment fee per overdue invoice in its currency (0 = none)
     late_interest_rate: Decimal = Decimal(0)
     late_fee: Decimal = Decimal(0)
+    #: when retention's tax is invoiced: ``On release`` (with the release
+    #: invoice) or ``On invoice`` (on the full amount of each invoice)
+    retention_tax: str = ON_RELEASE
     #: the seller's country (ISO 3166-1 alpha-2): checks Company Tax ID,
     #: and e-invoices need it
     company_country: str = ""
@@ -115,6 +120,9 @@ class Project:
     payment_terms: str = DEFAULT_TERMS
     retainage_pct: Decimal = Decimal(0)
     row: int = 0
+    #: the fields left blank, which took the Settings defaults
+    #: ("currency", "tax_rate", "payment_terms")
+    defaulted: tuple[str, ...] = ()
     client_tax_id: str = ""
     #: ISO 3166-1 alpha-2, upper case ("" when blank)
     client_country: str = ""
@@ -180,6 +188,10 @@ class Invoice:
     #: the reminder level last sent for it (None: never) and when (remind)
     reminder_level: int | None = None
     last_reminder: date | None = None
+    #: retention withheld from this milestone invoice (net of tax)
+    retention: Decimal = Decimal(0)
+    #: part of the project's deposit this invoice recovers (net of tax)
+    deposit_applied: Decimal = Decimal(0)
     #: the rate and category the document was issued at (a credit note
     #: reverses them whatever the project says since); None / "" in a
     #: workbook made before these columns

@@ -83,6 +83,12 @@ CATEGORIES: dict[str, Category] = {c.word: c for c in (
 )}
 
 
+#: a Retention Release whose tax the milestone invoices already charged
+#: (``Retention Tax`` = On invoice): no VAT on it, for this reason
+TAXED_EARLIER = Category(EXEMPT, "E", "No VAT on this release: the VAT on the retention was "
+                         "charged on the milestone invoices.")
+
+
 def category(word: str | None) -> Category:
     """The category of a Tax Category cell; blank is ``Standard``."""
     return CATEGORIES[word or STANDARD]

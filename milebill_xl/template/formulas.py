@@ -41,6 +41,13 @@ DUE_SOON_DAYS = C.SETTING_NAMES["Due Soon Days"]
 APPROVAL_SLA_DAYS = C.SETTING_NAMES["Approval SLA Days"]
 DEFAULT_TERMS = C.SETTING_NAMES["Default Payment Terms"]
 DEFAULT_TAX_RATE = C.SETTING_NAMES["Default Tax Rate"]
+#: Projects column -> (Project field, the setting name it defaults to): a
+#: blank cell shows the default through a formula (refresh writes it)
+PROJECT_DEFAULTS = {
+    "Currency": ("currency", DEFAULT_CURRENCY),
+    "Tax Rate": ("tax_rate", DEFAULT_TAX_RATE),
+    "Payment Terms": ("payment_terms", DEFAULT_TERMS),
+}
 #: digits used when a currency is not in tblCurrencies (the engine reports it)
 FALLBACK_DIGITS = 2
 
@@ -125,7 +132,10 @@ def _terms_ok(k: str) -> str:
 
 # ---------------------------------------------------------------- Projects
 
-def _project_formulas() -> dict[str, str]:
+def _project_formulas(absent: frozenset[tuple[str, str]] | set = frozenset()) -> dict[str, str]:
+    """``absent``: optional columns, as (table, column), this workbook lacks
+    (Projects' Retention Held is then not written; a missing Invoices
+    Retention or Deposit Applied reads as 0)."""
     t = lambda c: this(P, c)  # noqa: E731
     pid = t("Project ID")
     blank = f'IF({pid}="","",'
@@ -133,19 +143,29 @@ def _project_formulas() -> dict[str, str]:
     inv_p = col(I, "Project ID")
     v = f"N({t('Contract Value')})"
     d = t("Digits")
+    # the schedule's milestones: a deposit sits outside it (core/deposits.py)
+    schedule = f'{col(M, "Eff Basis")},{q("<>" + W.DEPOSIT)}'
+    not_void = f'{col(I, "Status")},{q("<>" + W.VOID)}'
+    live_invoices = f'{inv_p},{pid},{col(I, "Type")},{q(W.INVOICE)},{not_void}'
+    recovered = ("" if (I, "Deposit Applied") in absent
+                 else f'-SUMIFS({col(I, "Deposit Applied")},{live_invoices})')
+    held = ("0" if (I, "Retention") in absent else
+            f'SUMIFS({col(I, "Retention")},{live_invoices})'
+            f'-SUMIFS({col(I, "Net")},{inv_p},{pid},{col(I, "Type")},{q(W.RETENTION_RELEASE)},'
+            f'{not_void})')
     f = {
         # effective currency: blank takes Settings Default Currency
         "Eff Currency": f'{blank}IF({t("Currency")}="",{DEFAULT_CURRENCY},{t("Currency")}))',
         "Digits": f'{blank}{digits_of(t("Eff Currency"))})',
         # sum of the Net of issued, non-cancelled milestones (rule 10)
-        "Issued Net": f'{blank}ROUND(SUMIFS({col(M, "Issued Net")},{mp},{pid}),{d}))',
+        "Issued Net": f'{blank}ROUND(SUMIFS({col(M, "Issued Net")},{mp},{pid},{schedule}),{d}))',
         # sum of round(Fixed Amount) of unissued, non-cancelled fixed milestones
         "Unissued Fixed": f'{blank}ROUND(SUMIFS({col(M, "Fixed Part")},{mp},{pid}),{d}))',
         # S: sum of the percents of unissued, non-cancelled percent milestones
         "Unissued Percent": f'{blank}SUMIFS({col(M, "Weight")},{mp},{pid}))',
         # any milestone of the project carries an Invoice No (rule 10 applies)
         "Has Issued": (f'{blank}COUNTIFS({mp},{pid},{col(M, "Invoice Row")},">0",'
-                       f'{col(M, "Status")},{q("<>" + W.CANCELLED)})>0)'),
+                       f'{col(M, "Status")},{q("<>" + W.CANCELLED)},{schedule})>0)'),
         # R = V - issued - unissued fixed: what the percent milestones share
         "Remainder": f'{blank}ROUND({v}-{t("Issued Net")}-{t("Unissued Fixed")},{d}))',
         # rule 10's drift: R - the unissued percent milestones' plan amounts
@@ -154,7 +174,7 @@ def _project_formulas() -> dict[str, str]:
                   f'-SUMIFS({col(M, "Plan Amount")},{mp},{pid}),{d}),0))'),
         # schedule check (rule 2): OK, or under/over by the difference
         "Schedule": (
-            f'{blank}IF(COUNTIFS({mp},{pid},{col(M, "Amount")},"<0")>0,"Negative amount",'
+            f'{blank}IF(COUNTIFS({mp},{pid},{col(M, "Amount")},"<0",{schedule})>0,"Negative amount",'
             f'IF({t("Allocated")}={v},"OK",'
             f'IF({t("Allocated")}<{v},"Under by "&FIXED({v}-{t("Allocated")},{d}),'
             f'"Over by "&FIXED({t("Allocated")}-{v},{d})))))'),
@@ -168,14 +188,18 @@ def _project_formulas() -> dict[str, str]:
         "Eff Tax Rate": (f'{blank}IF(ISNUMBER({t("Tax Rate")}),{t("Tax Rate")},'
                          f'N({DEFAULT_TAX_RATE})))'),
         # contract columns
-        "Allocated": f'{blank}ROUND(SUMIFS({col(M, "Amount")},{mp},{pid}),{d}))',
-        "Billed": (f'{blank}ROUND(SUMIFS({col(I, "Net")},{inv_p},{pid},{col(I, "Type")},{q(W.INVOICE)},'
-                   f'{col(I, "Status")},{q("<>" + W.VOID)}),{d}))'),
+        "Allocated": f'{blank}ROUND(SUMIFS({col(M, "Amount")},{mp},{pid},{schedule}),{d}))',
+        # the work once: invoiced Net less the deposit the invoices recovered
+        "Billed": f'{blank}ROUND(SUMIFS({col(I, "Net")},{live_invoices}){recovered},{d}))',
         "Unbilled": f'{blank}ROUND({v}-{t("Billed")},{d}))',
         "Collected": f'{blank}ROUND(SUMIFS({col(I, "Paid")},{inv_p},{pid}),{d}))',
         "Outstanding": (f'{blank}ROUND(SUMIFS({col(I, "Balance")},{inv_p},{pid},'
                         f'{col(I, "Status")},{q("<>" + W.VOID)}),{d}))'),
+        # retention withheld by the invoices less what releases paid out
+        "Retention Held": f'{blank}ROUND({held},{d}))',
     }
+    if (P, "Retention Held") in absent:
+        del f["Retention Held"]
     return f
 
 
@@ -256,9 +280,12 @@ def _milestone_formulas(requested: bool = True, own_rate: bool = True) -> dict[s
         "Billable": (f'{blank}' + billable_formula(complete, approval, inv, t("Amount"),
                                                    f'IF({pr}>0,{proj("Can Bill")},FALSE)') + ")"),
         # contract columns
+        # a deposit: its Percent of the contract value, else its Fixed Amount
         "Amount": (f'{blank}IF({cancelled},0,IF({ir}>0,{t("Issued Net")},'
                    f'IF({basis}={q(W.FIXED)},ROUND(N({t("Fixed Amount")}),{d}),'
-                   f'IF(OR({w}=0,{pr}=0),0,{spread})))))'),
+                   f'IF({basis}={q(W.DEPOSIT)},IF({pr}=0,0,ROUND(IF(N({t("Percent")})<>0,'
+                   f'{proj("Contract Value")}*{t("Percent")},N({t("Fixed Amount")})),{d})),'
+                   f'IF(OR({w}=0,{pr}=0),0,{spread}))))))'),
         "Paid Amount": f'{blank}IF({ir}=0,0,N(INDEX({col(I, "Paid")},{ir}))))',
         "Balance": f'{blank}IF({ir}=0,0,N(INDEX({col(I, "Balance")},{ir}))))',
         "Days Overdue": f'{blank}' + days_overdue_formula(f"{ir}>0", t("Balance"), due, AS_OF) + ")",
@@ -320,22 +347,19 @@ FORMULAS: dict[str, dict[str, str]] = {
 }
 
 
-#: optional input columns a formula reads: (table, column) -> the table
-#: whose formulas read it, its builder and the builder's keyword, False when
-#: the workbook lacks the column
-_OPTIONAL_INPUTS = {(PAY, "Kind"): (I, _invoice_formulas, "kind"),
-                    (M, "Approval Requested"): (M, _milestone_formulas, "requested"),
-                    (M, "Tax Rate"): (M, _milestone_formulas, "own_rate")}
-
-
 def formula_columns(table: str, absent: frozenset[tuple[str, str]] | set = frozenset()
                     ) -> dict[str, str]:
     """Header -> formula for ``table`` (empty for input-only tables).
-    ``absent`` names optional input columns, as (table, column), that the
-    workbook lacks: the formulas then read them as blank."""
-    lacking = {keyword: False for key, (target, _build, keyword) in _OPTIONAL_INPUTS.items()
-               if target == table and key in absent}
-    if lacking:
-        build = next(b for target, b, _k in _OPTIONAL_INPUTS.values() if target == table)
-        return build(**lacking)
+    ``absent`` names optional columns, as (table, column), that the
+    workbook lacks: the formulas then read them as blank, and an optional
+    computed column is not written."""
+    if not absent:
+        return dict(FORMULAS.get(table, {}))
+    if table == P:
+        return _project_formulas(absent)
+    if table == M:
+        return _milestone_formulas((M, "Approval Requested") not in absent,
+                                   (M, "Tax Rate") not in absent)
+    if table == I:
+        return _invoice_formulas((PAY, "Kind") not in absent)
     return dict(FORMULAS.get(table, {}))

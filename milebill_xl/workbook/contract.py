@@ -162,6 +162,7 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("Reminder Days", "ReminderDays", DAY_LIST),
     SettingSpec("Late Interest Rate", "LateInterestRate", PERCENT),
     SettingSpec("Late Fee", "LateFee", MONEY),
+    SettingSpec("Retention Tax", "RetentionTax", W.RETENTION_TAX_MODES),
     SettingSpec("Company Country", "CompanyCountry", COUNTRY),
     SettingSpec("IBAN", "IBAN", IBAN),
     SettingSpec("BIC", "BIC", BIC),
@@ -205,6 +206,9 @@ PROJECTS = TableSpec("tblProjects", "Projects", inputs(
     Column("Unbilled", "unbilled", COMPUTED),
     Column("Collected", "collected", COMPUTED),
     Column("Outstanding", "outstanding", COMPUTED),
+    # retention withheld less released (core/retention.py); an older
+    # workbook without the column keeps working
+    Column("Retention Held", "retention_held", COMPUTED, optional=True),
     # VAT particulars (issue 13); blank in an older workbook
     Column("Client Tax ID", "client_tax_id", INPUT, TEXT, optional=True),
     Column("Client Country", "client_country", INPUT, COUNTRY, optional=True),
@@ -273,6 +277,10 @@ INVOICES = TableSpec("tblInvoices", "Invoices", (
     # them keeps working, remind asks for them
     Column("Reminder Level", "reminder_level", WRITTEN, COUNT, optional=True),
     Column("Last Reminder", "last_reminder", WRITTEN, DATE, optional=True),
+    # written by issue (net of tax): retention withheld, deposit recovered;
+    # an older workbook without them bills projects that have neither
+    Column("Retention", "retention", WRITTEN, SIGNED_MONEY, optional=True),
+    Column("Deposit Applied", "deposit_applied", WRITTEN, SIGNED_MONEY, optional=True),
     # the rate and category the document was taxed at (what its credit note reverses)
     Column("Tax Rate", "tax_rate", WRITTEN, PERCENT, optional=True),
     Column("Tax Category", "tax_category", WRITTEN, W.TAX_CATEGORIES, optional=True),
@@ -319,6 +327,7 @@ LIST_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "tblStatus": ("Status", W.STATUSES),
     "tblApproval": ("Approval", W.APPROVALS),
     "tblInvoiceType": ("Type", W.INVOICE_TYPES),
+    "tblRetentionTax": ("Retention Tax", W.RETENTION_TAX_MODES),
     "tblPaymentKind": ("Kind", W.PAYMENT_KINDS),
     "tblFlags": ("Flag", W.FLAGS),
     "tblTaxCategory": ("Tax Category", W.TAX_CATEGORIES),

@@ -293,7 +293,7 @@ def _parse_settings(t: _Table, currencies: Mapping[str, Currency]) -> tuple[Sett
             continue
         rows[canon] = r
         spec = _SETTING_SPECS[canon]
-        if isinstance(spec.kind, tuple):        # one of a few words
+        if isinstance(spec.kind, tuple):         # one of the words (Retention Tax)
             reader, args = to_choice, (choice_map(spec.kind),)
         else:
             reader = _SETTING_READERS[spec.kind]
@@ -323,6 +323,9 @@ def _parse_projects(t: _Table, settings: Settings, currencies: Mapping[str, Curr
         value = f["contract_value"]
         if value is None and t.has("Contract Value"):
             blank_value.add(pid)
+        # the fields left blank take the Settings defaults (refresh shows them)
+        defaulted = tuple(k for k in ("currency", "tax_rate", "payment_terms")
+                          if f[k] is None or f[k] == "")
         f.update(contract_value=_ok(value, _ZERO),
                  currency=_ok(f["currency"], settings.default_currency),
                  tax_rate=_ok(f["tax_rate"], settings.default_tax_rate),
@@ -330,7 +333,7 @@ def _parse_projects(t: _Table, settings: Settings, currencies: Mapping[str, Curr
                  retainage_pct=_ok(f["retainage_pct"], _ZERO),
                  client_country=_ok(f["client_country"], ""),
                  tax_category=_ok(f["tax_category"], STANDARD))
-        projects.append(Project(project_id=pid, row=r, **f))
+        projects.append(Project(project_id=pid, row=r, defaulted=defaulted, **f))
     return projects, seen, blank_value
 
 
@@ -345,10 +348,11 @@ def _parse_invoices(t: _Table, settings: Settings, projects: dict[str, Project],
     for r, cells in t.rows(_headers(contract.INVOICES) + ("Status",)):
         f = read(r, cells[:-1])
         typ = f["type"] = _ok(f["type"], rec.INVOICE)
-        for field, header in (("net", "Net"), ("tax", "Tax"), ("total", "Total")):
+        for field, header in (("net", "Net"), ("tax", "Tax"), ("total", "Total"),
+                              ("retention", "Retention"), ("deposit_applied", "Deposit Applied")):
             amount = f[field]
             if amount is not None and amount is not _BAD:
-                if typ == rec.INVOICE and amount < 0:
+                if typ != rec.CREDIT_NOTE and amount < 0:
                     t.problem(r, header, f"{header} must not be negative on an invoice, "
                               f"got {amount}; a refund or correction is a credit note")
                 elif typ == rec.CREDIT_NOTE and amount > 0:
@@ -419,6 +423,10 @@ def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int],
                           "enter its share of the contract, such as 25% or 0.25")
             elif basis == rec.FIXED and fixed is None and t.has("Fixed Amount"):
                 t.problem(r, "Fixed Amount", "Fixed Amount is blank for a Fixed milestone")
+            elif basis == rec.DEPOSIT and (percent is None) == (fixed is None):
+                t.problem(r, "Percent", "A Deposit milestone takes either a Percent of the "
+                          "contract or a Fixed Amount; "
+                          + ("clear one of them" if percent is not None else "fill one of them"))
         f.update(basis=_ok(basis, rec.PERCENT), percent=_ok(percent, _ZERO),
                  fixed_amount=_ok(fixed, _ZERO), tax_rate=_ok(f["tax_rate"]))
 

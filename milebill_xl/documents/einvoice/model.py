@@ -26,8 +26,12 @@ Mapping (EN 16931 terms):
   remittance information (BT-83).
 - One line (BG-25): the milestone, quantity 1, its net amount, its VAT
   category and rate.
-- Document-level allowances (BG-20): :func:`allowances` (none yet; see
-  there for retention and deposits).
+- Invoice type 380; a deposit milestone's invoice 386 (prepayment); a
+  Retention Release 380 whose line releases the retention (exempt, with
+  the reason, when the milestone invoices already charged its VAT).
+- Document-level allowances (BG-20): :func:`allowances`, the deposit
+  recovered and the retention withheld (On release); retention withheld On
+  invoice is counted as paid (BT-113) with a note.
 - VAT breakdown (BG-23) per category and rate; for a category other than
   Standard and Zero rated, the legal wording as exemption reason (BT-120)
   and its VATEX code (BT-121).
@@ -43,13 +47,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ...core.money import minor_units, normalize_currency
-from ...core.records import FACTUR_X, UBL
-from ...core.tax import category, compact_bic, compact_iban, vat_id
+from ...core.records import FACTUR_X, ON_RELEASE, UBL
+from ...core.tax import INTRA_COMMUNITY, TAXED_EARLIER, Category, category, compact_bic, compact_iban, vat_id
 
 #: the e-invoice specification both syntaxes declare (BT-24)
 EN_16931 = "urn:cen.eu:en16931:2017"
-#: UNTDID 1001 document types
-INVOICE_TYPE, CREDIT_NOTE_TYPE = "380", "381"
+#: UNTDID 1001 document types (a deposit milestone's invoice: prepayment)
+INVOICE_TYPE, CREDIT_NOTE_TYPE, PREPAYMENT_TYPE = "380", "381", "386"
 #: UNTDID 4461 payment means: SEPA credit transfer, credit transfer
 SEPA_CREDIT_TRANSFER, CREDIT_TRANSFER = "58", "30"
 #: the electronic-address scheme of an e-mail address (CEF EAS)
@@ -65,25 +69,43 @@ class FiguresDisagree(ValueError):
 @dataclass(frozen=True)
 class Allowance:
     """A document-level allowance (EN 16931 BG-20): an amount taken off the
-    taxable base of one VAT category and rate."""
+    taxable base of one VAT category (a core.tax ``Category``) and rate."""
 
     amount: Decimal
     reason: str
-    category: str
+    category: Category
     rate: Decimal
-    reason_code: str = ""
+
+
+RETENTION, DEPOSIT_RECOVERED = "Retention withheld", "Deposit recovered"
+
+
+def line_tax(doc) -> tuple[Category, Decimal]:
+    """The VAT category and rate of the document's line: the project's,
+    except for a Retention Release whose tax the milestone invoices already
+    charged (``Retention Tax`` = On invoice: Tax 0 at a Standard rate),
+    which EN 16931 can only carry as exempt, with that reason
+    (``core.tax.TAXED_EARLIER``)."""
+    cat = category(doc.tax_category)
+    if doc.release and cat.standard and doc.tax_rate and not doc.tax:
+        return TAXED_EARLIER, Decimal(0)
+    return cat, Decimal(doc.tax_rate)
 
 
 def allowances(doc) -> tuple[Allowance, ...]:
-    """The document-level allowances of ``doc``: none today. Retention and
-    deposits (issue 13) come here as one ``Allowance`` each, at the line's
-    category and rate: retention withheld (``Retention Tax`` = On release;
-    reason "Retention", UNTDID 5189 has no code for it) and the deposit
-    recovered (reason "Deposit recovered"); the model then lowers the
-    taxable amount and the totals by them. Retention with ``On invoice``
-    leaves the tax as it is: it is money withheld, so it goes with the paid
-    amount (``paid_to_date``, BT-113) and a note, not here."""
-    return ()
+    """The document-level allowances of ``doc``, at its line's category and
+    rate: the deposit it recovers, and the retention it withholds when the
+    tax falls with it (``Retention Tax`` = On release). Reasons as text
+    only: UNTDID 5189 has no code for either. Retention ``On invoice``
+    leaves the tax as it is: it is money withheld, which :func:`semantic`
+    counts with the paid amount (BT-113) and states in a note."""
+    cat, rate = line_tax(doc)
+    out = []
+    if doc.retention and doc.retention_tax == ON_RELEASE:
+        out.append(Allowance(abs(doc.retention), RETENTION, cat, rate))
+    if doc.deposit_applied:
+        out.append(Allowance(abs(doc.deposit_applied), DEPOSIT_RECOVERED, cat, rate))
+    return tuple(out)
 
 
 def _pct(rate: Decimal) -> str:
@@ -133,36 +155,41 @@ def semantic(doc) -> dict:
     def money(x: Decimal) -> str:
         return f"{abs(Decimal(x)):.{digits}f}"
 
-    cat = category(doc.tax_category)
+    cat, rate = line_tax(doc)
     net, tax, total = abs(doc.net), abs(doc.tax), abs(doc.total)
     offs = allowances(doc)
     # VAT breakdown per (category, rate): the line less its allowances
-    taxable: dict[tuple[str, Decimal], Decimal] = defaultdict(Decimal)
-    taxable[(cat.word, doc.tax_rate)] += net
+    taxable: dict[tuple[Category, Decimal], Decimal] = defaultdict(Decimal)
+    taxable[(cat, rate)] += net
     for a in offs:
         taxable[(a.category, a.rate)] -= a.amount
     breakdown = []
-    for (word, rate), base in taxable.items():
-        c = category(word)
-        entry = {"BT-116": money(base), "BT-118": c.code, "BT-119": _pct(rate),
+    for (c, r), base in taxable.items():
+        entry = {"BT-116": money(base), "BT-118": c.code, "BT-119": _pct(r),
                  # one group: the document's own Tax, to the cent
-                 "BT-117": money(tax if len(taxable) == 1 else base * rate)}
+                 "BT-117": money(tax if len(taxable) == 1 else base * r)}
         if c.states_reason:
-            entry["BT-120"] = c.reason(doc.tax_exemption_reason)
+            entry["BT-120"] = c.reason(doc.tax_exemption_reason if c is cat else "")
             if c.vatex:
                 entry["BT-121"] = c.vatex
         breakdown.append(entry)
-    if sum(Decimal(e["BT-117"]) for e in breakdown) != tax:
-        raise FiguresDisagree(f"{doc.invoice_no}: the VAT breakdown adds up to "
-                              f"{sum(Decimal(e['BT-117']) for e in breakdown)}, the document's "
-                              f"tax is {money(tax)}")
     off_total = sum((a.amount for a in offs), Decimal(0))
-    paid = abs(doc.paid_to_date)
+    with_vat = net - off_total + tax
+    # what the document's Total (the amount due now) leaves out: retention
+    # withheld without lowering the tax (On invoice), counted as paid
+    withheld = with_vat - total
+    if sum(Decimal(e["BT-117"]) for e in breakdown) != tax or withheld not in (
+            0, abs(doc.retention)):
+        raise FiguresDisagree(f"{doc.invoice_no}: net {money(net)} less {money(off_total)} plus "
+                              f"tax {money(tax)} is {money(with_vat)}, the document's total "
+                              f"{money(total)}, its VAT breakdown "
+                              f"{sum(Decimal(e['BT-117']) for e in breakdown)}")
+    paid = abs(doc.credit_applied) + withheld
 
     d = {
         "BT-1": doc.invoice_no,
         "BT-2": doc.issue_date,
-        "BT-3": CREDIT_NOTE_TYPE if cn else INVOICE_TYPE,
+        "BT-3": CREDIT_NOTE_TYPE if cn else PREPAYMENT_TYPE if doc.deposit else INVOICE_TYPE,
         "BT-5": currency,
         "BT-24": EN_16931,
         "BT-72": doc.supply_date,
@@ -174,29 +201,30 @@ def semantic(doc) -> dict:
         "BG-25": [{
             "BT-126": "1", "BT-129": "1", "BT-130": "C62",
             "BT-131": money(net), "BT-146": money(net),
-            "BT-151": cat.code, "BT-152": _pct(doc.tax_rate),
+            "BT-151": cat.code, "BT-152": _pct(rate),
             "BT-153": doc.line_description or doc.invoice_no,
             **({"BT-154": doc.deliverable} if doc.deliverable else {}),
         }],
         "BT-106": money(net),
         "BT-109": money(net - off_total),
         "BT-110": money(tax),
-        "BT-112": money(total),
-        "BT-115": money(total - paid),
+        "BT-112": money(with_vat),
+        "BT-115": money(with_vat - paid),
     }
     if offs:
         d["BT-107"] = money(off_total)
         d["BG-20"] = [{"amount": money(a.amount), "reason": a.reason,
-                       **({"reason_code": a.reason_code} if a.reason_code else {}),
-                       "vat_category_code": category(a.category).code,
+                       "vat_category_code": a.category.code,
                        "vat_rate": _pct(a.rate)} for a in offs]
     if paid:
         d["BT-113"] = money(paid)
     if doc.po_number:
         d["BT-10"] = doc.po_number
-    if cat.word == "Intra-community":          # BR-IC-12: the country delivered to
+    if cat.word == INTRA_COMMUNITY:           # BR-IC-12: the country delivered to
         d["BG-13"] = {"name": doc.client_name, "country_code": doc.client_country}
     notes = [n for n in (cat.reason(doc.tax_exemption_reason) if not cat.standard else "",
+                         f"Retention withheld: {money(withheld)} {currency}, payable on its "
+                         "release (its VAT is invoiced here)." if withheld else "",
                          doc.notes) if n]
     if notes:
         d["BG-1"] = [{"BT-22": n} for n in notes]
