@@ -37,7 +37,8 @@ from ..workbook import contract as C
 from ..workbook.book import Book, Changes
 from .common import Loaded, load, record_documents, seal, session
 from .common import first_new_row, problem as _error
-from .issue import audit_row, field_error, invoice_folder, invoice_row, invoice_template
+from .issue import (audit_row, field_error, invoice_folder, invoice_row, invoice_template,
+                    published_pdf)
 from .lookup import find_invoice
 from .mailing import Mailer
 from .refresh import computed_changes

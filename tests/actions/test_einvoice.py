@@ -177,9 +177,9 @@ def test_what_an_e_invoice_needs_is_asked_for_on_its_cells(tmp_path):
     assert res.exit_code == 1
     errors = [(e["cell"], e["message"]) for e in json.loads(res.output)["errors"]]
     assert errors == [
-        ("Settings!B23", "Seller country is missing for INV-2026-0001 as a Factur-X e-invoice: "
+        ("Settings!B24", "Seller country is missing for INV-2026-0001 as a Factur-X e-invoice: "
                          "fill 'Company Country' on the Settings sheet."),
-        ("Settings!B24", "The account to pay is missing for INV-2026-0001 as a Factur-X "
+        ("Settings!B25", "The account to pay is missing for INV-2026-0001 as a Factur-X "
                          "e-invoice: fill 'IBAN' on the Settings sheet."),
     ]
     assert digest(book) == before

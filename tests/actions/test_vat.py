@@ -34,12 +34,12 @@ def test_the_invoice_prints_the_vat_particulars(tmp_path):
                       "INV-2026-0004": ("5000.00", "0.00", "5000.00")}
     folder = tmp_path / "invoices"
     fr = _doc_text(folder / "INV-2026-0002.docx")
-    for text in ("VAT ID: FR23334175221", "Date of supply\n2026-06-20", "Tax (10%)", "€720.00",
+    for text in ("VAT ID: FR23334175221", "Date of supply\t2026-06-20", "Tax (10%)", "€720.00",
                  "IBAN FR76 3000 6000 0112 3456 7890 189 · BIC BNPAFRPPXXX"):
         assert text in fr, text
     assert "Directive 2006/112/EC" not in fr          # Standard prints no exemption wording
     es = _doc_text(folder / "INV-2026-0003.docx")
-    for text in ("VAT ID: ESB58378431", "Date of supply\n2026-06-15", "Tax (0%)",
+    for text in ("VAT ID: ESB58378431", "Date of supply\t2026-06-15", "Tax (0%)",
                  "Reverse charge: VAT to be accounted for by the customer (Art. 196 Directive "
                  "2006/112/EC)."):
         assert text in es, text
@@ -64,10 +64,10 @@ def test_bad_vat_data_is_refused_on_its_cell_and_nothing_is_written(tmp_path):
     res = cli("check", book, "--json")
     assert res.exit_code == 1
     assert _errors(res) == [
-        ("Projects!Q2", "Project FR1: Client Tax ID 'FR23334175222' is not a valid France VAT "
+        ("Projects!R2", "Project FR1: Client Tax ID 'FR23334175222' is not a valid France VAT "
                         "number (the number's checksum or check digit is invalid); Client "
                         "Country is FR"),
-        ("Projects!Q3", "Project ES1 is Reverse charge, which needs the client's VAT ID on every "
+        ("Projects!R3", "Project ES1 is Reverse charge, which needs the client's VAT ID on every "
                         "invoice; fill Client Tax ID"),
         ("Projects!I4", "Project CH1 is Export, which is invoiced at 0 %, but its tax rate is "
                         "20% (a blank Tax Rate takes the Default Tax Rate setting); enter 0"),
@@ -86,9 +86,9 @@ def test_a_malformed_iban_or_bic_stops_every_command_on_its_cell(tmp_path):
         res = cli(command, book, "--json")
         assert res.exit_code == 1
         assert _errors(res) == [
-            ("Settings!B24", "IBAN: 'FR76 3000 6000 0112 3456 7890 188' is not a valid IBAN (the "
+            ("Settings!B25", "IBAN: 'FR76 3000 6000 0112 3456 7890 188' is not a valid IBAN (the "
                              "number's checksum or check digit is invalid)"),
-            ("Settings!B25", "BIC: 'BNPAXXPP' is not a valid BIC (one of the parts of the number "
+            ("Settings!B26", "BIC: 'BNPAXXPP' is not a valid BIC (one of the parts of the number "
                              "are invalid or unknown)"),
         ]
     assert digest(book) == before
