@@ -27,6 +27,7 @@ between columns is acyclic even at whole-column granularity:
 from __future__ import annotations
 
 from ..core import words as W
+from ..core.money import SHARE_GUARD
 from ..workbook import contract as C
 
 P, M, I, PAY, CUR = (C.PROJECTS.name, C.MILESTONES.name, C.INVOICES.name,
@@ -70,6 +71,13 @@ def upto(table: str, column: str) -> str:
 def q(text: str) -> str:
     """A word as an Excel string literal."""
     return '"' + text.replace('"', '""') + '"'
+
+
+def round_share(expr: str, digits: str) -> str:
+    """``money.round_share`` in Excel: a computed share rounded to the
+    minor unit in two steps, so binary floating point cannot push an exact
+    half below it (``ROUND(1005*(0.5-0.4),0)`` is 100, this gives 101)."""
+    return f"ROUND(ROUND({expr},{digits}+{SHARE_GUARD}),{digits})"
 
 
 def digits_of(currency_expr: str) -> str:
@@ -198,13 +206,13 @@ def _milestone_formulas(requested: bool = True) -> dict[str, str]:
     w, cum = t("Weight"), t("Cum Weight")
     pw, pcum = t("Plan Weight"), t("Plan Cum Weight")
     # rule 1 on the whole schedule (issued included): round(V*P_k) - round(V*P_{k-1})
-    plan = (f"ROUND({proj('Contract Value')}*{pcum},{d})"
-            f"-ROUND({proj('Contract Value')}*({pcum}-{pw}),{d})")
+    value = proj("Contract Value")
+    plan = f"{round_share(f'{value}*{pcum}', d)}-{round_share(f'{value}*({pcum}-{pw})', d)}"
     # rule 10: plan amount + share of the drift, round(D*Q_k/S) - round(D*Q_{k-1}/S);
     # nothing when nothing is left (R = 0 after an issue)
-    share = (f"IF({proj('Unissued Percent')}=0,0,"
-             f"ROUND({proj('Drift')}*{cum}/{proj('Unissued Percent')},{d})"
-             f"-ROUND({proj('Drift')}*({cum}-{w})/{proj('Unissued Percent')},{d}))")
+    drift, s = proj("Drift"), proj("Unissued Percent")
+    share = (f"IF({s}=0,0,{round_share(f'{drift}*{cum}/{s}', d)}"
+             f"-{round_share(f'{drift}*({cum}-{w})/{s}', d)})")
     spread = f"IF(AND({proj('Has Issued')},{proj('Remainder')}=0),0,{t('Plan Amount')}+{share})"
     due = t("Eff Due Date")
     pending = f'OR({approval}={q(W.PENDING)},{approval}="")'

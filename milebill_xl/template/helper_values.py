@@ -13,7 +13,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from ..core.engine import Computation
-from ..core.money import arithmetic, minor_units, round_digits
+from ..core.money import arithmetic, minor_units, round_digits, round_share
 from ..core.records import (APPROVED, CANCELLED, COMPLETE, CREDIT_NOTE, FIXED, PAID, PERCENT,
                             BookData)
 from ..workbook.contract import INVOICES, MILESTONES, PROJECTS
@@ -86,7 +86,7 @@ def helper_values(book: BookData, comp: Computation) -> dict[str, dict[str, dict
             plan_amount = _ZERO
             if weight and p:
                 v, pc = p.contract_value, plan_cum[m.project_id]
-                plan_amount = _round(v * pc, d) - _round(v * (pc - plan_weight), d)
+                plan_amount = round_share(v * pc, d) - round_share(v * (pc - plan_weight), d)
             m_out["Project Row"][r] = p.row + 1 if p else 0
             m_out["Invoice Row"][r] = ir
             m_out["Project Currency"][r] = str(p.currency if p else book.settings.default_currency)
