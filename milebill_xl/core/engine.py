@@ -274,7 +274,7 @@ def compute(book: BookData, as_of: date) -> Computation:
             billed = sum((r.net for r in own if r.type == INVOICE and r.status != VOID), zero)
             collected = sum((r.paid for r in own if r.type == INVOICE), zero)
             outstanding = sum((r.balance for r in own if r.status != VOID), zero)
-            unbilled = project.contract_value - billed
+            unbilled = round_money(project.contract_value - billed, rounding_currency)
         project_results.append(ProjectResult(
             project_id=project.project_id, row=project.row,
             currency=normalize_currency(project.currency),
