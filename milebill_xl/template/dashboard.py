@@ -197,8 +197,8 @@ def _cash_metrics(cells: dict, forms: dict) -> None:
         cells[("longest_wait", s)] = a
         count = (f'COUNTIFS({m_cur},{cur},{flag},{q(W.READY_TO_INVOICE)})'
                  f'+COUNTIFS({m_cur},{cur},{flag},{q(W.BLOCKED)})')
-        forms[a] = (f'IF(OR({cur}="",{count}=0),"",SUMPRODUCT(MAX({waiting(cur)}*'
-                    f'({AS_OF}-{col(_M, "Approval Date")}))))')
+        forms[a] = (f'IF(OR({cur}="",{count}=0),"",MAX(0,SUMPRODUCT(MAX({waiting(cur)}*'
+                    f'({AS_OF}-{col(_M, "Approval Date")})))))')
     a = _addr(AVERAGES_ROW, 4)
     cells[("days_to_approval", 0)] = a
     forms[a] = f'IFERROR(ROUND(AVERAGE({col(_M, "Approval Days")}),1),"")'
