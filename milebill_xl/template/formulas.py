@@ -140,6 +140,11 @@ def _project_formulas() -> dict[str, str]:
     inv_p = col(I, "Project ID")
     v = f"N({t('Contract Value')})"
     d = t("Digits")
+    # a contract value finer than its currency (1.745 USD) differs from the
+    # allocation by an exact half that binary subtraction leaves a hair
+    # below: rounded in two steps, as the engine rounds it
+    under = round_share(f'{v}-{t("Allocated")}', d)
+    over = round_share(f'{t("Allocated")}-{v}', d)
     f = {
         # effective currency: blank takes Settings Default Currency
         "Eff Currency": f'{blank}IF({t("Currency")}="",{DEFAULT_CURRENCY},{t("Currency")}))',
@@ -163,8 +168,8 @@ def _project_formulas() -> dict[str, str]:
         "Schedule": (
             f'{blank}IF(COUNTIFS({mp},{pid},{col(M, "Amount")},"<0")>0,"Negative amount",'
             f'IF({t("Allocated")}={v},"OK",'
-            f'IF({t("Allocated")}<{v},"Under by "&FIXED({v}-{t("Allocated")},{d}),'
-            f'"Over by "&FIXED({t("Allocated")}-{v},{d})))))'),
+            f'IF({t("Allocated")}<{v},"Under by "&FIXED({under},{d}),'
+            f'"Over by "&FIXED({over},{d})))))'),
         # payment terms (rule 5) lower-cased without spaces, and understood?
         "Terms Key": f'{blank}{_terms_key(t("Payment Terms"))})',
         "Terms OK": f'{blank}{_terms_ok(t("Terms Key"))})',

@@ -44,8 +44,9 @@ def terms_key(text: str) -> str:
 
 
 def _fixed(amount: Decimal, digits: int) -> str:
-    """Excel's FIXED(amount, digits): thousands separators, ``digits`` decimals."""
-    return f"{_round(amount, digits):,.{digits}f}"
+    """Excel's FIXED(ROUND(ROUND(amount, digits+5), digits), digits) (the
+    Schedule formula): thousands separators, ``digits`` decimals."""
+    return f"{round_share(amount, digits):,.{digits}f}"
 
 
 def helper_values(book: BookData, comp: Computation) -> dict[str, dict[str, dict[int, object]]]:

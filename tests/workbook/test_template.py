@@ -377,16 +377,19 @@ def _extra_cases() -> dict[str, dict]:
     # a hair below it (found by test_formulas_property.py): 1,005 JPY x
     # (50 % - 40 %) is 100.49999999999997 in a spreadsheet; =1/6 of 6.03 USD
     # is 1.00499999999999996 read as a decimal; a contract value finer than
-    # its currency leaves an Unbilled to round; an approval dated after the
-    # as-of date has waited 0 days on the Dashboard, not -3
+    # its currency leaves an Unbilled to round and an allocation over by
+    # 1.75 - 1.745 (0.004999999999999893 in binary); an approval dated after
+    # the as-of date has waited 0 days on the Dashboard, not -3
     cases["halves"] = {"projects": [_project("H1", 1005, "JPY"), _project("H2", "6.03"),
-                                    _project("H3", "0.1759", "KWD"), _project("H4", 100, "EUR")],
+                                    _project("H3", "0.1759", "KWD"), _project("H4", 100, "EUR"),
+                                    _project("H5", "1.745")],
                        "milestones": [
         _ms("H1a", "H1", "Percent", Decimal("0.1")), _ms("H1b", "H1", "Percent", Decimal("0.4")),
         _ms("H1c", "H1", "Percent", Decimal("0.2")), _ms("H1d", "H1", "Percent", Decimal("0.3")),
         _ms("H2a", "H2", "Percent", 1 / 6), _ms("H2b", "H2", "Percent", 5 / 6),
         _ms("H4a", "H4", "Percent", Decimal("1"), "Complete", "Approved",
-            **{"Approval Date": d(3)})]}
+            **{"Approval Date": d(3)}),
+        _ms("H5a", "H5", "Percent", Decimal("1"))]}
     # the workbook's own currency list rules: its Lists sheet is edited to
     # give COP no decimals (see _WORKBOOK_DIGITS)
     cases["workbook_digits"] = {"projects": [_project("CO", 10000001, "COP")], "milestones": [
@@ -520,15 +523,18 @@ def test_libreoffice_keeps_amounts_stable_as_rule_10_says(recalculated):
 def test_libreoffice_rounds_shares_at_half_a_minor_unit_as_the_engine(recalculated):
     """By hand: 1,005 JPY at 10/40/20/30 % is 100.5 -> 101, 502.5 -> 503
     (402), 703.5 -> 704 (201), 1,005 (301); 6.03 USD at 1/6 is 1.005 ->
-    1.01, the rest 5.02; 0.1759 KWD unbilled shows 0.176 (the Dashboard's
+    1.01, the rest 5.02; 0.1759 KWD unbilled shows 0.176; 1.745 USD
+    allocates 1.75, over by 0.005 -> 0.01 (the Dashboard's
     figures and H4's wait of 0 days: test_every_formula_cell_caches...)."""
     book = CalamineWorkbook.from_path(str(recalculated["halves"]))
     rows = _sheet_rows(book, "Milestones")
     assert [(r["Milestone ID"], round(r["Amount"], 2)) for r in rows] == [
         ("H1a", 101), ("H1b", 402), ("H1c", 201), ("H1d", 301), ("H2a", 1.01), ("H2b", 5.02),
-        ("H4a", 100)]
-    unbilled = {r["Project ID"]: round(r["Unbilled"], 4) for r in _sheet_rows(book, "Projects")}
-    assert unbilled == {"H1": 1005, "H2": 6.03, "H3": 0.176, "H4": 100}
+        ("H4a", 100), ("H5a", 1.75)]
+    projects = _sheet_rows(book, "Projects")
+    unbilled = {r["Project ID"]: round(r["Unbilled"], 4) for r in projects}
+    assert unbilled == {"H1": 1005, "H2": 6.03, "H3": 0.176, "H4": 100, "H5": 1.75}
+    assert [r["Schedule"] for r in projects] == ["OK", "OK", "Under by 0.176", "OK", "Over by 0.01"]
 
 
 @pytest.mark.libreoffice
