@@ -112,10 +112,11 @@ def portfolio(n_milestones: int, as_of: date = AS_OF) -> dict:
 
 def _code_hash() -> str:
     """Hash of everything that shapes a generated book."""
-    import milebill_xl.workbook as wb_pkg
+    import milebill_xl
     h = hashlib.sha256(Path(__file__).read_bytes())
-    pkg = Path(wb_pkg.__file__).parent
-    for name in ("template.py", "formulas.py", "dashboard_layout.py", "contract.py"):
+    pkg = Path(milebill_xl.__file__).parent
+    for name in ("template/builder.py", "template/formulas.py", "template/dashboard.py",
+                 "workbook/contract.py", "core/words.py"):
         h.update((pkg / name).read_bytes())
     return h.hexdigest()[:10]
 

@@ -44,3 +44,15 @@ End Sub
 Public Sub OnRequestApproval(control As IRibbonControl)
     RunPython "import milebill_xl.excel.buttons as b; b.request_approval()"
 End Sub
+
+Public Sub OnIssueAndEmail(control As IRibbonControl)
+    RunPython "import milebill_xl.excel.buttons as b; b.issue_and_email()"
+End Sub
+
+Public Sub OnVoidAndEmail(control As IRibbonControl)
+    RunPython "import milebill_xl.excel.buttons as b; b.void_and_email()"
+End Sub
+
+Public Sub OnRemind(control As IRibbonControl)
+    RunPython "import milebill_xl.excel.buttons as b; b.remind()"
+End Sub

@@ -47,6 +47,8 @@ AMOUNT = _Amount()
 as_of_option = click.option("--as-of", type=ISO_DATE, default=None,
                             help="Evaluate as of this date (default: Settings As Of Date, else today).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+email_option = click.option("--email", is_flag=True,
+                            help="Also an .eml draft of each document to the Client Email (never sent).")
 book_argument = click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 
 
@@ -198,15 +200,16 @@ def report(path: Path, as_of: date | None, as_json: bool) -> None:
               help="Folder for the documents (default: the Invoice Folder setting).")
 @click.option("--dry-run", is_flag=True, help="Show what would be issued; write nothing.")
 @click.option("--pdf", is_flag=True, help="Also convert each document to PDF (needs LibreOffice).")
+@email_option
 @json_option
 def issue(path: Path, as_of: date | None, out_dir: Path | None, dry_run: bool, pdf: bool,
-          as_json: bool) -> None:
+          email: bool, as_json: bool) -> None:
     """Issue invoices for every billable milestone."""
     from .actions import issue as action
     from .report_text import print_issued, progress_bar
     try:
         with progress_bar(enabled=not as_json) as progress:
-            result = action.run(_open(path), as_of, out_dir, dry_run, pdf, progress)
+            result = action.run(_open(path), as_of, out_dir, dry_run, pdf, progress, email)
     except BookError as exc:
         _book_error(exc, as_json)
     _finish(result.errors, bool(result.issued), result.to_json(), as_json,
@@ -242,12 +245,15 @@ def pay(path: Path, invoice_no: str, amount: str, pay_date: date | None, referen
 @click.option("--invoice", "invoice_no", required=True, help="Invoice number to void.")
 @click.option("--reason", required=True, help="Why (printed on the credit note and in the audit).")
 @as_of_option
+@click.option("--pdf", is_flag=True, help="Also convert the credit note to PDF (needs LibreOffice).")
+@email_option
 @json_option
-def void(path: Path, invoice_no: str, reason: str, as_of: date | None, as_json: bool) -> None:
+def void(path: Path, invoice_no: str, reason: str, as_of: date | None, pdf: bool, email: bool,
+         as_json: bool) -> None:
     """Void an invoice with a credit note reversing all of it."""
     from .actions import void as action
     try:
-        result = action.run(_open(path), invoice_no, reason, as_of)
+        result = action.run(_open(path), invoice_no, reason, as_of, pdf, email)
     except BookError as exc:
         _book_error(exc, as_json)
 
@@ -256,8 +262,10 @@ def void(path: Path, invoice_no: str, reason: str, as_of: date | None, as_json: 
         cn = result.credit_note
         held = (f"; {money(result.credit, cn.currency)} received is the client's credit, "
                 "carried to the milestone's next invoice" if result.credit else "")
+        extra = "".join(f", {k} {v.name}" for k, v in (("pdf", result.pdf), ("e-mail draft", result.email))
+                        if v is not None)
         click.echo(f"voided {cn.related_invoice}: credit note {cn.invoice_no} for "
-                   f"{money(-cn.total, cn.currency)}, document {result.document}{held}")
+                   f"{money(-cn.total, cn.currency)}, document {result.document}{extra}{held}")
     _finish(result.errors, result.done, result.to_json(), as_json, show)
 
 
@@ -422,7 +430,7 @@ def import_(path: Path, source: Path, mapping: str | None, project: str | None, 
               help="Only this milestone (default: every Complete one still Pending).")
 @as_of_option
 @click.option("--pdf", is_flag=True, help="Also a PDF of each sign-off sheet (LibreOffice).")
-@click.option("--email", is_flag=True, help="Also an .eml draft to the Client Email (never sent).")
+@email_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the approvals/ folder (default: the Invoice Folder).")
 @json_option
@@ -445,6 +453,26 @@ def request_approval(path: Path, milestone_id: str | None, as_of: date | None, p
         if not result.requested and not result.skipped:
             click.echo("no Complete milestone is waiting for approval")
     _respond(result.errors, result.to_json(), as_json, show)
+
+
+@main.command()
+@book_argument
+@as_of_option
+@click.option("--pdf", is_flag=True, help="Also a PDF of each letter (LibreOffice, one batch).")
+@email_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the reminders/ folder (default: the Invoice Folder).")
+@json_option
+def remind(path: Path, as_of: date | None, pdf: bool, email: bool, out_dir: Path | None,
+           as_json: bool) -> None:
+    """Reminder letters for overdue invoices, per client and currency (Reminder Days levels)."""
+    from .actions import remind as action
+    from .report_text import print_reminders
+    try:
+        result = action.run(_open(path), as_of, pdf, email, out_dir)
+    except BookError as exc:
+        _book_error(exc, as_json)
+    _finish(result.errors, result.done, result.to_json(), as_json, lambda: print_reminders(result))
 
 
 @main.command()

@@ -6,6 +6,8 @@ wide the table, so a script or a spreadsheet import gets whole numbers."""
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
+from pathlib import Path
 
 from rich.console import Console, ConsoleDimensions
 from rich.table import Table as _RichTable
@@ -176,7 +178,30 @@ def print_issued(result) -> None:
         _out.print(f"skipped {s['milestone_id']} ({s['project_id']}, {s['cell']}): "
                    "a problem in its project, listed below", markup=False)
     if not result.dry_run:
-        _out.print(f"documents in {result.folder}")
+        _out.print(f"documents in {result.folder}"
+                   + (f", with {len(result.drafts)} e-mail draft(s)" if result.drafts else ""))
+
+
+def print_reminders(result) -> None:
+    """The letters ``remind`` wrote: level, client, invoices, what is due."""
+    if not result.letters:
+        _out.print(f"no reminder due as of {result.as_of.isoformat()}")
+    for r in result.letters:
+        cur = r["currency"]
+        t = Table("Invoice", "Due", "Days overdue", "Balance", "Interest", "Fee", "Amount due",
+                  title=f"{r['title']} {r['reference']} to {r['client']} ({cur})")
+        for i in r["invoices"]:
+            t.add_row(i["invoice_no"], i["due_date"], str(i["days_overdue"]),
+                      *(_money(Decimal(i[k]), cur) for k in ("balance", "interest", "fee",
+                                                              "amount_due")))
+        t.add_row("Total", "", "", *(_money(Decimal(r[k]), cur) for k in ("balance", "interest",
+                                                                             "fee", "amount_due")))
+        _out.print(t)
+        files = [Path(r["document"]).name] + [Path(r[k]).name for k in ("pdf", "email") if k in r]
+        _out.print(f"written: {', '.join(files)}", markup=False)
+    for s in result.skipped:
+        _out.print(f"skipped the reminder to {s['client']} ({s['currency']}, "
+                   f"{', '.join(s['invoices'])}): a problem in its rows, listed below", markup=False)
 
 
 def print_portfolio(pf, console: Console | None = None) -> None:

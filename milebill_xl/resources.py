@@ -42,6 +42,11 @@ def invoice_template() -> Path:
     return data_dir("workbook_templates") / "invoice.docx"
 
 
+def email_template() -> Path:
+    """The built-in wording of the e-mail drafts (``email.txt``)."""
+    return data_dir("workbook_templates") / "email.txt"
+
+
 def macros_dir() -> Path:
     """The add-in's VBA modules and ribbon XML."""
     return data_dir("macros")

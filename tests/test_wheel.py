@@ -53,6 +53,7 @@ def test_the_wheel_carries_the_templates_and_the_macros(installed):
         "milebill_xl/macros/__init__.py",
         "milebill_xl/macros/customUI14.xml",
         "milebill_xl/workbook_templates/__init__.py",
+        "milebill_xl/workbook_templates/email.txt",
         "milebill_xl/workbook_templates/invoice.docx",
         "milebill_xl/workbook_templates/milestone_billing.xlsx"]
     # nothing lands beside the package in site-packages (the old bug's layout)
@@ -83,10 +84,12 @@ def test_a_new_user_runs_it_from_an_empty_folder(installed, tmp_path):
     check = _run([milebill, "check", "book.xlsx", "--as-of", "2026-11-25"], folder)
     assert check.returncode == 0
     assert "OK as of 2026-11-25: 5 projects, 17 milestones, 0 invoices" in check.stdout
-    issue = _run([milebill, "issue", "book.xlsx", "--as-of", "2026-11-25", "--pdf"], folder)
+    issue = _run([milebill, "issue", "book.xlsx", "--as-of", "2026-11-25", "--pdf", "--email"],
+                 folder)
     assert issue.returncode == 0, issue.stderr
     made = sorted(p.name for p in (folder / "invoices").iterdir())
-    assert made == [f"INV-2026-{n:04d}.{ext}" for n in range(1, 9) for ext in ("docx", "pdf")]
+    # the e-mail drafts are worded by email.txt, which travels in the wheel
+    assert made == [f"INV-2026-{n:04d}.{ext}" for n in range(1, 9) for ext in ("docx", "eml", "pdf")]
 
     addin = _run([milebill, "addin", "build", "out"], folder)
     assert addin.returncode == 0, addin.stderr

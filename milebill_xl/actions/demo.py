@@ -11,6 +11,8 @@ Off the happy path too (issue 12): a paid invoice voided and re-billed (the
 money received is applied to the new invoice as Credit Applied rows, so the
 client is not asked twice), a payment with bank charges written off under
 the Write-off Limit, and an early-payment discount taken within 2/10 Net 30.
+On the last day (issue 14) a reminder letter with late-payment interest and
+its e-mail draft chase the part-paid invoice that is ten days late.
 """
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ from ..workbook.filebook import FileBook
 from ..workbook.reader import read_book
 from ..template.builder import build_workbook
 from ..xlsx.patch import Patcher
-from . import check, issue, pay, refresh, report, stamp, void
+from . import check, issue, pay, refresh, remind, report, stamp, void
 
 WORKBOOK = "milestone_billing_demo.xlsx"
 
@@ -59,6 +61,10 @@ def initial_rows(as_of: date) -> dict:
             p.update({"Project": "Harbour survey", "Contract Value": Decimal("40000.000")})
     # the team tolerates small residuals (bank charges) up to 1 unit
     rows["settings"]["Write-off Limit"] = Decimal("1")
+    # and charges statutory late-payment interest (8 points over a 2.15 %
+    # reference rate) and a fixed 40 per late invoice
+    rows["settings"]["Late Interest Rate"] = Decimal("0.1015")
+    rows["settings"]["Late Fee"] = Decimal("40")
     return rows
 
 
@@ -209,6 +215,14 @@ def _play(folder: Path, as_of: date | None, console: Console | None,
     # 2/10 Net 30: paid on day 10 less 2 % of 89,250.00
     do_pay(a, number_of("M-202"), "87465.00", "SEPA 7781")
     approve(a, "M-103", by="J. Rivera")
+    rm = remind.run(book, on(a), email=True)
+    _expect(rm.errors, "remind")
+    step(a, "milebill remind --email", "; ".join(
+        f"{r['title']} {r['reference']} to {r['client']}: "
+        + ", ".join(f"{i['invoice_no']} {i['days_overdue']} days late" for i in r["invoices"])
+        + f", {_figure(r['balance'], r['currency'])} + interest {_figure(r['interest'], r['currency'])}"
+        f" + fee {_figure(r['fee'], r['currency'])} = {_figure(r['amount_due'], r['currency'])} "
+        f"{r['currency']}" for r in rm.letters) + "; letter and e-mail draft in invoices/reminders")
     rf = refresh.run(book, a)
     _expect(rf.errors, "refresh")
     step(a, "milebill refresh", f"{rf.cells_written} computed cells up to date; M-103 is Ready to Invoice")
@@ -230,6 +244,11 @@ def _clear_previous_run(folder: Path, path: Path) -> None:
         for doc in list(invoices.glob("INV-*")) + list(invoices.glob("CN-*")):
             doc.unlink()
         shutil.rmtree(invoices / ".milebill-pending", ignore_errors=True)
+        shutil.rmtree(invoices / remind.FOLDER, ignore_errors=True)
+
+
+def _figure(text: str, currency: str) -> str:
+    return format_amount(Decimal(text), currency)
 
 
 def _expect(errors, what: str) -> None:
@@ -253,4 +272,7 @@ def _summary(out: Console, result: DemoResult, rep) -> None:
     out.print(f"\n[bold]Files to open[/] in {result.folder.resolve()}:")
     out.print(f"  {result.workbook.name}  (Dashboard, Milestones, Invoices, Payments, Audit)")
     out.print(f"  invoices/  {len(docs)} documents: {', '.join(docs)}")
+    letters = sorted(p.name for p in (result.folder / "invoices" / remind.FOLDER).glob("*"))
+    if letters:
+        out.print(f"  invoices/{remind.FOLDER}/  {', '.join(letters)}")
     out.print(f"\nTry: milebill issue {result.workbook} --dry-run   (M-103 is ready)")

@@ -36,6 +36,7 @@ from ..workbook import contract as C
 from ..workbook.book import Book, BookError, Changes
 from .common import (Loaded, first_new_row, load, milestone_rows, problem, record_documents, seal,
                      session)
+from .mailing import Mailer, client_problem
 from . import stamp
 from .refresh import computed_changes
 
@@ -77,6 +78,8 @@ class IssueResult:
     recovered: tuple[str, ...] = field(default=())
     #: milestones that would be billed but for a problem in their project
     skipped: tuple[dict, ...] = field(default=())
+    #: invoice number -> its e-mail draft (``--email``)
+    drafts: dict = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
@@ -85,7 +88,9 @@ class IssueResult:
     def to_json(self) -> dict:
         return {"as_of": self.as_of.isoformat(), "errors": list(self.errors),
                 "milestones": milestone_rows(self.loaded) if self.loaded else [],
-                "issued": [i.to_json() for i in self.issued], "dry_run": self.dry_run,
+                "issued": [{**i.to_json(), **({"email": str(self.drafts[i.invoice.invoice_no])}
+                                              if i.invoice.invoice_no in self.drafts else {})}
+                           for i in self.issued], "dry_run": self.dry_run,
                 "skipped": list(self.skipped),
                 "folder": str(self.folder) if self.folder else None}
 
@@ -133,10 +138,12 @@ def audit_row(action: str, reference: str, detail: str) -> dict:
             "User": stamp.person(), "Action": action, "Reference": reference, "Detail": detail}
 
 
-def _draft(loaded: Loaded, candidates) -> tuple[list[Issued], list[tuple[str, dict]]]:
+def _draft(loaded: Loaded, candidates, email: bool = False
+           ) -> tuple[list[Issued], list[tuple[str, dict]]]:
     """Number and price ``candidates`` (billable milestone results, sheet
     order); the missing-field errors come with the project ID they stop
-    ("" for a Settings field, which stops every invoice)."""
+    ("" for a Settings field, which stops every invoice). With ``email``
+    a project needs a Client Email for the drafts."""
     data, comp, as_of = loaded.data, loaded.computation, loaded.as_of
     settings = data.settings
     projects = {p.project_id: p for p in data.projects}
@@ -157,6 +164,9 @@ def _draft(loaded: Loaded, candidates) -> tuple[list[Issued], list[tuple[str, di
             e = field_error(loaded, msg, p.row, m.row)
             errors.append(("" if (e["sheet"] or "") == loaded.locator.sheet(C.SETTINGS.name)
                            else p.project_id, e))
+        unmailable = client_problem(loaded, p, "invoice") if email else None
+        if unmailable and (p.project_id, unmailable) not in errors:
+            errors.append((p.project_id, unmailable))
         out.append(Issued(inv, m.milestone_id))
         seq += 1
     return out, errors
@@ -195,17 +205,18 @@ def plan(loaded: Loaded) -> tuple[list[Issued], list[dict]]:
     return issued, errors
 
 
-def plan_scoped(loaded: Loaded) -> tuple[list[Issued], list[dict], list[dict]]:
+def plan_scoped(loaded: Loaded, email: bool = False) -> tuple[list[Issued], list[dict], list[dict]]:
     """The invoices an issue run creates, the errors, and the milestones
     skipped for a problem in their project. An error that stops the whole
-    run (a Settings field, the numbering) leaves nothing to issue."""
+    run (a Settings field, the numbering) leaves nothing to issue. With
+    ``email`` a project without a usable Client Email is skipped too."""
     data, comp = loaded.data, loaded.computation
     settings = data.settings
     existing = {i.invoice_no: i for i in data.invoices}
     billable = sorted((r for r in comp.milestones if r.billable), key=lambda r: r.row)
     blocked = {r.project_id for r in comp.milestones if r.flag == BLOCKED}
     troubled = {pid: errs for pid in blocked if (errs := loaded.project_errors(pid))}
-    draft, missing = _draft(loaded, billable)
+    draft, missing = _draft(loaded, billable, email)
     wide = [e for pid, e in missing if not pid]
     for pid, e in missing:
         if pid:
@@ -273,6 +284,7 @@ def issue_changes(loaded: Loaded, issued: list[Issued]) -> Changes:
     first = first_new_row(loaded, C.INVOICES.name)
     new_data = apply_issue(data, issued, first)
     changes = Changes()
+    present = loaded.locator.geometry(C.INVOICES.name).index
     ms_rows = {m.milestone_id: m.row for m in data.milestones}
     for item in issued:
         i = item.invoice
@@ -280,20 +292,14 @@ def issue_changes(loaded: Loaded, issued: list[Issued]) -> Changes:
         changes.set(C.MILESTONES.name, "Invoice No", row, i.invoice_no)
         changes.set(C.MILESTONES.name, "Invoice Date", row, i.issue_date)
         changes.set(C.MILESTONES.name, "Due Date", row, i.due_date)
-        changes.append(C.INVOICES.name, {
-            "Invoice No": i.invoice_no, "Type": i.type, "Issue Date": i.issue_date,
-            "Due Date": i.due_date, "Project ID": i.project_id, "Milestone ID": i.milestone_id,
-            "Client": i.client, "Currency": i.currency, "Net": i.net, "Tax": i.tax,
-            "Total": i.total, "Document": i.document, "Related Invoice": None})
+        changes.append(C.INVOICES.name, C.INVOICES.values(i, present, related_invoice=None))
         changes.append(C.AUDIT.name, audit_row(
             "Issue", i.invoice_no,
             f"{i.milestone_id} ({i.project_id}) net {format_amount(i.net, i.currency)} "
             f"tax {format_amount(i.tax, i.currency)} total {format_amount(i.total, i.currency)} "
             f"{i.currency}, due {i.due_date.isoformat()}"))
         for c in item.credits:
-            changes.append(C.PAYMENTS.name, {
-                "Payment Date": c.payment_date, "Invoice No": c.invoice_no, "Amount": c.amount,
-                "Reference": c.reference, "Kind": c.kind})
+            changes.append(C.PAYMENTS.name, C.PAYMENTS.values(c))
         if item.credits:
             changes.append(C.AUDIT.name, audit_row(
                 "Credit Applied", i.invoice_no,
@@ -326,20 +332,27 @@ def render_one(template, store, item: Issued, data: BookData) -> None:
 
 
 def run(book: Book, as_of: date | None = None, out_dir: Path | None = None,
-        dry_run: bool = False, pdf: bool = False, progress: Progress | None = None) -> IssueResult:
+        dry_run: bool = False, pdf: bool = False, progress: Progress | None = None,
+        email: bool = False) -> IssueResult:
     """Issue invoices for every billable milestone of every project free of
-    problems; ``errors`` lists what stopped the rest (``skipped``)."""
+    problems; ``errors`` lists what stopped the rest (``skipped``). With
+    ``email`` an .eml draft of each invoice goes beside it."""
     with session(book):
         loaded = load(book, as_of)
         if loaded.wide_errors:
             return IssueResult(loaded.as_of, loaded.errors, loaded=loaded)
+        mailer = None
+        if email:
+            mailer, refused = Mailer.prepare(book, loaded)
+            if refused:
+                return IssueResult(loaded.as_of, refused, loaded=loaded)
         folder = invoice_folder(book, loaded, out_dir)
         store = DocumentStore(folder)
         recovered: tuple[str, ...] = ()
         if not dry_run:
             moved, _ = store.recover({i.document for i in loaded.data.invoices if i.document})
             recovered = tuple(moved)
-        issued, errors, skipped = plan_scoped(loaded)
+        issued, errors, skipped = plan_scoped(loaded, email)
         others = tuple(e for e in loaded.errors if e not in errors)
         errors = tuple(errors) + others
         if dry_run or not issued:
@@ -379,5 +392,18 @@ def run(book: Book, as_of: date | None = None, out_dir: Path | None = None,
         if pdf:
             from ..documents.pdf import to_pdf
             pdfs = tuple(to_pdf(published, folder))
+        drafts = mail_invoices(mailer, loaded.data, issued, published, pdfs) if mailer else {}
         return IssueResult(loaded.as_of, errors, tuple(issued), False, folder, loaded, pdfs, recovered,
-                           tuple(skipped))
+                           tuple(skipped), drafts)
+
+
+def mail_invoices(mailer: Mailer, data: BookData, issued: list[Issued], documents: list[Path],
+                  pdfs: tuple[Path, ...] = ()) -> dict[str, Path]:
+    """The e-mail draft of each new invoice (its PDF attached when made),
+    asking for what is due after carried credit: invoice number -> .eml."""
+    projects = {p.project_id: p for p in data.projects}
+    names = {m.milestone_id: m.name for m in data.milestones}
+    return {item.invoice.invoice_no: mailer.invoice(
+                item.invoice, projects[item.invoice.project_id], doc, pdf,
+                item.invoice.total - item.credit_applied, names.get(item.milestone_id, ""))
+            for item, doc, pdf in zip(issued, documents, list(pdfs) or [None] * len(issued))}

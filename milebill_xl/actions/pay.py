@@ -173,12 +173,9 @@ def run(book: Book, invoice_no: str, amount, pay_date: date | None = None,
                 "Payments table; add a column headed Kind after Reference",
                 loaded.locator.sheet(C.PAYMENTS.name)),))
         changes = Changes()
+        present = loaded.locator.geometry(C.PAYMENTS.name).index
         for r in rows:
-            row = {"Payment Date": r.payment_date, "Invoice No": invoice_no,
-                   "Amount": r.amount, "Reference": r.reference or None}
-            if has_kind:
-                row["Kind"] = r.kind
-            changes.append(C.PAYMENTS.name, row)
+            changes.append(C.PAYMENTS.name, C.PAYMENTS.values(r, present))
         after = comp.invoice(invoice_no)
         cur = after.currency
         recorded = "; ".join(f"{_WORDS[r.kind]} {format_amount(r.amount, cur)} {cur}" for r in rows)

@@ -22,18 +22,6 @@ from ..template.formulas import formula_columns
 from ..template.helper_values import digits_for, helper_values
 from .common import Loaded, first_new_row, load, session as _session
 
-# Cached value of each contract column from its result record.
-_MILESTONE_VALUES = {
-    "Amount": "amount", "Paid Amount": "paid_amount", "Balance": "balance",
-    "Days Overdue": "days_overdue", "Flag": "flag",
-}
-_INVOICE_VALUES = {"Paid": "paid", "Balance": "balance", "Status": "status"}
-_PROJECT_VALUES = {
-    "Allocated": "allocated", "Billed": "billed", "Unbilled": "unbilled",
-    "Collected": "collected", "Outstanding": "outstanding",
-}
-
-
 @dataclass(frozen=True)
 class RefreshResult:
     as_of: date
@@ -204,9 +192,9 @@ def computed_changes(loaded: Loaded, data: BookData | None = None,
     helpers = helper_values(data, comp)
     absent = absent_inputs(loaded)
     for table, results, values in (
-        (C.PROJECTS.name, comp.projects, _PROJECT_VALUES),
-        (C.MILESTONES.name, comp.milestones, _MILESTONE_VALUES),
-        (C.INVOICES.name, comp.invoices, _INVOICE_VALUES),
+        (C.PROJECTS.name, comp.projects, C.PROJECTS.results),
+        (C.MILESTONES.name, comp.milestones, C.MILESTONES.results),
+        (C.INVOICES.name, comp.invoices, C.INVOICES.results),
     ):
         geometry = loaded.locator.geometry(table)
         if geometry is None:

@@ -12,17 +12,17 @@ day changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date
 from pathlib import Path
 
 from ..core.records import COMPLETE, PENDING
 from ..documents.approval import ApprovalRequest, write_request
-from ..documents.email import draft
 from ..documents.invoice import safe_document_name
 from ..workbook import contract as C
 from ..workbook.book import Book, Changes
 from .common import load, problem, seal, session
 from .issue import audit_row, invoice_folder
+from .mailing import Mailer, amount_text, client_problem
 
 
 @dataclass
@@ -73,6 +73,11 @@ def run(book: Book, milestone_id: str | None = None, as_of: date | None = None,
                     cell(C.MILESTONES.name, m.row, "Status")),)
                 return result
             wanted = chosen
+        mailer = None
+        if email:
+            mailer, result.errors = Mailer.prepare(book, loaded)
+            if result.errors:
+                return result
         folder = invoice_folder(book, loaded, out_dir) / "approvals"
         changes = Changes()
         written: list[Path] = []
@@ -83,10 +88,9 @@ def run(book: Book, milestone_id: str | None = None, as_of: date | None = None,
                                        "reason": f"already requested on {when.isoformat()}"})
                 continue
             p = projects[m.project_id]
-            if email and not p.client_email:
-                result.errors += (problem(
-                    f"Project {p.project_id} has no Client Email to send the request to",
-                    cell(C.PROJECTS.name, p.row, "Client Email")),)
+            missing = client_problem(loaded, p, "request") if email else None
+            if missing:
+                result.errors += (missing,)
                 continue
             res = amounts[m.milestone_id]
             req = ApprovalRequest(
@@ -107,7 +111,7 @@ def run(book: Book, milestone_id: str | None = None, as_of: date | None = None,
                 "Approval Request", m.milestone_id,
                 f"sign-off of {m.name or m.milestone_id} for {res.amount} {res.currency} "
                 f"asked of {p.client}{' at ' + p.client_email if email else ''}"))
-            entry["_request"], entry["_project"] = req, p
+            entry["_request"], entry["_project"], entry["_amount"] = req, p, res.amount
         if result.errors:
             result.requested = []
             return result
@@ -117,7 +121,7 @@ def run(book: Book, milestone_id: str | None = None, as_of: date | None = None,
         try:
             for entry in result.requested:
                 made.append(write_request(entry.pop("_request"), Path(entry["document"])))
-            _finish(result, folder, written, pdf, email, settings, when)
+            _finish(result, folder, written, pdf, mailer)
             book.apply(seal(loaded, changes))
         except BaseException:
             for path in made:                  # nothing half-done is left behind
@@ -127,8 +131,8 @@ def run(book: Book, milestone_id: str | None = None, as_of: date | None = None,
         return result
 
 
-def _finish(result: RequestResult, folder: Path, written: list[Path], pdf: bool, email: bool,
-            settings, when: date) -> None:
+def _finish(result: RequestResult, folder: Path, written: list[Path], pdf: bool,
+            mailer: Mailer | None) -> None:
     """PDFs (one LibreOffice batch) and e-mail drafts of the sheets just written."""
     if pdf:
         from ..documents.pdf import to_pdf
@@ -136,23 +140,14 @@ def _finish(result: RequestResult, folder: Path, written: list[Path], pdf: bool,
             entry["pdf"] = str(converted)
     for entry in result.requested:
         p = entry.pop("_project")
-        if not email:
+        if mailer is None:
             continue
-        attachment = Path(entry.get("pdf") or entry["document"])
-        eml = attachment.with_suffix(".eml")
-        eml.write_bytes(draft(
-            to=p.client_email, sender=settings.company_email or settings.company,
-            subject=f"Approval requested: {p.name or p.project_id}, milestone "
-                    f"{entry['milestone_id']}",
-            body=_body(entry, p, settings), attachments=[attachment],
-            when=datetime.combine(when, time(9), timezone.utc)))
+        eml = mailer.write("Approval Request", p.client_email, {
+            "number": entry["milestone_id"], "client": p.client,
+            "project": p.name or p.project_id, "project_id": p.project_id,
+            "po_number": p.po_number, "milestone": entry["milestone_id"],
+            "amount": amount_text(entry["_amount"], entry["currency"])},
+            Path(entry["document"]), Path(entry["pdf"]) if "pdf" in entry else None)
         entry["email"] = str(eml)
-
-
-def _body(entry: dict, project, settings) -> str:
-    return (f"Dear {project.client},\n\n"
-            f"milestone {entry['milestone_id']} of {project.name or project.project_id} is "
-            f"complete. Please review the attached sign-off sheet and return it approved or "
-            f"with the reason for rejection. On approval we will invoice "
-            f"{entry['amount']} {entry['currency']} (before tax).\n\n"
-            f"Kind regards,\n{settings.company}\n")
+    for entry in result.requested:
+        entry.pop("_amount", None)

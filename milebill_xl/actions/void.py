@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from ..core.audit import file_sha256
 from ..core.engine import compute
@@ -35,6 +36,7 @@ from .common import Loaded, load, record_documents, seal, session
 from .common import first_new_row, problem as _error
 from .issue import audit_row, field_error, invoice_folder, invoice_template
 from .lookup import find_invoice
+from .mailing import Mailer
 from .refresh import computed_changes
 
 
@@ -46,6 +48,9 @@ class VoidResult:
     document: object = None
     #: money received on the voided invoice, now the client's credit
     credit: Decimal | None = None
+    pdf: Path | None = None
+    #: the credit note's e-mail draft (``--email``)
+    email: Path | None = None
 
     @property
     def done(self) -> bool:
@@ -57,7 +62,9 @@ class VoidResult:
                 "credit_note": None if cn is None else {
                     "invoice_no": cn.invoice_no, "related_invoice": cn.related_invoice,
                     "currency": cn.currency, "net": str(cn.net), "tax": str(cn.tax),
-                    "total": str(cn.total), "document": str(self.document)},
+                    "total": str(cn.total), "document": str(self.document),
+                    **({"pdf": str(self.pdf)} if self.pdf else {}),
+                    **({"email": str(self.email)} if self.email else {})},
                 "credit": None if self.credit is None else str(self.credit)}
 
 
@@ -103,7 +110,10 @@ def chronology_error(loaded: Loaded, fmt: str, kind: str, label: str) -> dict | 
                   loaded.locator.cell(C.INVOICES.name, last.row, "Issue Date"))
 
 
-def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> VoidResult:
+def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None,
+        pdf: bool = False, email: bool = False) -> VoidResult:
+    """Void ``invoice_no`` with a credit note (``pdf``: also as PDF;
+    ``email``: an .eml draft of it to the project's Client Email)."""
     reason = (reason or "").strip()
     with session(book):
         loaded = load(book, as_of)
@@ -145,6 +155,8 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
         doc = document_data(cn, project, milestone, settings, related=src, notes=f"Reason: {reason}")
         missing = [field_error(loaded, msg, project.row, milestone.row if milestone else None)
                    for msg in missing_fields(doc)]
+        mailer, refused = Mailer.for_document(book, loaded, project, "credit note", email)
+        missing += refused
         if missing:
             return VoidResult(loaded.as_of, tuple(missing))
 
@@ -166,21 +178,16 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
                              f"{milestone.approved_by or 'nobody named'}, {was}) cleared and "
                              f"requested again {loaded.as_of.isoformat()}")
         undo = reversals(data, src, loaded.as_of, number)
-        has_kind = loaded.locator.geometry(C.PAYMENTS.name).index("Kind") is not None
+        present = loaded.locator.geometry(C.PAYMENTS.name).index
         for p in undo:  # only a workbook with Kind can hold Discount/Write-off rows
-            changes.append(C.PAYMENTS.name, {"Payment Date": p.payment_date, "Invoice No": p.invoice_no,
-                                             "Amount": p.amount, "Reference": p.reference,
-                                             **({"Kind": p.kind} if has_kind else {})})
+            changes.append(C.PAYMENTS.name, C.PAYMENTS.values(p, present))
         new_data = replace(data, milestones=milestones, invoices=data.invoices + (cn,),
                            payments=data.payments + tuple(undo),
                            settings=replace(settings, next_credit_note_seq=settings.next_credit_note_seq + 1))
         new_comp = compute(new_data, loaded.as_of)
         credit = new_comp.invoice(src.invoice_no).credit
-        changes.append(C.INVOICES.name, {
-            "Invoice No": cn.invoice_no, "Type": cn.type, "Issue Date": cn.issue_date,
-            "Due Date": None, "Project ID": cn.project_id, "Milestone ID": cn.milestone_id,
-            "Client": cn.client, "Currency": cn.currency, "Net": cn.net, "Tax": cn.tax,
-            "Total": cn.total, "Document": cn.document, "Related Invoice": cn.related_invoice})
+        changes.append(C.INVOICES.name, C.INVOICES.values(
+            cn, loaded.locator.geometry(C.INVOICES.name).index, due_date=None))
         held = (f"; {format_amount(credit, cn.currency)} {cn.currency} received is the client's "
                 "credit" if credit else "")
         changes.append(C.AUDIT.name, audit_row(
@@ -208,4 +215,10 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None) -> 
             store.discard(staged)
             raise
         published = store.publish(staged)
-        return VoidResult(loaded.as_of, loaded.errors, cn, published[0], credit)
+        converted = None
+        if pdf:
+            from ..documents.pdf import to_pdf
+            converted = to_pdf(published, folder)[0]
+        draft = mailer.invoice(cn, project, published[0], converted,
+                               milestone=milestone.name if milestone else "") if mailer else None
+        return VoidResult(loaded.as_of, loaded.errors, cn, published[0], credit, converted, draft)

@@ -26,7 +26,7 @@ from .records import Milestone
 from .words import (APPROVAL_OVERDUE, APPROVED, APPROVED_UNBILLED, AWAITING_APPROVAL,  # noqa: F401
                     BEHIND_SCHEDULE, BLOCKED, CANCELLED, COMPLETE, DUE_SOON, FLAG_CANCELLED,
                     FLAG_PAID, FLAG_REJECTED, FLAGS, IN_PROGRESS, INVOICED, OVERDUE, PENDING,
-                    PLANNED, READY_TO_INVOICE, REJECTED, SCHEDULED)
+                    PLANNED, READY_TO_INVOICE, REJECTED, SCHEDULED, excel)
 
 def is_billable(milestone: Milestone, amount: Decimal, project_can_bill: bool) -> bool:
     """Rule 3: Complete, Approved, Invoice No blank, Amount > 0, and the
@@ -34,6 +34,14 @@ def is_billable(milestone: Milestone, amount: Decimal, project_can_bill: bool) -
     its currency and payment terms understood)."""
     return (milestone.status == COMPLETE and milestone.approval == APPROVED
             and not milestone.issued and amount > 0 and project_can_bill)
+
+
+def billable_formula(complete: str, approval: str, invoice_no: str, amount: str,
+                     can_bill: str) -> str:
+    """Excel text of :func:`is_billable`; each argument is the Excel
+    expression of that input (``complete`` a test, ``can_bill`` the
+    project's Can Bill, FALSE for an unknown project)."""
+    return f'AND({complete},{approval}={excel(APPROVED)},{invoice_no}="",{amount}>0,{can_bill})'
 
 
 def approval_since(milestone: Milestone) -> date | None:
@@ -51,6 +59,11 @@ def days_overdue(due: date | None, balance: Decimal, as_of: date, invoiced: bool
     if not invoiced or due is None or balance <= 0:
         return 0
     return max(0, (as_of - due).days)
+
+
+def days_overdue_formula(invoiced: str, balance: str, due: str, as_of: str) -> str:
+    """Excel text of :func:`days_overdue`."""
+    return f'IF(AND({invoiced},{balance}>0,ISNUMBER({due})),MAX(0,{as_of}-{due}),0)'
 
 
 def flag(milestone: Milestone, *, as_of: date, billable: bool, balance: Decimal | None,
@@ -89,3 +102,30 @@ def flag(milestone: Milestone, *, as_of: date, billable: bool, balance: Decimal 
     if m.status in (PLANNED, IN_PROGRESS, "") and m.planned_date is not None and m.planned_date < as_of:
         return BEHIND_SCHEDULE
     return SCHEDULED
+
+
+def flag_formula(*, status: str, approval: str, invoice_no: str, invoice_missing: str,
+                 balance: str, overdue_days: str, due: str, billable: str, since: str,
+                 planned_date: str, as_of: str, due_soon_days: str, sla_days: str) -> str:
+    """Excel text of :func:`flag`, test for test in the same order; each
+    argument is the Excel expression of that input (``invoice_missing``:
+    the Invoice No has no row in tblInvoices; ``since``: :func:`approval_since`
+    as a serial date, 0 when blank)."""
+    complete = f'{status}={excel(COMPLETE)}'
+    pending = f'OR({approval}={excel(PENDING)},{approval}="")'
+    return (
+        f'IF({status}={excel(CANCELLED)},{excel(FLAG_CANCELLED)},'
+        f'IF({invoice_no}<>"",IF({invoice_missing},{excel(INVOICED)},'
+        f'IF({balance}<=0,{excel(FLAG_PAID)},'
+        f'IF({overdue_days}>0,{excel(OVERDUE)},'
+        f'IF(AND(ISNUMBER({due}),{due}-{as_of}>=0,{due}-{as_of}<={due_soon_days}),'
+        f'{excel(DUE_SOON)},{excel(INVOICED)})))),'
+        f'IF({billable},{excel(READY_TO_INVOICE)},'
+        f'IF(AND({complete},{approval}={excel(APPROVED)}),{excel(BLOCKED)},'
+        f'IF(AND({complete},{approval}={excel(REJECTED)}),{excel(FLAG_REJECTED)},'
+        f'IF(AND({complete},{pending}),'
+        f'IF(AND({since}>0,{as_of}-{since}>{sla_days}),'
+        f'{excel(APPROVAL_OVERDUE)},{excel(AWAITING_APPROVAL)}),'
+        f'IF(AND(OR({status}={excel(PLANNED)},{status}={excel(IN_PROGRESS)},{status}=""),'
+        f'ISNUMBER({planned_date}),{planned_date}<{as_of}),'
+        f'{excel(BEHIND_SCHEDULE)},{excel(SCHEDULED)})))))))')

@@ -21,7 +21,7 @@ from typing import Iterable
 
 from .money import arithmetic, rounding_currency, round_money
 from .records import Invoice, Payment, record
-from .words import APPLIED, CREDIT_NOTE, OPEN, PAID, PAID_KINDS, PARTIALLY_PAID, VOID
+from .words import APPLIED, CREDIT_NOTE, OPEN, PAID, PAID_KINDS, PARTIALLY_PAID, VOID, excel
 
 
 @record
@@ -79,3 +79,20 @@ def invoice_figures(invoice: Invoice, paid: Decimal, credited: Decimal | None,
     else:
         status = OPEN
     return InvoiceFigures(paid, balance, status)
+
+
+def invoice_figures_formulas(*, is_credit_note: str, total: str, money_rows: str, all_rows: str,
+                             credited: str, voided: str, digits: str, paid_cell: str,
+                             balance_cell: str) -> dict[str, str]:
+    """Excel text of :func:`invoice_figures`: Paid, Balance and Status from
+    the Excel expressions of its inputs (``money_rows``: the sum of the
+    Payment and Credit Applied rows; ``all_rows``: of every row;
+    ``credited``: the credit notes' Totals; ``voided``: a credit note
+    relates to it). Status reads the row's Paid and Balance cells."""
+    return {
+        "Paid": f'IF({is_credit_note},0,ROUND({money_rows},{digits}))',
+        "Balance": f'IF({is_credit_note},0,ROUND(N({total})-{all_rows}+{credited},{digits}))',
+        "Status": (f'IF({is_credit_note},{excel(APPLIED)},IF({voided},{excel(VOID)},'
+                   f'IF({balance_cell}<=0,{excel(PAID)},IF({paid_cell}>0,{excel(PARTIALLY_PAID)},'
+                   f'{excel(OPEN)}))))'),
+    }

@@ -148,6 +148,12 @@ def round_share(amount: Decimal, digits: int) -> Decimal:
     return round_digits(round_digits(amount, digits + SHARE_GUARD), digits)
 
 
+def round_share_formula(expr: str, digits: str) -> str:
+    """``round_share`` as Excel formula text: ``ROUND(ROUND(x,d+5),d)``
+    (``ROUND(1005*(0.5-0.4),0)`` is 100, this gives 101)."""
+    return f"ROUND(ROUND({expr},{digits}+{SHARE_GUARD}),{digits})"
+
+
 def zero(currency: str) -> Decimal:
     """Zero written with the currency's digits (``0.00`` for USD), so a
     total with nothing in it still prints like money."""

@@ -77,6 +77,13 @@ class Settings:
     #: largest residual ``pay --write-off`` may write off, in the invoice's
     #: currency; 0 (the default) turns write-offs off
     write_off_limit: Decimal = Decimal(0)
+    #: days overdue at which reminder levels 1, 2, ... are reached
+    #: (core/dunning.py); the last level is the final reminder
+    reminder_days: tuple[int, ...] = (7, 30, 60)
+    #: statutory late-payment interest a year (fraction; 0 = none), and a
+    #: fixed late-payment fee per overdue invoice in its currency (0 = none)
+    late_interest_rate: Decimal = Decimal(0)
+    late_fee: Decimal = Decimal(0)
 
 
 @record
@@ -149,6 +156,9 @@ class Invoice:
     related_invoice: str = ""
     row: int = 0
     document_sha256: str = ""
+    #: the reminder level last sent for it (None: never) and when (remind)
+    reminder_level: int | None = None
+    last_reminder: date | None = None
 
 
 @record

@@ -56,3 +56,15 @@ AWAITING = (AWAITING_APPROVAL, APPROVAL_OVERDUE)
 CURRENT, D1_30, D31_60, D61_90, D90_PLUS = "Current", "1-30", "31-60", "61-90", "90+"
 BUCKETS = (CURRENT, D1_30, D31_60, D61_90, D90_PLUS)
 OVERDUE_BUCKETS = BUCKETS[1:]
+
+
+def excel(word: str) -> str:
+    """``word`` as an Excel string literal, for the formula text that
+    mirrors a rule (``Paid`` -> ``"Paid"``)."""
+    return '"' + word.replace('"', '""') + '"'
+
+# Reminder letters (core/dunning.py): the first level, the levels between
+# ("Second reminder", ...) and the last
+REMINDER_FIRST, REMINDER_FINAL = "Payment reminder", "Final reminder"
+REMINDER_ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh",
+                     "Eighth", "Ninth", "Tenth")

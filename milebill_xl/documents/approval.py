@@ -11,11 +11,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from docx import Document
 from docx.shared import Pt
 
 from ..xlsx.atomic import atomic_write
 from .invoice import money_text
+from .template import blank_document
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class ApprovalRequest:
 def write_request(req: ApprovalRequest, path: Path) -> Path:
     """Write the sign-off sheet to ``path`` (atomically) and return it."""
     money = lambda x: money_text(x, req.currency)  # noqa: E731
-    doc = Document()
+    doc = blank_document()
     doc.styles["Normal"].font.size = Pt(10.5)
     doc.add_heading("Milestone approval request", level=1)
     doc.add_paragraph(f"{req.seller} asks {req.client} to approve the milestone below, "

@@ -142,6 +142,23 @@ def _set_widths(table, widths_cm: list[float]) -> None:
             cell.width = Cm(w)
 
 
+def blank_document():
+    """python-docx's default document less what it should not carry: Word
+    2010's stale ``stylesWithEffects.xml`` (validators flag it) and the
+    thumbnail of an empty page. The letters and sheets we build start here
+    (the invoice layout drops the same parts from its zip, _normalized_zip)."""
+    doc = Document()
+    for rels, kind in ((doc.part.rels, _STYLES_WITH_EFFECTS),
+                       (doc.part.package.rels, RT.THUMBNAIL)):
+        for rid, rel in list(rels.items()):
+            if rel.reltype == kind:
+                del rels[rid]
+    return doc
+
+
+_STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+
+
 def build_document():
     """The invoice layout as a python-docx Document (not yet saved)."""
     doc = Document()

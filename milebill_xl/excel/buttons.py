@@ -183,6 +183,11 @@ def issue_invoices() -> None:
     _press(_run_issue_invoices)
 
 
+def issue_and_email() -> None:
+    """Issue invoices and write an e-mail draft of each (``issue --email``)."""
+    _press(lambda book, app: _run_issue_invoices(book, app, email=True))
+
+
 def record_payment() -> None:
     """Record a payment on the invoice of the selected row."""
     _press(_run_record_payment)
@@ -191,6 +196,16 @@ def record_payment() -> None:
 def void_invoice() -> None:
     """Void the invoice of the selected row with a credit note."""
     _press(_run_void_invoice)
+
+
+def void_and_email() -> None:
+    """Void with a credit note and an e-mail draft of it (``void --email``)."""
+    _press(lambda book, app: _run_void_invoice(book, app, email=True))
+
+
+def remind() -> None:
+    """Reminder letters for overdue invoices, with e-mail drafts if wanted."""
+    _press(_run_remind)
 
 
 def report() -> None:
@@ -258,14 +273,15 @@ def _run_check(book, app, as_of: date | None = None):
     return _guarded("Check", body, book, app)
 
 
-def _run_issue_invoices(book, app, as_of: date | None = None):
+def _run_issue_invoices(book, app, as_of: date | None = None, email: bool = False):
     from ..actions import issue as action
+    what = "Issue + e-mail" if email else "Issue invoices"
 
     def body(ui: _Ui):
         live = LiveBook(book)
-        plan = action.run(live, as_of, dry_run=True)
+        plan = action.run(live, as_of, dry_run=True, email=email)
         if plan.errors and not plan.issued:
-            ui.problems(live, plan.errors, "Issue invoices")
+            ui.problems(live, plan.errors, what)
             return plan
         if not plan.issued:
             ui.status("nothing to issue")
@@ -273,8 +289,9 @@ def _run_issue_invoices(book, app, as_of: date | None = None):
                     "Ready to Invoice.")
             return plan
         n = len(plan.issued)
+        drafts = " with an e-mail draft of each" if email else ""
         lines = [f"Issue {n} invoice{'s' if n != 1 else ''} dated {plan.as_of.isoformat()} "
-                 f"into {plan.folder}?", ""]
+                 f"into {plan.folder}{drafts}?", ""]
         for item in plan.issued[:MAX_LISTED]:
             i = item.invoice
             lines.append(f"- {i.invoice_no}: {i.milestone_id} ({i.project_id}) "
@@ -290,22 +307,24 @@ def _run_issue_invoices(book, app, as_of: date | None = None):
 
         def progress(k: int, total: int) -> None:
             ui.status(f"writing invoice {k} of {total}...")
-        result = action.run(live, as_of, progress=progress)
+        result = action.run(live, as_of, progress=progress, email=email)
         if result.errors and not result.issued:
-            ui.problems(live, result.errors, "Issue invoices")
+            ui.problems(live, result.errors, what)
             return result
         book.save()
         numbers = [i.invoice.invoice_no for i in result.issued]
         span = numbers[0] if len(numbers) == 1 else f"{numbers[0]} to {numbers[-1]}"
-        text = (f"Issued {len(numbers)} invoice(s), {span}; documents in {result.folder}. "
+        drafts = (f" and {len(result.drafts)} e-mail draft(s) to check and send"
+                  if result.drafts else "")
+        text = (f"Issued {len(numbers)} invoice(s), {span}; documents{drafts} in {result.folder}. "
                 "The workbook was saved.")
         if result.errors:
-            ui.problems(live, result.errors, "Issue invoices", text.rstrip("."))
+            ui.problems(live, result.errors, what, text.rstrip("."))
             return result
         ui.status(f"issued {len(numbers)} invoice(s): {span}")
         ui.info(text)
         return result
-    return _guarded("Issue invoices", body, book, app)
+    return _guarded(what, body, book, app)
 
 
 def _selected_invoice(ui: _Ui, live: LiveBook, what: str) -> str | None:
@@ -410,7 +429,7 @@ def _ask_write_off(ui: _Ui, loaded, inv, amount: str, when: date) -> bool | None
     return None if answer == "cancel" else answer == "yes"
 
 
-def _run_void_invoice(book, app):
+def _run_void_invoice(book, app, email: bool = False):
     from ..actions import common, void as action
 
     def body(ui: _Ui):
@@ -449,7 +468,7 @@ def _run_void_invoice(book, app):
         if not reason.strip():
             ui.fail("Void invoice: a reason is required; nothing was changed")
             return None
-        result = action.run(live, number, reason)
+        result = action.run(live, number, reason, email=email)
         if result.errors and not result.done:
             ui.problems(live, result.errors, "Void invoice")
             return result
@@ -457,8 +476,9 @@ def _run_void_invoice(book, app):
         cn = result.credit_note
         held = (f" {_money(result.credit, cn.currency)} received is the client's credit."
                 if result.credit else "")
+        draft = f" E-mail draft: {result.email}." if result.email else ""
         text = (f"Voided {number}: credit note {cn.invoice_no} for "
-                f"{_money(-cn.total, cn.currency)}; document {result.document}.{held} "
+                f"{_money(-cn.total, cn.currency)}; document {result.document}.{draft}{held} "
                 "The workbook was saved.")
         if result.errors:
             ui.problems(live, result.errors, "Void invoice", text.rstrip("."))
@@ -630,3 +650,53 @@ def _run_request_approval(book, app, as_of: date | None = None):
                 "Nothing new to request today.")
         return result
     return _guarded("Request Approval", body, book, app)
+
+
+def _run_remind(book, app, as_of: date | None = None):
+    """List the letters due, ask whether to write e-mail drafts with them
+    (Yes: letters and drafts, No: letters only, Cancel: nothing), write
+    them and save the workbook (it records the reminders sent)."""
+    from ..actions import remind as action
+    from ..actions.common import load
+    from ..core.dunning import reminders
+
+    def body(ui: _Ui):
+        live = LiveBook(book)
+        loaded = load(live, as_of)
+        if loaded.wide_errors:
+            ui.problems(live, loaded.wide_errors, "Remind")
+            return None
+        due = reminders(loaded.data, loaded.computation, loaded.as_of)
+        if not due:
+            ui.status(f"no reminder due as of {loaded.as_of.isoformat()}")
+            ui.info(f"No reminder due as of {loaded.as_of.isoformat()}: no overdue invoice has "
+                    "reached a new level (Settings: Reminder Days).")
+            return due
+        lines = [f"Write {len(due)} reminder letter(s) dated {loaded.as_of.isoformat()}?", ""]
+        for r in due[:MAX_LISTED]:
+            lines.append(f"- {r.title} to {r.client}: "
+                         + ", ".join(i.invoice_no for i in r.items)
+                         + f", {_money(r.amount_due, r.currency)} due")
+        if len(due) > MAX_LISTED:
+            lines.append(f"... and {len(due) - MAX_LISTED} more")
+        lines += ["", "Yes: letters and an e-mail draft of each. No: letters only."]
+        answer = app.alert("\n".join(lines), TITLE, buttons="yes_no_cancel")
+        if answer == "cancel":
+            ui.status("reminders cancelled; nothing was changed")
+            return None
+        result = action.run(live, as_of, email=answer == "yes")
+        if result.errors and not result.done:
+            ui.problems(live, result.errors, "Remind")
+            return result
+        book.save()
+        folder = Path(result.letters[0]["document"]).parent
+        drafts = " and e-mail drafts" if answer == "yes" else ""
+        text = (f"Wrote {len(result.letters)} reminder letter(s){drafts} in {folder}. "
+                "The workbook was saved.")
+        if result.errors:
+            ui.problems(live, result.errors, "Remind", text.rstrip("."))
+            return result
+        ui.status(f"wrote {len(result.letters)} reminder letter(s)")
+        ui.info(text)
+        return result
+    return _guarded("Remind", body, book, app)

@@ -39,7 +39,6 @@ from openpyxl.formatting.rule import FormulaRule, Rule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.styles.numbers import NumberFormat
-from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.filters import AutoFilter
@@ -53,7 +52,7 @@ from ..workbook import contract as C
 from .dashboard import CURRENCY_SLOTS, TIMELINE_TITLE, build_dashboard, dashboard_print_area
 from .formulas import FORMULAS, q
 from ..xlsx.atomic import atomic_write
-from ..xlsx.ooxml import excel_font_order
+from ..xlsx.ooxml import col_letters, excel_font_order
 from .styles import FLAG_STYLES, fill as _fill, flag_rule
 from .printing import WRAPPED, dashboard_setup, fit_row, lines_needed, page_setup
 
@@ -97,7 +96,7 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
     C.INVOICES.name: {
         "Issue Date": DATE, "Due Date": DATE, "Net": MONEY, "Tax": MONEY,
         "Total": MONEY, "Paid": MONEY, "Balance": MONEY, "Digits": INT,
-        "Credited": MONEY, "Days To Pay": INT,
+        "Credited": MONEY, "Days To Pay": INT, "Reminder Level": INT, "Last Reminder": DATE,
     },
     C.PAYMENTS.name: {"Payment Date": DATE, "Amount": MONEY},
     C.AUDIT.name: {},
@@ -131,10 +130,13 @@ SETTING_NOTES: dict[str, str] = {
     "As Of Date": "Blank means today; set it to reproduce a past view",
     "Operator": "Name recorded as User in the Audit sheet; blank means the signed-in person",
     "Write-off Limit": "Largest residual pay --write-off may write off (invoice currency); 0 = off",
+    "Reminder Days": "Days overdue for reminder levels 1, 2, 3 ...; the last is the final reminder",
+    "Late Interest Rate": "Statutory late-payment interest a year (actual/365); 0 = none",
+    "Late Fee": "Fixed late-payment fee per overdue invoice (its currency); 0 = none",
 }
 _SETTING_FORMATS = {"As Of Date": DATE, "Default Tax Rate": PCT,
                     "Next Invoice Seq": INT, "Next Credit Note Seq": INT,
-                    "Due Soon Days": INT, "Approval SLA Days": INT}
+                    "Due Soon Days": INT, "Approval SLA Days": INT, "Late Interest Rate": PCT}
 
 _HELPER_FONT = Font(color="FF7F7F7F", italic=True)
 _HEAD_FONT = Font(bold=True, color="FFFFFFFF")
@@ -199,8 +201,8 @@ class _Styles:
 def _add_table(ws, name: str, headers: tuple[str, ...], nrows: int,
                formulas: Mapping[str, str] | None = None, col0: int = 1) -> str:
     """Register a table of ``headers`` over ``nrows`` (>= 1) data rows."""
-    first = get_column_letter(col0)
-    last = get_column_letter(col0 + len(headers) - 1)
+    first = col_letters(col0)
+    last = col_letters(col0 + len(headers) - 1)
     ref = f"{first}1:{last}{1 + max(1, nrows)}"
     table = Table(displayName=name, name=name, ref=ref)
     table.tableStyleInfo = TableStyleInfo(
@@ -270,7 +272,7 @@ def _group_helpers(ws, headers, extras, col0=1) -> None:
     contract's columns, and the [+] above the sheet opens the working."""
     for j, h in enumerate(headers):
         if h in extras:
-            dim = ws.column_dimensions[get_column_letter(col0 + j)]
+            dim = ws.column_dimensions[col_letters(col0 + j)]
             dim.outlineLevel = 1
             dim.hidden = True
 
@@ -286,7 +288,7 @@ def _width(header: str, formats) -> float:
 def _widths(ws, headers, formats, col0=1):
     for j, h in enumerate(headers):
         fmt = formats.get(h)
-        dim = ws.column_dimensions[get_column_letter(col0 + j)]
+        dim = ws.column_dimensions[col_letters(col0 + j)]
         dim.width = _width(h, formats)
         if h in WRAPPED:  # cells added later take the column's style
             dim.alignment = Alignment(vertical="top", wrap_text=True)
@@ -295,7 +297,7 @@ def _widths(ws, headers, formats, col0=1):
 
 
 def _letter(table: str, header: str) -> str:
-    return get_column_letter(table_headers(table).index(header) + 1)
+    return col_letters(table_headers(table).index(header) + 1)
 
 
 def _digit_formats(ws, table: str, money: Iterable[str], digits_expr: str,
@@ -383,7 +385,7 @@ def _lists_sheet(wb, ws, currencies: list[tuple[str, int]]) -> None:
         for r, v in enumerate(values, start=2):
             ws.cell(row=r, column=col0, value=v)
         _add_table(ws, tname, (header,), len(values), col0=col0)
-        letter = get_column_letter(col0)
+        letter = col_letters(col0)
         wb.defined_names.add(DefinedName(
             f"{header}List", attr_text=f"Lists!${letter}$2:${letter}${len(values) + 1}"))
         ws.column_dimensions[letter].width = 20

@@ -64,7 +64,7 @@ from openpyxl.formatting.rule import FormulaRule, Rule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.styles.numbers import NumberFormat
-from openpyxl.utils import get_column_letter
+from ..xlsx.ooxml import col_letters
 
 from ..core import words as W
 from ..workbook import contract as C
@@ -100,7 +100,7 @@ TL_COLUMNS = ("Milestone ID", "Project ID", "Milestone", "Planned Date",
               "Invoice No", "Due Date", "Flag")
 TL_MONTH0 = 2 + len(TL_COLUMNS)  # first month column (1-based)
 DIGITS_COL = 3 + len(TOTALS)  # column J: digits helper of the totals block
-_DIG = get_column_letter(DIGITS_COL)
+_DIG = col_letters(DIGITS_COL)
 # small multiples of expected billing: a grid of one chart per currency
 # slot right of the tables (rows TOTALS_HEADER .. TIMELINE_TITLE - 2); each
 # panel is a currency band (one row) over a chart of CHART_ROWS - 1 rows
@@ -141,7 +141,7 @@ _THIN = Side(style="thin", color="FFBFBFBF")
 
 
 def _addr(row: int, column: int) -> str:
-    return f"{get_column_letter(column)}{row}"
+    return f"{col_letters(column)}{row}"
 
 
 def chart_panel(slot: int) -> tuple[int, int]:
@@ -171,7 +171,7 @@ def _cash_metrics(cells: dict, forms: dict) -> None:
     for s in range(CURRENCY_SLOTS):
         r = AGING_FIRST + s
         cur = f"$B{r}"
-        open_total = f"SUM(C{r}:{get_column_letter(2 + len(AGING_BUCKETS))}{r})"
+        open_total = f"SUM(C{r}:{col_letters(2 + len(AGING_BUCKETS))}{r})"
         sales = []
         for k in range(3):      # the newest 30 days first
             hi, lo = f"{AS_OF}-{30 * k}", f"{AS_OF}-{30 * k + 29}"
@@ -315,7 +315,7 @@ def _layout() -> None:
         inv = f"$F{r}"
         due = f"$G{r}"
         for j in range(TIMELINE_MONTHS):
-            c = get_column_letter(TL_MONTH0 + j)
+            c = col_letters(TL_MONTH0 + j)
             start = f"{c}${TIMELINE_HEADER}"
             end = f"EOMONTH({start},0)"
             a = f"{c}{r}"
@@ -375,7 +375,7 @@ def _forecast_chart(slot: int) -> BarChart:
     chart.title = None
     chart.legend = None
     chart.gapWidth = 60
-    last = get_column_letter(2 + FORECAST_MONTHS)
+    last = col_letters(2 + FORECAST_MONTHS)
     sheet = f"'{C.DASHBOARD_SHEET}'"
     chart.add_data(Reference(range_string=f"{sheet}!$C${r}:${last}${r}"), from_rows=True)
     chart.set_categories(Reference(
@@ -408,7 +408,7 @@ def _forecast_charts(ws, charts: int) -> None:
             value="Expected billing by month, net of tax: one scale per currency").font = _BLOCK_FONT
     last_col = CHART_FIRST_COL + CHART_GRID_COLUMNS * CHART_SPAN_COLS - 1
     for c in range(CHART_FIRST_COL, last_col + 1):
-        ws.column_dimensions[get_column_letter(c)].width = CHART_COL_WIDTH
+        ws.column_dimensions[col_letters(c)].width = CHART_COL_WIDTH
     white = Side(style="thick", color="FFFFFFFF")
     for s in range(charts):
         row, column = chart_panel(s)
@@ -422,7 +422,7 @@ def _forecast_charts(ws, charts: int) -> None:
         band = f"{_addr(row, column)}:{_addr(row, column + CHART_SPAN_COLS - 1)}"
         # an unused slot's band goes pale instead of a dark bar without text
         ws.conditional_formatting.add(band, FormulaRule(
-            formula=[f'${get_column_letter(column)}${row}=""'],
+            formula=[f'${col_letters(column)}${row}=""'],
             fill=PatternFill("solid", start_color="FFF2F2F2", end_color="FFF2F2F2")))
         chart = _forecast_chart(s)
         # two-cell anchor: the chart fills its panel's cells in any app
@@ -475,7 +475,7 @@ def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SL
     _header(ws, TOTALS_HEADER, ["Currency", "Contract", "Billed", "Unbilled", "Collected",
                                 "Outstanding", "Overdue", "Unapplied credit", "Digits"])
     # the digits helper drives number formats; the reader has no use for it
-    ws.column_dimensions[get_column_letter(DIGITS_COL)].hidden = True
+    ws.column_dimensions[col_letters(DIGITS_COL)].hidden = True
     ws.cell(row=AGING_HEADER - 1, column=2,
             value="Aging of open invoice balances (days past due)").font = _BLOCK_FONT
     _header(ws, AGING_HEADER, ["Currency", *AGING_BUCKETS, "DSO (days)"])
@@ -504,7 +504,7 @@ def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SL
                 ws.cell(row=r, column=3 + k).number_format = MONEY
         # a rule line under the slots in use only: no empty ruled rows
         ws.conditional_formatting.add(
-            f"B{first}:{get_column_letter(2 + ncols)}{first + CURRENCY_SLOTS - 1}",
+            f"B{first}:{col_letters(2 + ncols)}{first + CURRENCY_SLOTS - 1}",
             FormulaRule(formula=[f'$B{first}<>""'], border=Border(bottom=_THIN)))
     for s in range(CURRENCY_SLOTS):
         ws.cell(row=TOTALS_FIRST + s, column=DIGITS_COL).font = _GREY
@@ -515,7 +515,7 @@ def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SL
         # every block's slot s reads the digits of totals row s
         for first, ncols in ((TOTALS_FIRST, len(TOTALS)), (AGING_FIRST, len(AGING_BUCKETS)),
                              (FORECAST_FIRST, FORECAST_MONTHS)):
-            rng = f"C{first}:{get_column_letter(2 + ncols)}{first + CURRENCY_SLOTS - 1}"
+            rng = f"C{first}:{col_letters(2 + ncols)}{first + CURRENCY_SLOTS - 1}"
             ws.conditional_formatting.add(rng, Rule(
                 type="expression", dxf=dxf,
                 formula=[f"INDEX(${_DIG}${TOTALS_FIRST}:${_DIG}${TOTALS_FIRST + CURRENCY_SLOTS - 1},"
@@ -539,14 +539,14 @@ def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SL
         "Invoice, orange Behind Schedule / Approval Overdue, grey Paid)")).font = _GREY
     _header(ws, TIMELINE_HEADER, list(TL_COLUMNS))
     last_row = TIMELINE_FIRST + TIMELINE_ROWS - 1
-    first_m = get_column_letter(TL_MONTH0)
-    last_m = get_column_letter(TL_MONTH0 + TIMELINE_MONTHS - 1)
+    first_m = col_letters(TL_MONTH0)
+    last_m = col_letters(TL_MONTH0 + TIMELINE_MONTHS - 1)
     for j in range(TIMELINE_MONTHS):
         c = ws.cell(row=TIMELINE_HEADER, column=TL_MONTH0 + j)
         c.font, c.fill = _HEAD_FONT, _HEAD_FILL
         c.number_format = "mmm yy"
         c.alignment = Alignment(horizontal="center")
-        ws.column_dimensions[get_column_letter(TL_MONTH0 + j)].width = 8
+        ws.column_dimensions[col_letters(TL_MONTH0 + j)].width = 8
     for i in range(TIMELINE_ROWS):
         r = TIMELINE_FIRST + i
         for k, h in enumerate(TL_COLUMNS):
@@ -559,7 +559,7 @@ def build_dashboard(ws, digit_values, currencies=None, charts: int = CURRENCY_SL
                 c.alignment = Alignment(shrink_to_fit=True)
         for j in range(TIMELINE_MONTHS):
             ws.cell(row=r, column=TL_MONTH0 + j).alignment = Alignment(horizontal="center")
-    flag_col = get_column_letter(1 + len(TL_COLUMNS))
+    flag_col = col_letters(1 + len(TL_COLUMNS))
     months = f"{first_m}{TIMELINE_FIRST}:{last_m}{last_row}"
     flags = f"{flag_col}{TIMELINE_FIRST}:{flag_col}{last_row}"
     for word in FLAG_STYLES:

@@ -27,7 +27,9 @@ between columns is acyclic even at whole-column granularity:
 from __future__ import annotations
 
 from ..core import words as W
-from ..core.money import SHARE_GUARD
+from ..core.flags import billable_formula, days_overdue_formula, flag_formula
+from ..core.invoices import invoice_figures_formulas
+from ..core.money import round_share_formula as round_share
 from ..workbook import contract as C
 
 P, M, I, PAY, CUR = (C.PROJECTS.name, C.MILESTONES.name, C.INVOICES.name,
@@ -68,16 +70,7 @@ def upto(table: str, column: str) -> str:
     return f"INDEX({col(table, column)},1):{this(table, column)}"
 
 
-def q(text: str) -> str:
-    """A word as an Excel string literal."""
-    return '"' + text.replace('"', '""') + '"'
-
-
-def round_share(expr: str, digits: str) -> str:
-    """``money.round_share`` in Excel: a computed share rounded to the
-    minor unit in two steps, so binary floating point cannot push an exact
-    half below it (``ROUND(1005*(0.5-0.4),0)`` is 100, this gives 101)."""
-    return f"ROUND(ROUND({expr},{digits}+{SHARE_GUARD}),{digits})"
+q = W.excel   # a word as an Excel string literal
 
 
 def digits_of(currency_expr: str) -> str:
@@ -157,7 +150,7 @@ def _project_formulas() -> dict[str, str]:
         "Unissued Percent": f'{blank}SUMIFS({col(M, "Weight")},{mp},{pid}))',
         # any milestone of the project carries an Invoice No (rule 10 applies)
         "Has Issued": (f'{blank}COUNTIFS({mp},{pid},{col(M, "Invoice Row")},">0",'
-                       f'{col(M, "Status")},"<>Cancelled")>0)'),
+                       f'{col(M, "Status")},{q("<>" + W.CANCELLED)})>0)'),
         # R = V - issued - unissued fixed: what the percent milestones share
         "Remainder": f'{blank}ROUND({v}-{t("Issued Net")}-{t("Unissued Fixed")},{d}))',
         # rule 10's drift: R - the unissued percent milestones' plan amounts
@@ -179,11 +172,11 @@ def _project_formulas() -> dict[str, str]:
         # contract columns
         "Allocated": f'{blank}ROUND(SUMIFS({col(M, "Amount")},{mp},{pid}),{d}))',
         "Billed": (f'{blank}ROUND(SUMIFS({col(I, "Net")},{inv_p},{pid},{col(I, "Type")},{q(W.INVOICE)},'
-                   f'{col(I, "Status")},"<>Void"),{d}))'),
+                   f'{col(I, "Status")},{q("<>" + W.VOID)}),{d}))'),
         "Unbilled": f'{blank}ROUND({v}-{t("Billed")},{d}))',
         "Collected": f'{blank}ROUND(SUMIFS({col(I, "Paid")},{inv_p},{pid}),{d}))',
         "Outstanding": (f'{blank}ROUND(SUMIFS({col(I, "Balance")},{inv_p},{pid},'
-                        f'{col(I, "Status")},"<>Void"),{d}))'),
+                        f'{col(I, "Status")},{q("<>" + W.VOID)}),{d}))'),
     }
     return f
 
@@ -220,7 +213,6 @@ def _milestone_formulas(requested: bool = True) -> dict[str, str]:
              f"-{round_share(f'{drift}*({cum}-{w})/{s}', d)})")
     spread = f"IF(AND({proj('Has Issued')},{proj('Remainder')}=0),0,{t('Plan Amount')}+{share})"
     due = t("Eff Due Date")
-    pending = f'OR({approval}={q(W.PENDING)},{approval}="")'
     complete = f'{status}={q(W.COMPLETE)}'
     inv_due = f'INDEX({col(I, "Due Date")},{ir})'
     # approval is awaited since the later of Completed Date and Approval
@@ -256,31 +248,20 @@ def _milestone_formulas(requested: bool = True) -> dict[str, str]:
         "Approval Days": (f'{blank}IF(AND({approval}={q(W.APPROVED)},ISNUMBER({t("Approval Date")}),'
                           f'ISNUMBER({t("Completed Date")})),'
                           f'{t("Approval Date")}-{t("Completed Date")},""))'),
-        "Billable": (f'{blank}AND({complete},{approval}={q(W.APPROVED)},{inv}="",{t("Amount")}>0,'
-                     f'IF({pr}>0,{proj("Can Bill")},FALSE)))'),
+        "Billable": (f'{blank}' + billable_formula(complete, approval, inv, t("Amount"),
+                                                   f'IF({pr}>0,{proj("Can Bill")},FALSE)') + ")"),
         # contract columns
         "Amount": (f'{blank}IF({cancelled},0,IF({ir}>0,{t("Issued Net")},'
                    f'IF({basis}={q(W.FIXED)},ROUND(N({t("Fixed Amount")}),{d}),'
                    f'IF(OR({w}=0,{pr}=0),0,{spread})))))'),
         "Paid Amount": f'{blank}IF({ir}=0,0,N(INDEX({col(I, "Paid")},{ir}))))',
         "Balance": f'{blank}IF({ir}=0,0,N(INDEX({col(I, "Balance")},{ir}))))',
-        "Days Overdue": (f'{blank}IF(AND({ir}>0,{t("Balance")}>0,ISNUMBER({due})),'
-                         f'MAX(0,{AS_OF}-{due}),0))'),
-        "Flag": (
-            f'{blank}IF({cancelled},{q(W.CANCELLED)},'
-            f'IF({inv}<>"",IF({ir}=0,{q(W.INVOICED)},IF({t("Balance")}<=0,{q(W.PAID)},'
-            f'IF({t("Days Overdue")}>0,{q(W.OVERDUE)},'
-            f'IF(AND(ISNUMBER({due}),{due}-{AS_OF}>=0,{due}-{AS_OF}<={DUE_SOON_DAYS}),'
-            f'{q(W.DUE_SOON)},{q(W.INVOICED)})))),'
-            f'IF({t("Billable")},{q(W.READY_TO_INVOICE)},'
-            f'IF(AND({complete},{approval}={q(W.APPROVED)}),{q(W.BLOCKED)},'
-            f'IF(AND({complete},{approval}={q(W.REJECTED)}),{q(W.REJECTED)},'
-            f'IF(AND({complete},{pending}),'
-            f'IF(AND({since}>0,{AS_OF}-{since}>{APPROVAL_SLA_DAYS}),'
-            f'{q(W.APPROVAL_OVERDUE)},{q(W.AWAITING_APPROVAL)}),'
-            f'IF(AND(OR({status}={q(W.PLANNED)},{status}={q(W.IN_PROGRESS)},{status}=""),'
-            f'ISNUMBER({t("Planned Date")}),{t("Planned Date")}<{AS_OF}),'
-            f'{q(W.BEHIND_SCHEDULE)},{q(W.SCHEDULED)}))))))))'),
+        "Days Overdue": f'{blank}' + days_overdue_formula(f"{ir}>0", t("Balance"), due, AS_OF) + ")",
+        "Flag": f'{blank}' + flag_formula(
+            status=status, approval=approval, invoice_no=inv, invoice_missing=f"{ir}=0",
+            balance=t("Balance"), overdue_days=t("Days Overdue"), due=due,
+            billable=t("Billable"), since=since, planned_date=t("Planned Date"), as_of=AS_OF,
+            due_soon_days=DUE_SOON_DAYS, sla_days=APPROVAL_SLA_DAYS) + ")",
     }
     return f
 
@@ -303,23 +284,24 @@ def _invoice_formulas(kind: bool = True) -> dict[str, str]:
     not_money = "".join(
         f'-SUMIFS({col(PAY, "Amount")},{col(PAY, "Invoice No")},{no},{col(PAY, "Kind")},{q(k)})'
         for k in W.SETTLING_KINDS) if kind else ""
+    figures = invoice_figures_formulas(
+        is_credit_note=credit, total=t("Total"), money_rows=f"{rows}{not_money}", all_rows=rows,
+        credited=t("Credited"), digits=d, paid_cell=t("Paid"), balance_cell=t("Balance"),
+        voided=(f'COUNTIFS({col(I, "Related Invoice")},{no},{col(I, "Type")},'
+                f'{q(W.CREDIT_NOTE)})>0'))
     f = {
         "Digits": f'{blank}{digits_of(eff_currency)})',
         # total of the credit notes that correct this invoice (negative)
         "Credited": (f'{blank}IF({credit},0,ROUND(SUMIFS({col(I, "Total")},{col(I, "Related Invoice")},{no},'
                      f'{col(I, "Type")},{q(W.CREDIT_NOTE)}),{d})))'),
-        # money received: Payment (or blank) and Credit Applied rows
-        "Paid": f'{blank}IF({credit},0,ROUND({rows}{not_money},{d})))',
-        # Total + credit notes - every row (a Discount or Write-off settles too)
-        "Balance": f'{blank}IF({credit},0,ROUND(N({t("Total")})-{rows}+{t("Credited")},{d})))',
+        # Paid: Payment (or blank) and Credit Applied rows; Balance: Total +
+        # credit notes - every row (a Discount or Write-off settles too)
+        **{column: f'{blank}{text})' for column, text in figures.items()},
         # a paid invoice: days from its Issue Date to its last tblPayments row
         "Days To Pay": (f'{blank}IF(AND(NOT({credit}),{t("Status")}={q(W.PAID)},ISNUMBER({t("Issue Date")}),'
                         f'SUMPRODUCT(MAX(({col(PAY, "Invoice No")}={no})*{col(PAY, "Payment Date")}))>0),'
                         f'SUMPRODUCT(MAX(({col(PAY, "Invoice No")}={no})*{col(PAY, "Payment Date")}))'
                         f'-{t("Issue Date")},""))'),
-        "Status": (f'{blank}IF({credit},{q(W.APPLIED)},'
-                   f'IF(COUNTIFS({col(I, "Related Invoice")},{no},{col(I, "Type")},{q(W.CREDIT_NOTE)})>0,{q(W.VOID)},'
-                   f'IF({t("Balance")}<=0,{q(W.PAID)},IF({t("Paid")}>0,{q(W.PARTIALLY_PAID)},{q(W.OPEN)})))))'),
     }
     return f
 

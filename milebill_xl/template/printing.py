@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from openpyxl.worksheet.pagebreak import Break, RowBreak
-from openpyxl.utils import get_column_letter
+from ..xlsx.ooxml import col_letters
 from openpyxl.workbook.defined_name import DefinedName
 
 
@@ -62,7 +62,7 @@ def page_setup(ws, last_column: int, title_rows: str | None = "1:1",
         ws.print_title_rows = title_rows
     # whole columns: the area grows with the table (openpyxl's print_area
     # takes only cell ranges, so the defined name is written directly)
-    letter = get_column_letter(last_column)
+    letter = col_letters(last_column)
     ws.defined_names["_xlnm.Print_Area"] = DefinedName(
         "_xlnm.Print_Area", attr_text=f"{quote_sheet(ws.title)}!$A:${letter}")
     ws.oddFooter.left.text = "&A"
@@ -77,6 +77,6 @@ def dashboard_setup(ws, last_row: int, last_column: int, break_after: int) -> No
     # lets win over manual breaks) makes the second page
     page_setup(ws, last_column, title_rows=None, pages_tall=0)
     del ws.defined_names["_xlnm.Print_Area"]
-    ws.print_area = f"A1:{get_column_letter(last_column)}{last_row}"
+    ws.print_area = f"A1:{col_letters(last_column)}{last_row}"
     ws.row_breaks = RowBreak()
     ws.row_breaks.append(Break(id=break_after))

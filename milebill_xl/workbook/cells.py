@@ -238,6 +238,28 @@ def to_int(value: object, label: str, minimum: int | None = None) -> int | None:
     return n
 
 
+def to_day_list(value: object, label: str) -> tuple[int, ...] | None:
+    """Day counts such as ``7, 30, 60`` (commas, semicolons or spaces
+    between them; a single number is one count): whole numbers of 1 or
+    more, each larger than the one before; blank -> None."""
+    if value is None or (type(value) is str and not value.strip()):
+        return None
+    if type(value) is not str:
+        return (to_int(value, label, minimum=1),)
+    parts = [p for p in re.split(r"[\s,;]+", to_text(value, label)) if p]
+    hint = "; enter whole days in increasing order, such as 7, 30, 60"
+    days = []
+    for part in parts:
+        try:
+            days.append(to_int(part, label, minimum=1))
+        except CellProblem:
+            raise CellProblem(f"{label} must list days overdue, got '{value.strip()}'{hint}") from None
+    if any(b <= a for a, b in zip(days, days[1:])):
+        raise CellProblem(f"{label} must increase from one count to the next, got "
+                          f"'{value.strip()}'{hint}")
+    return tuple(days)
+
+
 def choice_map(words: tuple[str, ...] | list[str]) -> dict[str, str]:
     """Lower-cased, space-collapsed spelling -> canonical contract word."""
     return {" ".join(w.lower().split()): w for w in words}

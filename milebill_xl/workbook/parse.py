@@ -25,31 +25,29 @@ from ..core.records import (AuditEntry, BookData, Invoice, Milestone, Payment, P
                             Settings)
 from . import contract
 from .cells import (ERROR_CODES, CellProblem, check_number_format, choice_map, quote_sheet, to_choice,
-                    to_currency, to_date, to_int, to_money, to_percent, to_text)
+                    to_currency, to_date, to_day_list, to_int, to_money, to_percent, to_text)
 from .geometry import Locator, RawTable, TableGeometry, header_key
 
 
-_BASES = choice_map(rec.BASES)
-_STATUSES = choice_map(rec.STATUSES)
-_APPROVALS = choice_map(rec.APPROVALS)
-_TYPES = choice_map(rec.INVOICE_TYPES)
-_KINDS = choice_map(rec.PAYMENT_KINDS)
 _INVOICE_STATUSES = choice_map(rec.INVOICE_STATUSES + (APPLIED,))
-# Canonical spellings, for a quick exact match before the lenient one.
-_EXACT = {w: w for w in rec.BASES + rec.STATUSES + rec.APPROVALS + rec.INVOICE_TYPES
-          + rec.PAYMENT_KINDS}
+# Canonical spellings of every declared choice, for a quick exact match
+# before the lenient one.
+_EXACT = {w: w for spec in contract.TABLES for c in spec.declared
+          if isinstance(c.kind, tuple) for w in c.kind}
 
 _ZERO = Decimal(0)
 _BAD = object()  # a cell that could not be read (its problem is already reported)
 
-# Columns read from each table (the rest, e.g. computed ones, are ignored).
+# Columns read from each table, declared in the contract (the rest, computed
+# and helper columns, are ignored).
 SETTINGS_COLUMNS = contract.SETTINGS.columns
 PROJECT_COLUMNS = contract.PROJECT_INPUTS
-MILESTONE_COLUMNS = (contract.MILESTONE_INPUTS + contract.MILESTONES.written
-                     + contract.MILESTONES.optional)
-INVOICE_COLUMNS = tuple(c for c in contract.INVOICES.columns if c not in contract.INVOICES.computed)
-PAYMENT_COLUMNS = contract.PAYMENTS.columns + contract.PAYMENTS.optional
 AUDIT_COLUMNS = contract.AUDIT.columns
+
+
+def _headers(spec: contract.TableSpec) -> tuple[str, ...]:
+    return tuple(c.header for c in spec.read)
+
 
 _TABLE_ORDER = {t.name: i for i, t in enumerate(contract.TABLES)}
 
@@ -74,27 +72,20 @@ def _blank_is_none(fn):
     return coerce
 
 
-# Setting key -> coercion of its Value; a None result keeps the default.
-_SETTING_KINDS: dict[str, Callable] = {
-    "Company": to_text,
-    "Company Address": to_text,
-    "Company Tax ID": to_text,
-    "Company Email": to_text,
-    "Bank Details": to_text,
-    "Invoice Number Format": _number_format,
-    "Next Invoice Seq": _seq,
-    "Credit Note Number Format": _number_format,
-    "Next Credit Note Seq": _seq,
-    "Default Payment Terms": _blank_is_none(to_text),
-    "Default Currency": to_currency,
-    "Default Tax Rate": to_percent,
-    "Due Soon Days": _days,
-    "Approval SLA Days": _days,
-    "Invoice Folder": _blank_is_none(to_text),
-    "As Of Date": to_date,
-    "Operator": to_text,
-    "Write-off Limit": to_money,
+# Setting kind -> coercion of its Value; a None result keeps the default.
+_SETTING_READERS: dict[str, Callable] = {
+    contract.TEXT: to_text,
+    contract.TEXT_OR_DEFAULT: _blank_is_none(to_text),
+    contract.NUMBER_FORMAT: _number_format,
+    contract.SEQ: _seq,
+    contract.DAYS: _days,
+    contract.CURRENCY: to_currency,
+    contract.PERCENT: to_percent,
+    contract.DATE: to_date,
+    contract.MONEY: to_money,
+    contract.DAY_LIST: to_day_list,
 }
+_SETTING_SPECS = {s.key: s for s in contract.SETTING_SPECS}
 
 
 class _Table:
@@ -222,6 +213,40 @@ def _ok(value, default=None):
     return default if value is None or value is _BAD else value
 
 
+def _reader(t: "_Table", spec: contract.TableSpec, currencies: Mapping[str, Currency],
+            own: Sequence[str] = ()) -> Callable[[int, tuple], dict]:
+    """A function (data row, cells in ``spec.read`` order) -> {field: value}
+    that reads each cell as its declared kind: None when blank, ``_BAD``
+    when its problem is reported. ``own`` columns are passed through as
+    the raw cell, for a table rule that reads them itself (an ID, a cell
+    whose rule depends on another)."""
+    readers = []
+    for c in spec.read:
+        h, kind = c.header, c.kind
+        if h in own or kind == contract.ID:
+            fn = None
+        elif kind == contract.TEXT:
+            fn = t.text
+        elif kind == contract.DATE:
+            fn = t.date
+        elif isinstance(kind, tuple):
+            words = choice_map(kind)
+            fn = (lambda words: lambda r, h, v: t.choice(r, h, v, words))(words)
+        else:
+            coerce, args = {contract.MONEY: (to_money, ()),
+                            contract.SIGNED_MONEY: (to_money, (True,)),
+                            contract.PERCENT: (to_percent, ()),
+                            contract.CURRENCY: (to_currency, (currencies,)),
+                            contract.COUNT: (to_int, (0,))}[kind]
+            fn = (lambda coerce, args: lambda r, h, v: None if v is None
+                  else t.take(r, h, coerce, v, *args))(coerce, args)
+        readers.append((c.field, h, fn))
+
+    def read(r: int, cells: tuple) -> dict:
+        return {f: v if fn is None else fn(r, h, v) for (f, h, fn), v in zip(readers, cells)}
+    return read
+
+
 def _parse_currencies(raw: RawTable | None, problems: list[Problem]) -> dict[str, Currency]:
     """The workbook's currency list (code -> Currency with its digits): the
     one source of minor units for everything that reads this workbook, as
@@ -262,11 +287,11 @@ def _parse_settings(t: _Table, currencies: Mapping[str, Currency]) -> tuple[Sett
                       f"{t.where(rows[canon], 'Setting')} is used")
             continue
         rows[canon] = r
-        kind = _SETTING_KINDS[canon]
-        args = (currencies,) if kind is to_currency else ()
-        got = t.take(r, "Value", kind, value, *args, label=canon)
+        spec = _SETTING_SPECS[canon]
+        args = (currencies,) if spec.kind == contract.CURRENCY else ()
+        got = t.take(r, "Value", _SETTING_READERS[spec.kind], value, *args, label=canon)
         if got is not None and got is not _BAD:
-            values[contract.setting_attr(canon)] = got
+            values[spec.attr] = got
     settings = Settings(**values)
     default = currencies.get(settings.default_currency)
     if default is not None and type(settings.default_currency) is not Currency:
@@ -279,34 +304,22 @@ def _parse_projects(t: _Table, settings: Settings, currencies: Mapping[str, Curr
     projects: list[Project] = []
     seen: dict[str, int] = {}
     blank_value: set[str] = set()
-    (c_id, c_name, c_client, c_email, c_addr, c_po, c_value, c_cur, c_tax, c_terms,
-     c_ret) = PROJECT_COLUMNS
-    for r, v in t.rows(PROJECT_COLUMNS):
-        value = t.take(r, c_value, to_money, v[6])
-        currency = t.take(r, c_cur, to_currency, v[7], currencies)
-        tax = t.take(r, c_tax, to_percent, v[8])
-        retainage = t.take(r, c_ret, to_percent, v[10])
-        name = t.text(r, c_name, v[1])
-        client = t.text(r, c_client, v[2])
-        email = t.text(r, c_email, v[3])
-        address = t.text(r, c_addr, v[4])
-        po = t.text(r, c_po, v[5])
-        terms = t.text(r, c_terms, v[9])
-        pid = t.unique_id(r, c_id, v[0], seen, "project") if t.has(c_id) else None
+    read = _reader(t, contract.PROJECTS, currencies)
+    has_id = t.has("Project ID")
+    for r, cells in t.rows(_headers(contract.PROJECTS)):
+        f = read(r, cells)
+        pid = t.unique_id(r, "Project ID", f.pop("project_id"), seen, "project") if has_id else None
         if pid is None:
             continue
-        if value is None and t.has(c_value):
+        value = f["contract_value"]
+        if value is None and t.has("Contract Value"):
             blank_value.add(pid)
-        projects.append(Project(
-            project_id=pid, name=name, client=client, client_email=email,
-            client_address=address, po_number=po,
-            contract_value=_ok(value, _ZERO),
-            currency=_ok(currency, settings.default_currency),
-            tax_rate=_ok(tax, settings.default_tax_rate),
-            payment_terms=terms or settings.default_payment_terms,
-            retainage_pct=_ok(retainage, _ZERO),
-            row=r,
-        ))
+        f.update(contract_value=_ok(value, _ZERO),
+                 currency=_ok(f["currency"], settings.default_currency),
+                 tax_rate=_ok(f["tax_rate"], settings.default_tax_rate),
+                 payment_terms=f["payment_terms"] or settings.default_payment_terms,
+                 retainage_pct=_ok(f["retainage_pct"], _ZERO))
+        projects.append(Project(project_id=pid, row=r, **f))
     return projects, seen, blank_value
 
 
@@ -314,22 +327,15 @@ def _parse_invoices(t: _Table, settings: Settings, projects: dict[str, Project],
                     currencies: Mapping[str, Currency]) -> tuple[list[Invoice], dict[str, int]]:
     invoices: list[Invoice] = []
     seen: dict[str, int] = {}
-    columns = INVOICE_COLUMNS + ("Status",) + contract.INVOICES.optional
+    read = _reader(t, contract.INVOICES, currencies)
     status_present = t.has("Status")
+    has_id = t.has("Invoice No")
     credit_notes: list[Invoice] = []
-    for r, v in t.rows(columns):
-        (no, typ, issue, due, pid, mid, client, currency, net, tax, total, document,
-         related, status, document_sha) = v
-        typ = _ok(t.choice(r, "Type", typ, _TYPES), rec.INVOICE)
-        issue = t.date(r, "Issue Date", issue)
-        due = t.date(r, "Due Date", due)
-        pid = t.text(r, "Project ID", pid)
-        mid = t.text(r, "Milestone ID", mid)
-        client = t.text(r, "Client", client)
-        currency = _ok(t.take(r, "Currency", to_currency, currency, currencies))
-        amounts = []
-        for header, cell in (("Net", net), ("Tax", tax), ("Total", total)):
-            amount = t.take(r, header, to_money, cell, True)
+    for r, cells in t.rows(_headers(contract.INVOICES) + ("Status",)):
+        f = read(r, cells[:-1])
+        typ = f["type"] = _ok(f["type"], rec.INVOICE)
+        for field, header in (("net", "Net"), ("tax", "Tax"), ("total", "Total")):
+            amount = f[field]
             if amount is not None and amount is not _BAD:
                 if typ == rec.INVOICE and amount < 0:
                     t.problem(r, header, f"{header} must not be negative on an invoice, "
@@ -337,28 +343,23 @@ def _parse_invoices(t: _Table, settings: Settings, projects: dict[str, Project],
                 elif typ == rec.CREDIT_NOTE and amount > 0:
                     t.problem(r, header, f"{header} of a credit note must be zero or "
                               f"negative (it takes money off an invoice), got {amount}")
-            amounts.append(_ok(amount, _ZERO))
-        document = t.text(r, "Document", document)
-        related = t.text(r, "Related Invoice", related)
+            f[field] = _ok(amount, _ZERO)
         word = None
         if status_present:
             try:
-                word = to_choice(status, "Status", _INVOICE_STATUSES)
+                word = to_choice(cells[-1], "Status", _INVOICE_STATUSES)
             except CellProblem:
                 word = None  # computed column: refresh rewrites it
-        no = t.unique_id(r, "Invoice No", no, seen, "invoice") if t.has("Invoice No") else None
+        no = t.unique_id(r, "Invoice No", f.pop("invoice_no"), seen, "invoice") if has_id else None
         if no is None:
             continue
+        currency = _ok(f["currency"])
         if currency is None:
-            project = projects.get(pid)
+            project = projects.get(f["project_id"])
             currency = project.currency if project is not None else settings.default_currency
-        inv = Invoice(
-            invoice_no=no, type=typ, issue_date=issue, due_date=due, project_id=pid,
-            milestone_id=mid, client=client, currency=currency,
-            net=amounts[0], tax=amounts[1], total=amounts[2],
-            status=word or (APPLIED if typ == rec.CREDIT_NOTE else rec.OPEN),
-            document=document, related_invoice=related, row=r,
-            document_sha256=t.text(r, "Document SHA-256", document_sha))
+        f["currency"] = currency
+        inv = Invoice(invoice_no=no, status=word or (APPLIED if typ == rec.CREDIT_NOTE else rec.OPEN),
+                      row=r, **f)
         invoices.append(inv)
         if typ == rec.CREDIT_NOTE:
             credit_notes.append(inv)
@@ -375,7 +376,8 @@ def _parse_invoices(t: _Table, settings: Settings, projects: dict[str, Project],
     return invoices, seen
 
 
-def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int]) -> list[Milestone]:
+def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int],
+                      currencies: Mapping[str, Currency]) -> list[Milestone]:
     """Milestones of known projects. An Invoice No missing from tblInvoices
     is left to the engine, which reports it."""
     milestones: list[Milestone] = []
@@ -383,27 +385,12 @@ def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int]) 
     check_projects = projects.has("Project ID")
     has_id = t.has("Milestone ID")
     projects_sheet = projects.geometry.sheet if projects.geometry else "Projects"
-    for r, v in t.rows(MILESTONE_COLUMNS):
-        (mid, pid, name, deliverable, planned, basis, percent, fixed, status, completed,
-         approval, approved_by, approval_date, notes, invoice_no, invoice_date, due,
-         requested) = v
-        name = t.text(r, "Milestone", name)
-        deliverable = t.text(r, "Deliverable", deliverable)
-        planned = t.date(r, "Planned Date", planned)
-        basis = t.choice(r, "Basis", basis, _BASES)
-        percent = t.take(r, "Percent", to_percent, percent)
-        fixed = t.take(r, "Fixed Amount", to_money, fixed)
-        status = _ok(t.choice(r, "Status", status, _STATUSES), rec.PLANNED)
-        completed = t.date(r, "Completed Date", completed)
-        approval = _ok(t.choice(r, "Approval", approval, _APPROVALS), rec.PENDING)
-        approved_by = t.text(r, "Approved By", approved_by)
-        approval_date = t.date(r, "Approval Date", approval_date)
-        notes = t.text(r, "Approval Notes", notes)
-        invoice_no = t.text(r, "Invoice No", invoice_no)
-        invoice_date = t.date(r, "Invoice Date", invoice_date)
-        due = t.date(r, "Due Date", due)
-        requested = t.date(r, "Approval Requested", requested)
-
+    read = _reader(t, contract.MILESTONES, currencies)
+    for r, cells in t.rows(_headers(contract.MILESTONES)):
+        f = read(r, cells)
+        basis, percent, fixed = f["basis"], f["percent"], f["fixed_amount"]
+        status = f["status"] = _ok(f["status"], rec.PLANNED)
+        f["approval"] = _ok(f["approval"], rec.PENDING)
         if basis is None:
             if percent is not None and fixed is None:
                 basis = rec.PERCENT
@@ -414,17 +401,20 @@ def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int]) 
                           "filled; choose Percent or Fixed" if percent is not None else
                           "Basis is blank; enter Percent or Fixed and fill Percent or Fixed Amount")
                 basis = _BAD
-        if status != rec.CANCELLED and not invoice_no:
+        if status != rec.CANCELLED and not f["invoice_no"]:
             if basis == rec.PERCENT and percent is None and t.has("Percent"):
                 t.problem(r, "Percent", "Percent is blank for a Percent milestone; "
                           "enter its share of the contract, such as 25% or 0.25")
             elif basis == rec.FIXED and fixed is None and t.has("Fixed Amount"):
                 t.problem(r, "Fixed Amount", "Fixed Amount is blank for a Fixed milestone")
+        f.update(basis=_ok(basis, rec.PERCENT), percent=_ok(percent, _ZERO),
+                 fixed_amount=_ok(fixed, _ZERO))
 
-        mid = t.unique_id(r, "Milestone ID", mid, seen, "milestone") if has_id else None
+        mid = t.unique_id(r, "Milestone ID", f.pop("milestone_id"), seen, "milestone") if has_id else None
         if mid is None:
             continue
-        pid_text = t.text(r, "Project ID", pid)
+        pid = cells[1]
+        pid_text = f["project_id"]
         if not pid_text:
             if t.has("Project ID") and pid not in ERROR_CODES:
                 t.problem(r, "Project ID", f"Project ID is blank; milestone {mid} must "
@@ -434,28 +424,23 @@ def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int]) 
             t.problem(r, "Project ID", f"Project ID '{pid_text}' is not on the "
                       f"{projects_sheet} sheet")
             continue
-        milestones.append(Milestone(
-            milestone_id=mid, project_id=pid_text, name=name, deliverable=deliverable,
-            planned_date=planned, basis=_ok(basis, rec.PERCENT),
-            percent=_ok(percent, _ZERO), fixed_amount=_ok(fixed, _ZERO),
-            status=status, completed_date=completed, approval=approval,
-            approved_by=approved_by, approval_date=approval_date, approval_notes=notes,
-            invoice_no=invoice_no, invoice_date=invoice_date, due_date=due, row=r,
-            approval_requested=requested))
+        milestones.append(Milestone(milestone_id=mid, row=r, **f))
     return milestones
 
 
-def _parse_payments(t: _Table, invoices: _Table, invoice_ids: dict[str, int]) -> list[Payment]:
+def _parse_payments(t: _Table, invoices: _Table, invoice_ids: dict[str, int],
+                    currencies: Mapping[str, Currency]) -> list[Payment]:
     payments: list[Payment] = []
     check_invoices = invoices.has("Invoice No")
-    for r, (when, no, amount, reference, kind) in t.rows(PAYMENT_COLUMNS):
-        when = t.date(r, "Payment Date", when)
-        kind = _ok(t.choice(r, "Kind", kind, _KINDS), rec.PAYMENT)
+    read = _reader(t, contract.PAYMENTS, currencies, own=("Amount",))
+    for r, cells in t.rows(_headers(contract.PAYMENTS)):
+        f = read(r, cells)
+        kind = f["kind"] = _ok(f["kind"], rec.PAYMENT)
         # only a Payment must be positive: a Credit Applied row takes credit
         # off a voided invoice, and void reverses Discount and Write-off rows
-        amount_value = t.take(r, "Amount", to_money, amount, kind != rec.PAYMENT)
-        reference = t.text(r, "Reference", reference)
-        no_text = t.text(r, "Invoice No", no)
+        amount_value = t.take(r, "Amount", to_money, f["amount"], kind != rec.PAYMENT)
+        no = cells[1]
+        no_text = f["invoice_no"]
         keep = True
         if amount_value is None and t.has("Amount"):
             t.problem(r, "Amount", "Amount is blank; enter the amount received")
@@ -472,19 +457,16 @@ def _parse_payments(t: _Table, invoices: _Table, invoice_ids: dict[str, int]) ->
                       "a payment must be for an issued invoice")
             keep = False
         if keep:
-            payments.append(Payment(payment_date=when, invoice_no=no_text,
-                                    amount=amount_value, reference=reference, row=r,
-                                    kind=kind))
+            f["amount"] = amount_value
+            payments.append(Payment(row=r, **f))
     return payments
 
 
-def _parse_audit(t: _Table) -> tuple[AuditEntry, ...]:
+def _parse_audit(t: _Table, currencies: Mapping[str, Currency]) -> tuple[AuditEntry, ...]:
     """Audit rows as text, exactly as stored (the hash chain reads them)."""
-    out = []
-    for r, v in t.rows(AUDIT_COLUMNS + contract.AUDIT.optional):
-        out.append(AuditEntry(*(t.text(r, h, x) for h, x in
-                                zip(AUDIT_COLUMNS + contract.AUDIT.optional, v)), row=r))
-    return tuple(out)
+    read = _reader(t, contract.AUDIT, currencies)
+    return tuple(AuditEntry(row=r, **read(r, cells))
+                 for r, cells in t.rows(_headers(contract.AUDIT)))
 
 
 def _keys(t: _Table, headers: Sequence[str]) -> dict[int, tuple[str, ...]]:
@@ -538,7 +520,7 @@ def parse_book(tables: Mapping[str, RawTable]) -> tuple[BookData, Locator]:
     projects_t = _Table(contract.PROJECTS, _find(tables, contract.PROJECTS.name),
                         PROJECT_COLUMNS, problems)
     invoices_t = _Table(contract.INVOICES, _find(tables, contract.INVOICES.name),
-                        INVOICE_COLUMNS, problems)
+                        contract.INVOICES.written, problems)
     payments_t = _Table(contract.PAYMENTS, _find(tables, contract.PAYMENTS.name),
                         contract.PAYMENTS.columns, problems)
     audit_t = _Table(contract.AUDIT, _find(tables, contract.AUDIT.name), AUDIT_COLUMNS, problems)
@@ -548,11 +530,11 @@ def parse_book(tables: Mapping[str, RawTable]) -> tuple[BookData, Locator]:
     projects, project_ids, blank_value = _parse_projects(projects_t, settings, currencies)
     by_project = {p.project_id: p for p in projects}
     invoices, invoice_ids = _parse_invoices(invoices_t, settings, by_project, currencies)
-    payments = _parse_payments(payments_t, invoices_t, invoice_ids)
-    audit = _parse_audit(audit_t)
+    payments = _parse_payments(payments_t, invoices_t, invoice_ids, currencies)
+    audit = _parse_audit(audit_t, currencies)
     milestones_t = _Table(contract.MILESTONES, _find(tables, contract.MILESTONES.name),
                           contract.MILESTONE_INPUTS + contract.MILESTONES.written, problems)
-    milestones = _parse_milestones(milestones_t, projects_t, project_ids)
+    milestones = _parse_milestones(milestones_t, projects_t, project_ids, currencies)
 
     with_milestones = {m.project_id for m in milestones}
     for pid in sorted(blank_value & with_milestones, key=project_ids.get):

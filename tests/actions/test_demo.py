@@ -51,8 +51,17 @@ def test_demo_cycle_leaves_every_state(demo_run):
     assert credits == ["CN-2026-0001", "CN-2026-0002"]
     assert data.settings.next_invoice_seq == len(invoices) + 1
     # one document per issued document, nothing else
-    docs = sorted(p.name for p in (result.folder / "invoices").iterdir())
+    docs = sorted(p.name for p in (result.folder / "invoices").iterdir() if p.is_file())
     assert docs == sorted(i.document for i in data.invoices)
+    # issue 14: M-102's invoice, 26,000.00 open ten days after its due date:
+    # 26,000.00 x 10 x 10.15 % / 365 = 72.30, and the fee of 40.00
+    assert sorted(p.name for p in (result.folder / "invoices" / "reminders").iterdir()) == [
+        "REM-2026-11-25-INV-2026-0005.docx", "REM-2026-11-25-INV-2026-0005.eml"]
+    assert ("milebill remind --email: Payment reminder REM-2026-11-25-INV-2026-0005 to Acme "
+            "Retail Inc.: INV-2026-0005 10 days late, 26,000.00 + interest 72.30 + fee 40.00 "
+            "= 26,112.30 USD") in printed
+    inv = next(i for i in data.invoices if i.invoice_no == "INV-2026-0005")
+    assert (inv.reminder_level, inv.last_reminder) == (1, AS_OF)
     # the change order kept the issued amount and re-spread the rest (rule 10)
     p400 = comp.project("P-400")
     assert p400.allocated == p400.contract_value and p400.schedule_ok

@@ -55,7 +55,7 @@ def test_requests_every_pending_completed_milestone_with_a_sheet_and_a_draft(boo
     assert msg["Subject"] == "Approval requested: ERP rollout, milestone M-203"
     assert msg["X-Unsent"] == "1"
     assert [a.get_filename() for a in msg.iter_attachments()] == ["M-203-approval-2026-11-25.docx"]
-    assert "we will invoice 75000.00 EUR" in msg.get_body(("plain",)).get_content()
+    assert "we will invoice 75,000.00 EUR (before tax)" in msg.get_body(("plain",)).get_content()
     # the SLA (5 days) now counts from the request: overdue again after 2026-11-30
     assert _flags(book, AS_OF)["M-203"] == "Awaiting Approval"
     assert _flags(book, "2026-11-30")["M-203"] == "Awaiting Approval"

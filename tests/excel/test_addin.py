@@ -30,7 +30,7 @@ MACROS = REPO / "macros"
 NS_UI = "{http://schemas.microsoft.com/office/2009/07/customui}"
 BUTTONS = ["refresh", "check", "issue_invoices", "record_payment",
            "void_invoice", "report", "prepare_for_sharing", "import_schedule", "verify_audit",
-           "request_approval"]
+           "request_approval", "issue_and_email", "void_and_email", "remind"]
 
 _SUB = re.compile(
     r"^[ \t]*(?:Public[ \t]+)?Sub[ \t]+(\w+)[ \t]*\(([^)]*)\)[ \t]*$(.*?)^[ \t]*End[ \t]+Sub",

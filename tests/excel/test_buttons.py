@@ -22,6 +22,9 @@ SCRIPTS = {
     "prepare_for_sharing": (["no"], [], None),
     "verify_audit": ([], [], None),
     "request_approval": (["yes"], [], None),
+    "issue_and_email": (["yes"], [], None),
+    "void_and_email": (["yes"], ["wrong rate"], ("Milestones", "A6")),
+    "remind": (["yes"], [], None),
 }
 
 
@@ -34,7 +37,10 @@ def _press(name, fake, app):
         sheet.activate()
         sheet.range(select[1]).select()
     app.counter.reset()
-    return getattr(buttons, f"_run_{name}")(fake, app)
+    run = {"issue_and_email": lambda b, a: buttons._run_issue_invoices(b, a, email=True),
+           "void_and_email": lambda b, a: buttons._run_void_invoice(b, a, email=True)}.get(
+               name, getattr(buttons, f"_run_{name}", None))
+    return run(fake, app)
 
 
 @pytest.mark.parametrize("name", list(SCRIPTS))
@@ -286,3 +292,40 @@ def test_verify_audit_names_an_edited_row(open_book):
     assert not result.ok
     assert "Verify: 1 problem" in app.alerts[-1]["prompt"]
     assert app.selection.sheet.name == "Audit" and app.selection.address == "$F$2"
+
+
+def test_remind_lists_the_letters_and_asks_whether_to_draft_e_mails(open_book):
+    from datetime import date
+    from pathlib import Path
+    fake, app = open_book("small")
+    app.alert_answers = ["cancel"]
+    assert buttons._run_remind(fake, app) is None
+    prompt = app.alerts[-1]["prompt"]
+    # INV-2026-0004: 36,000.00 less 10,000.00 paid, due ten days ago
+    assert prompt.startswith("Write 1 reminder letter(s) dated 2026-11-25?")
+    assert "- Payment reminder to Acme Retail Inc.: INV-2026-0004, 26,000.00 USD due" in prompt
+    assert app.counter.writes == 0
+    app.alert_answers = ["no"]                      # letters only
+    result = buttons._run_remind(fake, app)
+    [letter] = result.letters
+    assert Path(letter["document"]).name == "REM-2026-11-25-INV-2026-0004.docx"
+    assert Path(letter["document"]).is_file() and "email" not in letter
+    assert fake.saves and app.alerts[-1]["prompt"].startswith("Wrote 1 reminder letter(s) in ")
+    data, _ = buttons.LiveBook(fake).load()
+    inv = next(i for i in data.invoices if i.invoice_no == "INV-2026-0004")
+    assert (inv.reminder_level, inv.last_reminder) == (1, date(2026, 11, 25))
+    app.counter.reset()
+    buttons._run_remind(fake, app)                  # the same day again: nothing due
+    assert app.alerts[-1]["prompt"].startswith("No reminder due as of 2026-11-25")
+    assert app.counter.writes == 0
+
+
+def test_issue_and_email_writes_a_draft_beside_each_invoice(open_book):
+    fake, app = open_book("small")
+    app.alert_answers = ["yes"]
+    result = buttons._run_issue_invoices(fake, app, email=True)
+    assert "with an e-mail draft of each?" in app.alerts[-2]["prompt"]
+    assert sorted(p.name for p in result.drafts.values()) == [
+        "INV-2026-0007.eml", "INV-2026-0008.eml", "INV-2026-0009.eml"]
+    assert all(p.is_file() for p in result.drafts.values())
+    assert "documents and 3 e-mail draft(s) to check and send" in app.alerts[-1]["prompt"]
