@@ -37,14 +37,14 @@ from .flags import days_overdue, flag, is_billable
 from .invoices import credits_by_invoice, invoice_figures, payments_by_invoice
 from .money import (FALLBACK_CURRENCY, arithmetic, is_known_currency, normalize_currency,
                     round_money)
-from .records import INVOICE, VOID, BookData, Milestone, Problem, Project, record
+from .records import INVOICE, VOID, BookData, Milestone, Problem, Project
 from .terms import Terms, TermsError, parse_terms
 
 PROJECTS_TABLE, MILESTONES_TABLE = "tblProjects", "tblMilestones"
 INVOICES_TABLE, PAYMENTS_TABLE, SETTINGS_TABLE = "tblInvoices", "tblPayments", "tblSettings"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class MilestoneResult:
     """Computed columns of one tblMilestones row."""
 
@@ -62,7 +62,7 @@ class MilestoneResult:
     billable: bool
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class InvoiceResult:
     """Computed columns of one tblInvoices row (invoice or credit note)."""
 
@@ -83,7 +83,7 @@ class InvoiceResult:
     credit: Decimal = Decimal(0)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ProjectResult:
     """Computed columns of one tblProjects row, plus what issuing needs.
 
