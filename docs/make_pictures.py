@@ -1,6 +1,8 @@
 """Render the README's pictures: run the demo, print the workbook through
 LibreOffice (one page per sheet) and rasterise the Dashboard and the
-Milestones sheet with pdftoppm. Run: .venv/bin/python docs/make_pictures.py
+Milestones sheet with pdftoppm, and one of the demo's invoices (P-600's
+Structure milestone: retention withheld, deposit recovered) as LibreOffice
+renders its PDF. Run: .venv/bin/python docs/make_pictures.py
 """
 from __future__ import annotations
 
@@ -20,7 +22,9 @@ PDF_ONE_PAGE_PER_SHEET = 'pdf:calc_pdf_Export:{"SinglePageSheets":{"type":"boole
 AS_OF = date(2026, 11, 25)
 # sheet page -> (picture, pixels of the page to keep: width, height). The
 # pages are printed from the demo workbook exactly as milebill wrote it.
-PICTURES = {1: ("dashboard.png", 1560, 760), 3: ("milestones.png", 1960, 290)}
+PICTURES = {1: ("dashboard.png", 1560, 760), 3: ("milestones.png", 1960, 640)}
+#: the invoice pictured: P-600's Structure milestone (M-602)
+INVOICE = "INV-2026-0011"
 
 
 def main() -> int:
@@ -35,6 +39,12 @@ def main() -> int:
                             "-singlefile", str(pdf), str(stem)], check=True)
             (HERE / "img" / name).write_bytes(stem.with_suffix(".png").read_bytes())
             print(HERE / "img" / name)
+        invoice, = convert([result.folder / "invoices" / f"{INVOICE}.docx"], "pdf", tmp / "inv")
+        stem = tmp / "invoice"
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+                        str(invoice), str(stem)], check=True)
+        (HERE / "img" / "invoice.png").write_bytes(stem.with_suffix(".png").read_bytes())
+        print(HERE / "img" / "invoice.png")
     return 0
 
 

@@ -25,6 +25,10 @@ Public Sub OnVoidInvoice(control As IRibbonControl)
     RunPython "import milebill_xl.excel.buttons as b; b.void_invoice()"
 End Sub
 
+Public Sub OnReleaseRetention(control As IRibbonControl)
+    RunPython "import milebill_xl.excel.buttons as b; b.release_retention()"
+End Sub
+
 Public Sub OnReport(control As IRibbonControl)
     RunPython "import milebill_xl.excel.buttons as b; b.report()"
 End Sub
@@ -47,6 +51,10 @@ End Sub
 
 Public Sub OnIssueAndEmail(control As IRibbonControl)
     RunPython "import milebill_xl.excel.buttons as b; b.issue_and_email()"
+End Sub
+
+Public Sub OnReleaseAndEmail(control As IRibbonControl)
+    RunPython "import milebill_xl.excel.buttons as b; b.release_and_email()"
 End Sub
 
 Public Sub OnVoidAndEmail(control As IRibbonControl)

@@ -270,6 +270,37 @@ def void(path: Path, invoice_no: str, reason: str, as_of: date | None, pdf: bool
 
 
 @main.command()
+@book_argument
+@click.option("--project", "project_id", required=True, help="Project ID whose retention is released.")
+@as_of_option
+@click.option("--pdf", is_flag=True, help="Also convert the document to PDF (needs LibreOffice).")
+@email_option
+@json_option
+def release(path: Path, project_id: str, as_of: date | None, pdf: bool, email: bool,
+            as_json: bool) -> None:
+    """Invoice the retention a project holds (a Retention Release invoice)."""
+    from .actions import release as action
+    try:
+        result = action.run(_open(path), project_id, as_of, pdf, email)
+    except BookError as exc:
+        _book_error(exc, as_json)
+
+    def show():
+        from .report_text import money
+        i = result.invoice
+        if i is None:
+            click.echo(f"nothing to release: project {result.project_id} holds no retention")
+            return
+        extra = "".join(f", {k} {v.name}" for k, v in (("pdf", result.pdf), ("e-mail draft", result.email))
+                        if v is not None)
+        click.echo(f"released the retention of {i.project_id}: {i.invoice_no} for "
+                   f"{money(i.total, i.currency)} (net {money(i.net, i.currency)}, tax "
+                   f"{money(i.tax, i.currency)}), due {i.due_date.isoformat()}, "
+                   f"document {result.document}{extra}")
+    _finish(result.errors, result.done, result.to_json(), as_json, show)
+
+
+@main.command()
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path),
                 default=Path("demo"))
 @click.option("--as-of", type=ISO_DATE, default=None, help="Run the demo as of this date.")

@@ -170,8 +170,13 @@ def print_issued(result) -> None:
                   i.document)
     _out.print(t)
     for item in result.issued:
+        i = item.invoice
+        kept = [f"{word} {_money(v, i.currency)}" for word, v in (
+            ("retention withheld", i.retention), ("deposit recovered", i.deposit_applied)) if v]
+        if kept:
+            _out.print(f"{i.invoice_no}: net {_money(i.net, i.currency)}, {', '.join(kept)}; "
+                       f"the total is the amount due")
         if item.credit_applied:
-            i = item.invoice
             _out.print(f"{i.invoice_no}: {_money(item.credit_applied, i.currency)} already received "
                        f"(Credit Applied); amount due {_money(i.total - item.credit_applied, i.currency)}")
     for s in getattr(result, "skipped", ()):

@@ -60,7 +60,7 @@ def _projects() -> list[dict]:
         {"Project ID": "P-200", "Project": "ERP rollout", "Client": "Bergmann Logistik GmbH",
          "Client Email": "rechnungen@bergmann.example", "Client Address": "Hafenstraße 8\n20457 Hamburg\nGermany",
          "PO Number": "4500091234", "Contract Value": D("250000.00"), "Currency": "EUR",
-         "Tax Rate": D("0.19"), "Payment Terms": "2/10 Net 30", "Retainage %": D("0.05")},
+         "Tax Rate": D("0.19"), "Payment Terms": "2/10 Net 30", "Retainage %": D("0")},
         {"Project ID": "P-300", "Project": "Plant sensors", "Client": "Sakura Manufacturing K.K.",
          "Client Email": "keiri@sakura-mfg.example", "Client Address": "1-2-3 Marunouchi\nChiyoda-ku, Tokyo 100-0005\nJapan",
          "PO Number": "SK-2291", "Contract Value": D("10000001"), "Currency": "JPY",
@@ -83,7 +83,7 @@ def _m(mid, pid, name, planned, basis, share, status="Planned", completed=None,
         "Milestone ID": mid, "Project ID": pid, "Milestone": name,
         "Deliverable": deliverable or f"{name}: signed acceptance certificate",
         "Planned Date": planned, "Basis": basis,
-        "Percent": share if basis == "Percent" else None,
+        "Percent": share if basis in ("Percent", "Deposit") else None,
         "Fixed Amount": share if basis == "Fixed" else None,
         "Status": status, "Completed Date": completed, "Approval": approval,
         "Approved By": by, "Approval Date": approved, "Approval Notes": notes,
@@ -123,6 +123,31 @@ def _milestones(a: date) -> list[dict]:
         _m("M-503", "P-500", "Legacy archive", d(20), "Percent", D("0.20"), "Cancelled",
            notes="Descoped by client; schedule to be re-planned"),
     ]
+
+
+def construction_project(as_of: date) -> dict:
+    """P-600 Depot construction (USD, 8 % tax, 10 % retention) with a 15 %
+    deposit, nothing issued or approved yet: the demo bills it. Its
+    figures: deposit 12,000.00 + 960.00 tax = 12,960.00; Foundations and
+    Structure (25 % each) 20,000.00 less 2,000.00 retention less 3,000.00
+    deposit recovered plus 1,200.00 tax = 16,200.00; Handover (50 %)
+    40,000.00 less 4,000.00 less the rest of the deposit 6,000.00 plus
+    2,400.00 = 32,400.00; the release 8,000.00 + 640.00 = 8,640.00. The
+    client pays 86,400.00 in all: the contract and its tax."""
+    d = lambda n: as_of + timedelta(days=n)  # noqa: E731
+    project = {"Project ID": "P-600", "Project": "Depot construction",
+               "Client": "Harbourside Developments LLC", "Client Email": "ap@harbourside.example",
+               "Client Address": "88 Wharf Road\nBaltimore, MD 21231\nUSA", "PO Number": "HD-6120",
+               "Contract Value": D("80000.00"), "Currency": "USD", "Tax Rate": D("0.08"),
+               "Payment Terms": "Net 30", "Retainage %": D("0.10")}
+    milestones = [
+        _m("M-600", "P-600", "Deposit on signing", d(-70), "Deposit", D("0.15"), "Complete",
+           d(-70), deliverable="Signed contract"),
+        _m("M-601", "P-600", "Foundations", d(-40), "Percent", D("0.25"), "Complete", d(-42)),
+        _m("M-602", "P-600", "Structure", d(-10), "Percent", D("0.25"), "Complete", d(-12)),
+        _m("M-603", "P-600", "Handover", d(-3), "Percent", D("0.50"), "Complete", d(-4)),
+    ]
+    return {"project": project, "milestones": milestones}
 
 
 def _inv_no(seq: int, issued: date) -> str:

@@ -82,9 +82,12 @@ def engine_mismatches(path: Path, as_of: date) -> tuple[list[tuple], int]:
     for res in comp.projects:
         row = pr[res.row]
         assert row["Project ID"] == res.project_id
-        for header, want in (("Allocated", res.allocated), ("Billed", res.billed),
-                             ("Unbilled", res.unbilled), ("Collected", res.collected),
-                             ("Outstanding", res.outstanding)):
+        checked = [("Allocated", res.allocated), ("Billed", res.billed),
+                   ("Unbilled", res.unbilled), ("Collected", res.collected),
+                   ("Outstanding", res.outstanding)]
+        if "Retention Held" in row:          # an older workbook may lack it
+            checked.append(("Retention Held", res.retention_held))
+        for header, want in checked:
             compared += 1
             if not same_money(row[header], want):
                 mismatches.append((res.project_id, header, row[header], want))

@@ -47,7 +47,7 @@ def _outputs(demo_run, tmp: Path) -> dict[str, Path]:
         "invoice": demo_run.folder / "invoices" / "INV-2026-0001.docx",
         "credit note": demo_run.folder / "invoices" / "CN-2026-0001.docx",
         "reminder letter": demo_run.folder / "invoices" / "reminders" /
-        "REM-2026-11-25-INV-2026-0005.docx",
+        "REM-2026-11-25-INV-2026-0006.docx",
     }
 
 
@@ -83,10 +83,10 @@ def test_a_second_reader_reads_the_credit_note_and_what_it_corrects(demo_run):
 
 
 def test_a_second_reader_reads_the_reminder_letter(demo_run):
-    # INV-2026-0005: 26,000.00 USD open ten days late at 10.15 %:
+    # INV-2026-0006: 26,000.00 USD open ten days late at 10.15 %:
     # 26,000.00 x 10 x 0.1015 / 365 = 72.30, fee 40.00, due 26,112.30
-    text = _text(demo_run.folder / "invoices" / "reminders" / "REM-2026-11-25-INV-2026-0005.docx")
-    for field in ("Payment reminder", "REM-2026-11-25-INV-2026-0005", "Acme Retail Inc.",
-                  "INV-2026-0005", "2026-11-15", "26,000.00", "72.30", "40.00", "26,112.30",
+    text = _text(demo_run.folder / "invoices" / "reminders" / "REM-2026-11-25-INV-2026-0006.docx")
+    for field in ("Payment reminder", "REM-2026-11-25-INV-2026-0006", "Acme Retail Inc.",
+                  "INV-2026-0006", "2026-11-15", "26,000.00", "72.30", "40.00", "26,112.30",
                   "10.15% a year", "IBAN GB29 NWBK 6016 1331 9268 19"):
         assert field in text, field

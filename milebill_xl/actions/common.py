@@ -9,7 +9,7 @@ from datetime import date
 
 from ..core.audit import GENESIS, entry_hash, with_document
 from ..core.engine import Computation, compute
-from ..core.numbering import NumberFormatError, gap_message
+from ..core.numbering import NumberFormatError, gap_message, same_series
 from ..core.records import CREDIT_NOTE, INVOICE, BookData, Problem
 from ..workbook import contract as C
 from ..workbook.book import Book, Changes
@@ -110,7 +110,7 @@ def numbering_problems(data: BookData, as_of: date) -> tuple[Problem, ...]:
              CREDIT_NOTE)):
         try:
             message = gap_message(label, fmt, as_of.year, seq,
-                                  [i.invoice_no for i in data.invoices if i.type == kind])
+                                  [i.invoice_no for i in data.invoices if same_series(i.type, kind)])
         except NumberFormatError:
             continue  # the format itself is reported where it is read
         if message:

@@ -7,6 +7,10 @@ or a milebill command run as of that day (issue, pay, void, check, refresh).
 It ends on the as-of date with every flag a team meets, and leaves the
 workbook, the invoice documents and a report for the user to open.
 
+A construction contract (issue 13): P-600 withholds 10 % retention on each
+milestone invoice, recovers its 15 % deposit from the later invoices, and
+invoices the retention it holds with ``release`` at handover.
+
 Off the happy path too (issue 12): a paid invoice voided and re-billed (the
 money received is applied to the new invoice as Credit Applied rows, so the
 client is not asked twice), a payment with bank charges written off under
@@ -26,14 +30,14 @@ from rich.console import Console
 
 from ..core.money import format_amount
 from ..core.words import APPROVED, CANCELLED, PENDING
-from ..sample import sample_inputs
+from ..sample import construction_project, sample_inputs
 from ..workbook import contract as C
 from ..workbook.book import BookError
 from ..workbook.filebook import FileBook
 from ..workbook.reader import read_book
 from ..template.builder import build_workbook
 from ..xlsx.patch import Patcher
-from . import check, issue, pay, refresh, remind, report, stamp, void
+from . import check, issue, pay, refresh, release, remind, report, stamp, void
 
 WORKBOOK = "milestone_billing_demo.xlsx"
 
@@ -65,6 +69,10 @@ def initial_rows(as_of: date) -> dict:
     # reference rate) and a fixed 40 per late invoice
     rows["settings"]["Late Interest Rate"] = Decimal("0.1015")
     rows["settings"]["Late Fee"] = Decimal("40")
+    # a construction contract with retention and a deposit (issue 13)
+    site = construction_project(as_of)
+    rows["projects"].append(site["project"])
+    rows["milestones"].extend(site["milestones"])
     return rows
 
 
@@ -137,6 +145,9 @@ def _play(folder: Path, as_of: date | None, console: Console | None,
         step(day, "milebill issue", ", ".join(
             f"{i.invoice.invoice_no} ({i.milestone_id}, "
             f"{format_amount(i.invoice.total, i.invoice.currency)} {i.invoice.currency}"
+            + "".join(f"; {word} {format_amount(v, i.invoice.currency)}" for word, v in (
+                ("retention withheld", i.invoice.retention),
+                ("deposit recovered", i.invoice.deposit_applied)) if v)
             + (f"; {format_amount(i.credit_applied, i.invoice.currency)} already received, "
                f"Credit Applied" if i.credit_applied else "") + ")"
             for i in r.issued) or "nothing to issue")
@@ -154,7 +165,10 @@ def _play(folder: Path, as_of: date | None, console: Console | None,
     out.print(f"[bold]milebill demo[/]: ten weeks of milestone billing, ending {a.isoformat()}\n")
     approve(d(-76), "M-101", by="J. Rivera")
     do_issue(d(-75))
+    approve(d(-70), "M-600", by="T. Okafor")
+    do_issue(d(-70))
     approve(d(-62), "M-401", by="A. Al-Sabah")
+    do_pay(d(-62), number_of("M-600"), "12960.00", "WIRE HD-0415 (deposit)")
     do_issue(d(-60))
     approve(d(-52), "M-301", by="H. Sato")
     do_issue(d(-50))
@@ -168,6 +182,7 @@ def _play(folder: Path, as_of: date | None, console: Console | None,
     approve(d(-43), "M-101", by="J. Rivera")
     do_issue(d(-43))
     approve(d(-41), "M-102", by="J. Rivera")
+    approve(d(-41), "M-601", by="T. Okafor")
     do_issue(d(-40))
     do_pay(d(-35), number_of("M-401"), "11999.500", "KFH TT 5518 (bank charges 0.500)",
            write_off=True)
@@ -192,6 +207,7 @@ def _play(folder: Path, as_of: date | None, console: Console | None,
     step(d(-15), "change order CO-1 on P-400: contract 40,000.000 -> 45,250.500 KWD",
          f"M-401 keeps its invoiced 12,000.000; M-402 now {amounts['M-402']}, "
          f"M-403 {amounts['M-403']} (rule 10)")
+    do_pay(d(-14), number_of("M-601"), "16200.00", "WIRE HD-0522")
     do_pay(d(-12), number_of("M-102"), "10000.00", "ACH 88213 (partial)")
     approve(d(-11), "M-202", by="K. Bergmann")
     do_issue(d(-10))
@@ -208,10 +224,17 @@ def _play(folder: Path, as_of: date | None, console: Console | None,
     step(d(-7), "milebill issue", f"refused, workbook unchanged: {blocked.errors[0]['message']}")
     _edit(path, C.MILESTONES.name, "milestone_id", {"M-502": {"Percent": Decimal("0.60")}})
     step(d(-6), "re-plan: M-502 Cut-over 40 % -> 60 %", "P-500 adds up again")
+    approve(d(-6), "M-602", by="T. Okafor")
     do_issue(d(-6))
 
     approve(d(-4), "M-402", by="A. Al-Sabah")
+    approve(d(-3), "M-603", by="T. Okafor")
     do_issue(a)
+    rr = release.run(book, "P-600", on(a))
+    _expect(rr.errors, "release")
+    step(a, "milebill release --project P-600 (handover accepted)",
+         f"{rr.invoice.invoice_no}: retention {format_amount(rr.invoice.net, 'USD')} + tax "
+         f"{format_amount(rr.invoice.tax, 'USD')} = {format_amount(rr.invoice.total, 'USD')} USD")
     # 2/10 Net 30: paid on day 10 less 2 % of 89,250.00
     do_pay(a, number_of("M-202"), "87465.00", "SEPA 7781")
     approve(a, "M-103", by="J. Rivera")

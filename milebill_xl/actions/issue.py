@@ -23,11 +23,14 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.audit import file_sha256
-from ..core.engine import compute
+from ..core.deposits import Recovery, is_deposit, recovery
+from ..core.engine import Computation, compute
 from ..core.flags import BLOCKED
 from ..core.money import format_amount, round_money
 from ..core.numbering import format_number
+from ..core.position import position
 from ..core.records import CREDIT_APPLIED, INVOICE, OPEN, VOID, BookData, Invoice, Payment
+from ..core.retention import milestone_charge
 from ..core.terms import due_date
 from ..documents.invoice import (TemplateError, document_data, load_template, missing_fields,
                                  safe_document_name)
@@ -60,7 +63,8 @@ class Issued:
         i = self.invoice
         return {"invoice_no": i.invoice_no, "milestone_id": i.milestone_id,
                 "project_id": i.project_id, "currency": i.currency,
-                "net": str(i.net), "tax": str(i.tax), "total": str(i.total),
+                "net": str(i.net), "retention": str(i.retention),
+                "deposit_applied": str(i.deposit_applied), "tax": str(i.tax), "total": str(i.total),
                 "issue_date": i.issue_date.isoformat(), "due_date": i.due_date.isoformat(),
                 "document": i.document, "credit_applied": str(self.credit_applied),
                 "amount_due": str(i.total - self.credit_applied)}
@@ -148,18 +152,18 @@ def _draft(loaded: Loaded, candidates, email: bool = False
     settings = data.settings
     projects = {p.project_id: p for p in data.projects}
     milestones = {m.milestone_id: m for m in data.milestones}
+    deposits = _Recoveries(data, comp)
     out, errors = [], []
     seq = settings.next_invoice_seq
     for r in candidates:
         m, p = milestones[r.milestone_id], projects[r.project_id]
         number = format_number(settings.invoice_number_format, as_of.year, seq)
-        net = r.amount
-        tax = round_money(net * p.tax_rate, p.currency)
         inv = Invoice(invoice_no=number, type=INVOICE, issue_date=as_of,
                       due_date=due_date(comp.project(p.project_id).terms, as_of),
                       project_id=p.project_id, milestone_id=m.milestone_id, client=p.client,
-                      currency=p.currency, net=net, tax=tax, total=net + tax, status=OPEN,
-                      document=safe_document_name(number))
+                      currency=p.currency, status=OPEN, document=safe_document_name(number))
+        inv = replace(inv, **vars(_charge(deposits.of(p.project_id), m, p, r.amount,
+                                          settings.retention_tax)))
         for msg in missing_fields(document_data(inv, p, m, settings)):
             e = field_error(loaded, msg, p.row, m.row)
             errors.append(("" if (e["sheet"] or "") == loaded.locator.sheet(C.SETTINGS.name)
@@ -170,6 +174,38 @@ def _draft(loaded: Loaded, candidates, email: bool = False
         out.append(Issued(inv, m.milestone_id))
         seq += 1
     return out, errors
+
+
+class _Recoveries:
+    """Each project's deposit recovery (core/deposits.py), built when its
+    first invoice of the run is priced and carried through the run."""
+
+    def __init__(self, data: BookData, comp: Computation) -> None:
+        self.data, self.comp = data, comp
+        self.by_project: dict[str, Recovery] = {}
+
+    def of(self, project_id: str) -> Recovery:
+        if project_id not in self.by_project:
+            comp = self.comp
+            rows = sorted((m for m in self.data.milestones if m.project_id == project_id),
+                          key=lambda m: m.row)
+            self.by_project[project_id] = recovery(
+                rows, {r.milestone_id: r.amount for r in comp.milestones
+                       if r.project_id == project_id},
+                {r.invoice_no: r for r in comp.invoices if r.project_id == project_id},
+                next(p.currency for p in self.data.projects if p.project_id == project_id))
+        return self.by_project[project_id]
+
+
+def _charge(deposit: Recovery, m, p, net, retention_tax: str):
+    """The money columns of a new invoice of milestone ``m`` for ``net``: a
+    deposit withholds nothing and starts its recovery; any other milestone
+    withholds its retention and recovers its share of the deposit."""
+    if is_deposit(m):
+        deposit.issue_deposit(net)
+        return milestone_charge(net, p.tax_rate, 0, 0, retention_tax, p.currency)
+    return milestone_charge(net, p.tax_rate, p.retainage_pct,
+                            deposit.take(m.milestone_id, net), retention_tax, p.currency)
 
 
 def carried_credit(loaded: Loaded, issued: list[Issued]) -> list[Issued]:
@@ -224,7 +260,7 @@ def plan_scoped(loaded: Loaded, email: bool = False) -> tuple[list[Issued], list
             troubled[pid] += (e,)
     errors = list(wide)
     if draft and not wide:
-        late = _chronology(loaded)
+        late = chronology(loaded)
         if late:
             errors.append(late)
     keep = [r for r in billable if r.project_id not in troubled]
@@ -247,7 +283,7 @@ def plan_scoped(loaded: Loaded, email: bool = False) -> tuple[list[Issued], list
     return carried_credit(loaded, issued), _unique(errors), skipped
 
 
-def _chronology(loaded: Loaded) -> dict | None:
+def chronology(loaded: Loaded) -> dict | None:
     from .void import chronology_error
     return chronology_error(loaded, loaded.data.settings.invoice_number_format, INVOICE, "invoice")
 
@@ -279,12 +315,50 @@ def apply_issue(data: BookData, issued: list[Issued], first_row: int) -> BookDat
                    payments=payments)
 
 
-def issue_changes(loaded: Loaded, issued: list[Issued]) -> Changes:
+def after_issue(loaded: Loaded, issued: list[Issued]) -> tuple[BookData, Computation]:
+    """The book and its computation once ``issued`` are recorded."""
+    new_data = apply_issue(loaded.data, issued, first_new_row(loaded, C.INVOICES.name))
+    return new_data, compute(new_data, loaded.as_of)
+
+
+def invoice_row(loaded: Loaded, i: Invoice) -> dict:
+    """The tblInvoices row of a new document; Retention and Deposit Applied
+    only where the table has them (``missing_columns`` refuses a figure
+    the table cannot hold)."""
+    return C.INVOICES.values(i, loaded.locator.geometry(C.INVOICES.name).index)
+
+
+def missing_columns(loaded: Loaded, invoices) -> dict | None:
+    """A refusal when a new document withholds retention or recovers a
+    deposit and the Invoices table has no column to record it (a workbook
+    made before issue 13)."""
+    geo = loaded.locator.geometry(C.INVOICES.name)
+    for header, attr in (("Retention", "retention"), ("Deposit Applied", "deposit_applied")):
+        if geo.index(header) is None:
+            hit = next((i for i in invoices if getattr(i, attr)), None)
+            if hit is not None:
+                return problem(
+                    f"{hit.invoice_no} of project {hit.project_id} records {header} "
+                    f"{format_amount(getattr(hit, attr), hit.currency)} {hit.currency}, which needs "
+                    f"a {header} column in the Invoices table; add a column headed {header} "
+                    "after the last column of the Invoices table", loaded.locator.sheet(C.INVOICES.name))
+    return None
+
+
+def money_detail(i: Invoice) -> str:
+    """The figures of an Audit row's Detail."""
+    c = i.currency
+    extra = "".join(f" {word} {format_amount(v, c)}" for word, v in
+                    (("retention", i.retention), ("deposit applied", i.deposit_applied)) if v)
+    return (f"net {format_amount(i.net, c)}{extra} tax {format_amount(i.tax, c)} "
+            f"total {format_amount(i.total, c)} {c}")
+
+
+def issue_changes(loaded: Loaded, issued: list[Issued],
+                  after: tuple[BookData, Computation] | None = None) -> Changes:
     data = loaded.data
-    first = first_new_row(loaded, C.INVOICES.name)
-    new_data = apply_issue(data, issued, first)
+    new_data, comp = after or after_issue(loaded, issued)
     changes = Changes()
-    present = loaded.locator.geometry(C.INVOICES.name).index
     ms_rows = {m.milestone_id: m.row for m in data.milestones}
     for item in issued:
         i = item.invoice
@@ -292,12 +366,10 @@ def issue_changes(loaded: Loaded, issued: list[Issued]) -> Changes:
         changes.set(C.MILESTONES.name, "Invoice No", row, i.invoice_no)
         changes.set(C.MILESTONES.name, "Invoice Date", row, i.issue_date)
         changes.set(C.MILESTONES.name, "Due Date", row, i.due_date)
-        changes.append(C.INVOICES.name, C.INVOICES.values(i, present, related_invoice=None))
+        changes.append(C.INVOICES.name, invoice_row(loaded, i))
         changes.append(C.AUDIT.name, audit_row(
             "Issue", i.invoice_no,
-            f"{i.milestone_id} ({i.project_id}) net {format_amount(i.net, i.currency)} "
-            f"tax {format_amount(i.tax, i.currency)} total {format_amount(i.total, i.currency)} "
-            f"{i.currency}, due {i.due_date.isoformat()}"))
+            f"{i.milestone_id} ({i.project_id}) {money_detail(i)}, due {i.due_date.isoformat()}"))
         for c in item.credits:
             changes.append(C.PAYMENTS.name, C.PAYMENTS.values(c))
         if item.credits:
@@ -306,7 +378,6 @@ def issue_changes(loaded: Loaded, issued: list[Issued]) -> Changes:
                 "; ".join(f"{format_amount(c.amount, i.currency)} {i.currency} from {c.reference}"
                           for c in item.credits if c.invoice_no == i.invoice_no)))
     changes.settings["Next Invoice Seq"] = new_data.settings.next_invoice_seq
-    comp = compute(new_data, loaded.as_of)
     return computed_changes(loaded, new_data, comp, changes, {C.INVOICES.name: len(issued)})
 
 
@@ -321,13 +392,19 @@ def received_note(item: Issued) -> str:
             f"{format_amount(i.total - item.credit_applied, i.currency)} {i.currency}.")
 
 
-def render_one(template, store, item: Issued, data: BookData) -> None:
-    """Render one new invoice into staging."""
+def render_one(template, store, item: Issued, data: BookData, comp: Computation) -> None:
+    """Render one new invoice into staging. ``data`` and ``comp``: the book
+    after the issue (the invoice's position in its contract)."""
     i = item.invoice
     projects = {p.project_id: p for p in data.projects}
     milestones = {m.milestone_id: m for m in data.milestones}
-    doc = document_data(i, projects[i.project_id], milestones[item.milestone_id], data.settings,
-                        notes=received_note(item))
+    project = projects[i.project_id]
+    where = position(replace(i, row=next(x.row for x in data.invoices if x.invoice_no == i.invoice_no)),
+                     project.contract_value, data.invoices,
+                     {r.invoice_no: r.status for r in comp.invoices}, data.milestones)
+    doc = document_data(i, project, milestones[item.milestone_id], data.settings,
+                        notes=received_note(item), position=where,
+                        credit_applied=item.credit_applied)
     template.render(doc, store.stage_path(i.document))
 
 
@@ -371,13 +448,17 @@ def run(book: Book, as_of: date | None = None, out_dir: Path | None = None,
                 "a new invoice takes the money of a voided one (Credit Applied rows), which "
                 "needs a Kind column in the Payments table; add a column headed Kind after "
                 "Reference", loaded.locator.sheet(C.PAYMENTS.name)),), loaded=loaded, folder=folder)
-        changes = issue_changes(loaded, issued)
+        refused = missing_columns(loaded, [i.invoice for i in issued])
+        if refused:
+            return IssueResult(loaded.as_of, (refused,), loaded=loaded, folder=folder)
+        after = after_issue(loaded, issued)
+        changes = issue_changes(loaded, issued, after)
         staged: list[str] = []
         shas: dict[str, str] = {}
         try:
             for k, item in enumerate(issued):
                 i = item.invoice
-                render_one(template, store, item, loaded.data)
+                render_one(template, store, item, *after)
                 staged.append(i.document)
                 shas[i.invoice_no] = file_sha256(store.stage_path(i.document))
                 if progress:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 
 from ..core.money import format_amount
+from ..core.records import RECEIVABLE_TYPES, VOID
 from ..workbook import contract as C
 from .common import Loaded, problem
 
@@ -31,7 +32,7 @@ def find_invoice(loaded: Loaded, typed: str):
     if near:
         text += "; nearest: " + ", ".join(near)
     open_ones = [r for r in loaded.computation.invoices
-                 if r.type == "Invoice" and r.balance > 0 and r.status != "Void"]
+                 if r.type in RECEIVABLE_TYPES and r.balance > 0 and r.status != VOID]
     if open_ones:
         shown = ", ".join(f"{r.invoice_no} ({format_amount(r.balance, r.currency)} {r.currency})"
                           for r in open_ones[:SHOWN])

@@ -43,10 +43,12 @@ class RefreshResult:
 
 
 def absent_inputs(loaded: Loaded) -> set[tuple[str, str]]:
-    """Optional input columns (``Kind``, ``Approval Requested``) that this
-    workbook's tables lack: its formulas read them as blank."""
+    """Optional columns (``Kind``, ``Approval Requested``, ``Retention``,
+    ``Deposit Applied``, ``Retention Held``, ...) that this workbook's
+    tables lack: its formulas read them as blank (a missing computed one is
+    not written)."""
     out = set()
-    for spec in (C.PAYMENTS, C.MILESTONES):
+    for spec in (C.PAYMENTS, C.MILESTONES, C.INVOICES, C.PROJECTS):
         geo = loaded.locator.geometry(spec.name)
         out |= {(spec.name, h) for h in spec.optional if geo is None or geo.index(h) is None}
     return out
@@ -199,20 +201,20 @@ def computed_changes(loaded: Loaded, data: BookData | None = None,
         geometry = loaded.locator.geometry(table)
         if geometry is None:
             continue
-        _require_formula_columns(geometry)
+        _require_formula_columns(geometry, absent)
         n_rows = first_new_row(loaded, table) + appended.get(table, 0)
         _table_formulas(changes, table, n_rows, results, values, helpers.get(table, {}), absent)
     _dashboard(changes, data, comp, comp.as_of)
     return changes
 
 
-def _require_formula_columns(geometry) -> None:
+def _require_formula_columns(geometry, absent=frozenset()) -> None:
     """Refuse (nothing written) a table that lacks one of this version's
     formula columns, such as a workbook made by an older template before
     the helper columns Plan Amount and Drift (rule 10): our formulas would
     refer to a column that is not there."""
     have = {h.strip().lower() for h in geometry.headers}
-    missing = [h for h in formula_columns(geometry.name) if h.lower() not in have]
+    missing = [h for h in formula_columns(geometry.name, absent) if h.lower() not in have]
     if missing:
         raise BookError(f"{geometry.sheet}: table {geometry.name} has no column "
                         f"{', '.join(repr(h) for h in missing)}: the workbook was made by an "

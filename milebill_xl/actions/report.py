@@ -10,7 +10,7 @@ from datetime import date
 from ..core.dashboard import ClientCredit, Dashboard, build_dashboard, unapplied_credit
 from ..core.flags import APPROVED_UNBILLED
 from ..core.metrics import Metrics, cash_metrics
-from ..core.records import INVOICE, VOID
+from ..core.records import RECEIVABLE_TYPES, VOID
 from ..workbook.book import Book
 from .common import Loaded, load, milestone_rows
 
@@ -41,7 +41,7 @@ class Report:
         inv = {i.invoice_no: i for i in self.loaded.data.invoices}
         out = []
         for r in self.loaded.computation.invoices:
-            if r.type != INVOICE or r.status == VOID or r.balance <= 0 or r.due_date is None:
+            if r.type not in RECEIVABLE_TYPES or r.status == VOID or r.balance <= 0 or r.due_date is None:
                 continue
             days = (self.as_of - r.due_date).days
             if days > 0:

@@ -25,8 +25,10 @@ from pathlib import Path
 from ..core.audit import file_sha256
 from ..core.engine import compute
 from ..core.money import format_amount, round_money
-from ..core.numbering import format_number, series_seq
-from ..core.records import CREDIT_NOTE, DISCOUNT, INVOICE, PENDING, VOID, WRITE_OFF, Invoice, Payment
+from ..core.deposits import is_deposit
+from ..core.numbering import format_number, same_series, series_seq
+from ..core.records import (CREDIT_NOTE, DISCOUNT, INVOICE, PENDING, RETENTION_RELEASE, VOID,
+                            WRITE_OFF, Invoice, Payment)
 from ..core.words import APPLIED
 from ..documents.invoice import document_data, missing_fields, safe_document_name
 from ..documents.store import DocumentClash, DocumentStore
@@ -34,7 +36,7 @@ from ..workbook import contract as C
 from ..workbook.book import Book, Changes
 from .common import Loaded, load, record_documents, seal, session
 from .common import first_new_row, problem as _error
-from .issue import audit_row, field_error, invoice_folder, invoice_template
+from .issue import audit_row, field_error, invoice_folder, invoice_row, invoice_template
 from .lookup import find_invoice
 from .mailing import Mailer
 from .refresh import computed_changes
@@ -75,7 +77,38 @@ def credit_note_for(loaded: Loaded, inv: Invoice, number: str) -> Invoice:
                    project_id=inv.project_id, milestone_id=inv.milestone_id, client=inv.client,
                    currency=inv.currency, net=-round_money(inv.net, inv.currency),
                    tax=-round_money(inv.tax, inv.currency), total=-round_money(inv.total, inv.currency),
-                   status=APPLIED, document=safe_document_name(number), related_invoice=inv.invoice_no)
+                   status=APPLIED, document=safe_document_name(number), related_invoice=inv.invoice_no,
+                   retention=-round_money(inv.retention, inv.currency),
+                   deposit_applied=-round_money(inv.deposit_applied, inv.currency))
+
+
+def _unwinds(loaded: Loaded, inv: Invoice, where: str) -> dict | None:
+    """A refusal when the void would undo money another standing document
+    relies on: a milestone invoice whose retention a release already paid
+    out (the project would hold less than nothing), or a deposit invoice
+    that later invoices have recovered from."""
+    comp = loaded.computation
+    if inv.type != INVOICE:
+        return None
+    project = comp.project(inv.project_id) if inv.project_id in {
+        r.project_id for r in comp.projects} else None
+    if project is None:
+        return None
+    cur = inv.currency
+    if inv.retention and project.retention_held - inv.retention < 0:
+        release = next((r for r in reversed(comp.invoices) if r.type == RETENTION_RELEASE
+                        and r.project_id == inv.project_id and r.status != VOID), None)
+        named = (f" ({release.invoice_no}, "
+                 f"{loaded.locator.cell(C.INVOICES.name, release.row, 'Invoice No')})" if release else "")
+        return _error(f"{inv.invoice_no} withheld {format_amount(inv.retention, cur)} {cur} of "
+                      f"retention, which a release{named} has already invoiced; void the release "
+                      "first, then this invoice", where)
+    milestone = next((m for m in loaded.data.milestones if m.milestone_id == inv.milestone_id), None)
+    if milestone is not None and is_deposit(milestone) and project.deposit_recovered:
+        return _error(f"{inv.invoice_no} is the deposit of project {inv.project_id}, and later "
+                      f"invoices have recovered {format_amount(project.deposit_recovered, cur)} {cur} "
+                      "of it; void those invoices first, then the deposit", where)
+    return None
 
 
 def reversals(data, inv: Invoice, as_of: date, number: str) -> list[Payment]:
@@ -93,7 +126,7 @@ def reversals(data, inv: Invoice, as_of: date, number: str) -> list[Payment]:
 def latest_issue(invoices, fmt: str, year: int, kind: str) -> Invoice | None:
     """The document of ``kind`` with the latest Issue Date in the series
     ``fmt`` gives for ``year``."""
-    series = [i for i in invoices if i.type == kind and i.issue_date is not None
+    series = [i for i in invoices if same_series(i.type, kind) and i.issue_date is not None
               and series_seq(fmt, year, i.invoice_no) is not None]
     return max(series, key=lambda i: i.issue_date, default=None)
 
@@ -128,10 +161,13 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None,
             return VoidResult(loaded.as_of, (missing,))
         where = loaded.locator.cell(C.INVOICES.name, src.row, "Invoice No")
         res = comp.invoice(src.invoice_no)
-        if src.type != INVOICE:
+        if src.type == CREDIT_NOTE:
             return VoidResult(loaded.as_of, (_error(f"{src.invoice_no} is a credit note; it cannot be voided", where),))
         if res.status == VOID:
             return VoidResult(loaded.as_of, (_error(f"{src.invoice_no} is already void", where),))
+        unwinds = _unwinds(loaded, src, where)
+        if unwinds:
+            return VoidResult(loaded.as_of, (unwinds,))
         settings = data.settings
         late = chronology_error(loaded, settings.credit_note_number_format, CREDIT_NOTE, "credit note")
         if late:
@@ -186,8 +222,7 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None,
                            settings=replace(settings, next_credit_note_seq=settings.next_credit_note_seq + 1))
         new_comp = compute(new_data, loaded.as_of)
         credit = new_comp.invoice(src.invoice_no).credit
-        changes.append(C.INVOICES.name, C.INVOICES.values(
-            cn, loaded.locator.geometry(C.INVOICES.name).index, due_date=None))
+        changes.append(C.INVOICES.name, invoice_row(loaded, cn))
         held = (f"; {format_amount(credit, cn.currency)} {cn.currency} received is the client's "
                 "credit" if credit else "")
         changes.append(C.AUDIT.name, audit_row(

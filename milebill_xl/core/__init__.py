@@ -11,6 +11,9 @@ exactly one place:
 - ``flags``      billable (rule 3), days overdue (rule 6), flag (rule 7);
 - ``aging``      aging buckets (rule 8);
 - ``numbering``  invoice and credit-note numbers from the format text;
+- ``retention``  retention withheld, the amount due now, held, released;
+- ``deposits``   a Deposit milestone's amount and its recovery;
+- ``position``   where an invoice stands in its contract (documents);
 - ``engine``     ``compute(book, as_of)``: the rules composed over a book;
 - ``dashboard``  Dashboard figures as plain data.
 """

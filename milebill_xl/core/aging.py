@@ -1,6 +1,7 @@
 """Aging of open invoice balances (contract rule 8), per currency.
 
-An invoice counts when it is of Type ``Invoice``, not ``Void`` and its
+An invoice counts when it is of Type ``Invoice`` or ``Retention Release``
+(``records.RECEIVABLE_TYPES``), not ``Void`` and its
 Balance is above zero (credit notes never count: their effect is already in
 the balance of the invoice they correct). Days past due = as-of date - Due
 Date: ``Current`` (0 or less, not yet due or due today), ``1-30``,
@@ -15,7 +16,7 @@ from typing import Iterable
 
 from .money import normalize_currency, rounding_currency, zero
 from .words import (BUCKETS, CURRENT, D1_30, D31_60, D61_90, D90_PLUS,  # noqa: F401
-                    INVOICE, OVERDUE_BUCKETS, VOID)
+                    OVERDUE_BUCKETS, RECEIVABLE_TYPES, VOID)
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,9 @@ class OpenItem:
 
 
 def counts_for_aging(invoice_type: str, status: str, balance: Decimal) -> bool:
-    """True for an invoice that rule 8 ages: Type Invoice, not Void,
-    Balance above zero."""
-    return invoice_type == INVOICE and status != VOID and balance > 0
+    """True for an invoice that rule 8 ages: Type Invoice (or Retention
+    Release), not Void, Balance above zero."""
+    return invoice_type in RECEIVABLE_TYPES and status != VOID and balance > 0
 
 
 def bucket(days_past_due: int) -> str:

@@ -33,11 +33,13 @@ from typing import Iterable
 
 from . import aging as aging_rules
 from .allocation import allocate, orphan_amounts, schedule_message
+from .deposits import deposit_amount, deposit_problems, is_deposit, recovery
 from .flags import days_overdue, flag, is_billable
 from .invoices import credits_by_invoice, invoice_figures, payments_by_invoice
 from .money import (FALLBACK_CURRENCY, arithmetic, is_known_currency, normalize_currency,
                     round_money)
-from .records import INVOICE, VOID, BookData, Milestone, Problem, Project
+from .records import CANCELLED, CREDIT_NOTE, INVOICE, VOID, BookData, Milestone, Problem, Project
+from .retention import retention_held
 from .terms import Terms, TermsError, parse_terms
 
 PROJECTS_TABLE, MILESTONES_TABLE = "tblProjects", "tblMilestones"
@@ -81,6 +83,10 @@ class InvoiceResult:
     client: str = ""
     #: a voided invoice's money not yet carried to a new invoice (-Balance)
     credit: Decimal = Decimal(0)
+    issue_date: date | None = None
+    #: retention withheld and deposit recovered (net of tax), as written
+    retention: Decimal = Decimal(0)
+    deposit_applied: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +110,12 @@ class ProjectResult:
     difference: Decimal
     terms: Terms | None
     can_bill: bool
+    #: retention the client holds back (net of tax, core/retention.py)
+    retention_held: Decimal = Decimal(0)
+    #: the deposit invoiced (its Net; 0 while not invoiced) and how much of
+    #: it the project's invoices have recovered so far (core/deposits.py)
+    deposit: Decimal = Decimal(0)
+    deposit_recovered: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -224,7 +236,9 @@ def compute(book: BookData, as_of: date) -> Computation:
             milestone_id=inv.milestone_id, currency=normalize_currency(inv.currency),
             due_date=inv.due_date, net=inv.net, total=inv.total,
             paid=fig.paid, balance=fig.balance, status=fig.status, client=inv.client,
-            credit=-fig.balance if (fig.status == VOID and fig.balance < 0) else fig.balance * 0))
+            credit=-fig.balance if (fig.status == VOID and fig.balance < 0) else fig.balance * 0,
+            issue_date=inv.issue_date, retention=inv.retention,
+            deposit_applied=inv.deposit_applied))
     invoice_by_no = _first_by(invoice_results, "invoice_no")
 
     # Milestones grouped by project, in sheet order.
@@ -258,21 +272,35 @@ def compute(book: BookData, as_of: date) -> Computation:
         rows = by_project.get(project.project_id, [])
         issued = {m.milestone_id: invoice_by_no[m.invoice_no].net
                   for m in rows if m.issued and m.invoice_no in invoice_by_no}
-        alloc = allocate(project.contract_value, rounding_currency, rows, issued)
-        for m, (_mid, amount) in zip(rows, alloc.amounts):
+        # deposits sit outside the schedule (rule 2): allocated on their own
+        schedule = [m for m in rows if not is_deposit(m)]
+        alloc = allocate(project.contract_value, rounding_currency, schedule, issued)
+        for m, (_mid, amount) in zip(schedule, alloc.amounts):
             amount_of[id(m)] = amount
+        for m in rows:
+            if is_deposit(m):
+                amount_of[id(m)] = (round_money(issued[m.milestone_id], rounding_currency)
+                                    if m.milestone_id in issued and m.status != CANCELLED
+                                    else deposit_amount(m, project.contract_value, rounding_currency))
         if not alloc.passes:
             problems.append(Problem(PROJECTS_TABLE, project.row, "Contract Value",
                                     schedule_message(project.project_id, alloc),
                                     project_id=project.project_id))
+        amounts = {m.milestone_id: amount_of[id(m)] for m in rows}
+        deposit_trouble = deposit_problems(project, rows, amounts, rounding_currency)
+        problems += deposit_trouble
         can_bill = (alloc.passes and terms is not None and currency is not None
-                    and project.project_id not in troubled)
+                    and project.project_id not in troubled and not deposit_trouble)
         can_bill_of.setdefault(project.project_id, can_bill)
         own = invoices_of.get(project.project_id, ())
         zero = round_money(0, rounding_currency)
+        recovered = recovery(rows, amounts, invoice_by_no, rounding_currency)
         with arithmetic():
-            billed = sum((r.net for r in own if r.type == INVOICE and r.status != VOID), zero)
-            collected = sum((r.paid for r in own if r.type == INVOICE), zero)
+            # the work once: a deposit counts when invoiced, and what later
+            # invoices recover of it does not count again
+            billed = sum((r.net - r.deposit_applied for r in own
+                          if r.type == INVOICE and r.status != VOID), zero)
+            collected = sum((r.paid for r in own if r.type != CREDIT_NOTE), zero)
             outstanding = sum((r.balance for r in own if r.status != VOID), zero)
             unbilled = round_money(project.contract_value - billed, rounding_currency)
         project_results.append(ProjectResult(
@@ -281,7 +309,8 @@ def compute(book: BookData, as_of: date) -> Computation:
             contract_value=project.contract_value, allocated=alloc.allocated,
             billed=billed, unbilled=unbilled, collected=collected, outstanding=outstanding,
             schedule_ok=alloc.passes, difference=alloc.difference, terms=terms,
-            can_bill=can_bill))
+            can_bill=can_bill, retention_held=retention_held(own, rounding_currency),
+            deposit=recovered.deposit or zero, deposit_recovered=recovered.recovered_total))
 
     # Milestones naming no project: nothing to share (allocation.orphan_amounts).
     orphans = [m for m in milestones if m.project_id not in project_by_id]

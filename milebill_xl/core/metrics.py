@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from .engine import Computation
 from .flags import APPROVED_UNBILLED
 from .money import arithmetic, rounding_currency, zero
-from .records import APPROVED, INVOICE, PAID, VOID, BookData
+from .records import APPROVED, PAID, RECEIVABLE_TYPES, VOID, BookData
 
 PERIOD_DAYS = 30
 PERIODS = 3
@@ -100,7 +100,7 @@ def cash_metrics(book: BookData, comp: Computation) -> Metrics:
     dso = []
     for cur in currencies:
         z = zero(rounding_currency(cur))
-        own = [i for i in comp.invoices if i.currency == cur and i.type == INVOICE]
+        own = [i for i in comp.invoices if i.currency == cur and i.type in RECEIVABLE_TYPES]
         with arithmetic():
             receivables = sum((i.balance for i in own if i.status != VOID and i.balance > 0), z)
             sales = tuple(sum((i.total for i in own if i.status != VOID
@@ -130,6 +130,6 @@ def cash_metrics(book: BookData, comp: Computation) -> Metrics:
             last_payment[p.invoice_no] = p.payment_date
     to_payment = [(last_payment[i.invoice_no] - issued_on[i.invoice_no]).days
                   for i in comp.invoices
-                  if i.type == INVOICE and i.status == PAID and issued_on.get(i.invoice_no)
+                  if i.type in RECEIVABLE_TYPES and i.status == PAID and issued_on.get(i.invoice_no)
                   and i.invoice_no in last_payment]
     return Metrics(tuple(dso), tuple(approved_unbilled), _mean(to_approval), _mean(to_payment))

@@ -15,7 +15,18 @@ import re
 from functools import lru_cache
 from string import Formatter
 
+from .records import CREDIT_NOTE, RECEIVABLE_TYPES
+
 ALLOWED_FIELDS = ("year", "seq")
+
+
+def same_series(doc_type: str, kind: str) -> bool:
+    """Does a document of ``doc_type`` take its number from ``kind``'s
+    series? Credit notes have their own; a Retention Release takes the next
+    invoice number."""
+    if kind == CREDIT_NOTE:
+        return doc_type == CREDIT_NOTE
+    return doc_type in RECEIVABLE_TYPES
 
 
 class NumberFormatError(ValueError):

@@ -19,9 +19,10 @@ from decimal import Decimal
 
 # The words (re-exported: records and rules are read together)
 from .words import (APPROVALS, APPROVED, BASES, CANCELLED, COMPLETE, CREDIT_APPLIED,  # noqa: F401
-                    CREDIT_NOTE, DISCOUNT, FIXED, IN_PROGRESS, INVOICE, INVOICE_STATUSES,
-                    INVOICE_TYPES, OPEN, PAID, PAID_KINDS, PARTIALLY_PAID, PAYMENT, PAYMENT_KINDS,
-                    PENDING, PERCENT, PLANNED, REJECTED, STATUSES, VOID, WRITE_OFF)
+                    CREDIT_NOTE, DEPOSIT, DISCOUNT, FIXED, IN_PROGRESS, INVOICE, INVOICE_STATUSES,
+                    INVOICE_TYPES, ON_INVOICE, ON_RELEASE, OPEN, PAID, PAID_KINDS, PARTIALLY_PAID,
+                    PAYMENT, PAYMENT_KINDS, PENDING, PERCENT, PLANNED, RECEIVABLE_TYPES, REJECTED,
+                    RETENTION_RELEASE, RETENTION_TAX_MODES, STATUSES, VOID, WRITE_OFF)
 
 
 #: the Settings defaults a record falls back to when built in code
@@ -59,6 +60,9 @@ class Settings:
     #: fixed late-payment fee per overdue invoice in its currency (0 = none)
     late_interest_rate: Decimal = Decimal(0)
     late_fee: Decimal = Decimal(0)
+    #: when retention's tax is invoiced: ``On release`` (with the release
+    #: invoice) or ``On invoice`` (on the full amount of each invoice)
+    retention_tax: str = ON_RELEASE
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +138,10 @@ class Invoice:
     #: the reminder level last sent for it (None: never) and when (remind)
     reminder_level: int | None = None
     last_reminder: date | None = None
+    #: retention withheld from this milestone invoice (net of tax)
+    retention: Decimal = Decimal(0)
+    #: part of the project's deposit this invoice recovers (net of tax)
+    deposit_applied: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)

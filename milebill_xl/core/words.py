@@ -8,18 +8,21 @@ all import them from here, so a word changes in one place or nowhere.
 from __future__ import annotations
 
 # tblMilestones Basis, Status, Approval
-PERCENT, FIXED = "Percent", "Fixed"
+PERCENT, FIXED, DEPOSIT = "Percent", "Fixed", "Deposit"
 PLANNED, IN_PROGRESS, COMPLETE, CANCELLED = "Planned", "In Progress", "Complete", "Cancelled"
 PENDING, APPROVED, REJECTED = "Pending", "Approved", "Rejected"
-BASES = (PERCENT, FIXED)
+BASES = (PERCENT, FIXED, DEPOSIT)
 STATUSES = (PLANNED, IN_PROGRESS, COMPLETE, CANCELLED)
 APPROVALS = (PENDING, APPROVED, REJECTED)
 
 # tblInvoices Type and Status; APPLIED is our word for a credit note
-INVOICE, CREDIT_NOTE = "Invoice", "Credit Note"
+INVOICE, CREDIT_NOTE, RETENTION_RELEASE = "Invoice", "Credit Note", "Retention Release"
 OPEN, PARTIALLY_PAID, PAID, VOID = "Open", "Partially Paid", "Paid", "Void"
 APPLIED = "Applied"
-INVOICE_TYPES = (INVOICE, CREDIT_NOTE)
+INVOICE_TYPES = (INVOICE, CREDIT_NOTE, RETENTION_RELEASE)
+#: documents a client pays (aging, overdue, collected, the invoice number
+#: series): every type but the credit note
+RECEIVABLE_TYPES = (INVOICE, RETENTION_RELEASE)
 INVOICE_STATUSES = (OPEN, PARTIALLY_PAID, PAID, VOID)
 
 # tblPayments Kind (a blank cell is a Payment). Paid counts PAYMENT and
@@ -29,6 +32,10 @@ PAYMENT_KINDS = (PAYMENT, DISCOUNT, WRITE_OFF, CREDIT_APPLIED)
 PAID_KINDS = (PAYMENT, CREDIT_APPLIED)
 #: rows that settle a balance without money changing hands
 SETTLING_KINDS = (DISCOUNT, WRITE_OFF)
+
+# Settings Retention Tax: when the tax on retention is invoiced (default first)
+ON_RELEASE, ON_INVOICE = "On release", "On invoice"
+RETENTION_TAX_MODES = (ON_RELEASE, ON_INVOICE)
 
 # Milestone flags (rule 7, with our BLOCKED), in precedence order
 FLAG_CANCELLED = CANCELLED

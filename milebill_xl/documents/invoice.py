@@ -51,7 +51,9 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 
 from ..core.money import arithmetic, is_known_currency, minor_units, normalize_currency, round_money
-from ..core.records import CREDIT_NOTE, INVOICE, Invoice, Milestone, Project, Settings
+from ..core.position import Position
+from ..core.records import (CREDIT_NOTE, DEPOSIT, INVOICE, RETENTION_RELEASE, Invoice, Milestone,
+                            Project, Settings)
 from ..core.terms import TermsError, discount, parse_terms
 from ..resources import invoice_template
 from ..xlsx.atomic import atomic_write
@@ -116,10 +118,29 @@ class InvoiceDocument:
     notes: str = ""
     locale: str = DEFAULT_LOCALE
     problems: tuple[str, ...] = ()
+    #: retention withheld and deposit recovered by this document (signed
+    #: as printed: negative on a credit note)
+    retention: Decimal = Decimal(0)
+    deposit_applied: Decimal = Decimal(0)
+    #: money of a voided invoice carried to this one (Credit Applied)
+    credit_applied: Decimal = Decimal(0)
+    #: the invoice in its contract (core/position.py); None: not shown
+    position: Position | None = None
+    #: a Retention Release invoice, or a credit note correcting one
+    release: bool = False
+    #: the invoice of a Deposit milestone
+    deposit: bool = False
 
     @property
     def is_credit_note(self) -> bool:
         return self.doc_type == CREDIT_NOTE
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What the client is asked to pay now: the Total, less money of a
+        voided invoice carried to this one."""
+        with arithmetic():
+            return self.total - self.credit_applied
 
     @property
     def title(self) -> str:
@@ -163,18 +184,24 @@ class InvoiceDocument:
         what = " – ".join(x for x in (self.project_name, self.milestone_name) if x)
         if not what:
             what = self.deliverable
+        if self.release:
+            what = f"Release of the retention withheld on {self.project_name or 'the project'}"
+        elif self.deposit:
+            what = f"{what} (deposit, recovered from the later invoices of the contract)"
         if self.is_credit_note:
             return f"Credit for invoice {self.related_invoice}: {what}" if what else \
                 f"Credit for invoice {self.related_invoice}"
         return what
 
+    def percent(self, fraction: Decimal) -> str:
+        return format_percent(fraction, format="#,##0.####%", locale=self.locale)
+
     @property
     def retainage_note(self) -> str:
-        if not self.retainage_pct:
+        if not self.retention or self.is_credit_note:
             return ""
-        pct = format_percent(self.retainage_pct, format="#,##0.####%", locale=self.locale)
-        return (f"Retainage of {pct} applies under the contract; "
-                "it is not deducted from the amount on this document.")
+        return (f"Retention of {self.percent(self.retainage_pct)} is withheld under the contract "
+                "and invoiced when the client releases it.")
 
     @property
     def payment_instructions(self) -> str:
@@ -182,8 +209,35 @@ class InvoiceDocument:
             return (f"No payment is due. This credit note reduces the amount owed on invoice "
                     f"{self.related_invoice} by {self.money(abs(self.total))}.")
         due = f" by {self.due_date.isoformat()}" if self.due_date else ""
-        return (f"Please pay {self.money(self.total)}{due} to the account below, "
+        return (f"Please pay {self.money(self.amount_due)}{due} to the account below, "
                 f"quoting {self.invoice_no} as the payment reference.")
+
+    def _if(self, shown: bool, text: str) -> str:
+        return text if shown else ""
+
+    def _contract_lines(self) -> dict[str, str]:
+        """The invoice in its contract: shown on milestone invoices (and a
+        release's contract value and what is still held)."""
+        pos = self.position
+        if pos is None or self.is_credit_note:
+            return {k: "" for k in ("summary_heading", "contract_value", "milestone_share",
+                                    "share_amount", "billed_to_date", "remaining_to_bill",
+                                    "retention_held", "deposit_recovered_to_date",
+                                    "deposit_total")}
+        work = not (self.release or self.deposit)
+        return {
+            "summary_heading": "Contract summary",
+            "contract_value": self.money(pos.contract_value),
+            "milestone_share": self._if(not self.release, self.percent(pos.share)),
+            "share_amount": self._if(not self.release, self.money(self.net)),
+            "billed_to_date": self.money(pos.billed_to_date),
+            "remaining_to_bill": self.money(pos.remaining),
+            "retention_held": self._if(bool(pos.retention_held or self.retention or self.release),
+                                       self.money(pos.retention_held)),
+            "deposit_recovered_to_date": self._if(work and bool(pos.deposit),
+                                                  self.money(pos.deposit_recovered)),
+            "deposit_total": self._if(bool(pos.deposit), self.money(pos.deposit)),
+        }
 
     def fields(self) -> dict[str, str]:
         """Token name -> printed text, for every token in ``TOKENS``."""
@@ -222,6 +276,20 @@ class InvoiceDocument:
             "bank_details": self.bank_details,
             "retainage_note": self.retainage_note,
             "notes": self.notes,
+            "amount_label": ("Retention released" if self.release else
+                             "Deposit" if self.deposit else "Milestone amount"),
+            "retainage_rate": self._if(bool(self.retention), self.percent(self.retainage_pct)),
+            "retention_withheld": self._if(bool(self.retention), self.money(-self.retention)),
+            "deposit_recovered": self._if(bool(self.deposit_applied),
+                                          self.money(-self.deposit_applied)),
+            "taxable_amount": self._if(bool(self.retention or self.deposit_applied),
+                                       self.money(self.net - self.deposit_applied
+                                                  - self.retention)),
+            "invoice_total": self._if(bool(self.credit_applied), self.money(self.total)),
+            "credit_applied": self._if(bool(self.credit_applied), self.money(-self.credit_applied)),
+            "amount_due": self.money(self.amount_due),
+            "amount_due_label": "Amount credited" if self.is_credit_note else "Amount due now",
+            **self._contract_lines(),
         }
         assert values.keys() == TOKENS.keys(), "fields() and template.TOKENS disagree"
         return {k: _clean_text(v) for k, v in values.items()}
@@ -250,7 +318,9 @@ def _retainage_fraction(value: Decimal) -> Decimal:
 
 def document_data(invoice: Invoice, project: Project, milestone: Milestone | None, settings: Settings,
                   terms_text: str | None = None, *, related: Invoice | None = None,
-                  notes: str = "", locale: str = DEFAULT_LOCALE) -> InvoiceDocument:
+                  notes: str = "", locale: str = DEFAULT_LOCALE,
+                  position: Position | None = None,
+                  credit_applied: Decimal = Decimal(0)) -> InvoiceDocument:
     """Gather what ``invoice`` prints.
 
     ``terms_text`` is the payment terms as written (blank: the project's
@@ -258,7 +328,10 @@ def document_data(invoice: Invoice, project: Project, milestone: Milestone | Non
     note corrects (its date is printed, Art. 219); without it the number
     comes from ``invoice.related_invoice`` and the date is reported missing.
     ``notes`` is free text printed under Notes. A credit note's amounts are
-    printed negative whatever their stored sign."""
+    printed negative whatever their stored sign (its retention and deposit
+    lines positive: it gives back what the invoice withheld). ``position``
+    places a milestone invoice in its contract (core/position.py);
+    ``credit_applied`` is money of a voided invoice carried to this one."""
     is_cn = invoice.type == CREDIT_NOTE
     problems: list[str] = []
     currency = normalize_currency(invoice.currency or project.currency or settings.default_currency)
@@ -317,6 +390,12 @@ def document_data(invoice: Invoice, project: Project, milestone: Milestone | Non
         notes=_text(notes),
         locale=locale,
         problems=tuple(problems),
+        retention=signed(invoice.retention),
+        deposit_applied=signed(invoice.deposit_applied),
+        credit_applied=Decimal(credit_applied or 0),
+        position=position,
+        release=RETENTION_RELEASE in (invoice.type, related.type if related else ""),
+        deposit=bool(milestone is not None and milestone.basis == DEPOSIT),
     )
 
 
@@ -342,9 +421,10 @@ def missing_fields(doc: InvoiceDocument) -> list[str]:
          f"Client address is missing for {ref}: fill 'Client Address' of {proj} on the Projects sheet.")
     need(doc.invoice_no, f"Invoice number is missing for the {kind} of {proj}.")
     need(doc.issue_date, f"Issue date is missing for {ref}.")
-    need(doc.milestone_name or doc.deliverable,
-         f"Description is missing for {ref}: fill 'Milestone' or 'Deliverable' of milestone "
-         f"{doc.milestone_id or '(unknown)'} on the Milestones sheet.")
+    if not doc.release:             # a release describes itself
+        need(doc.milestone_name or doc.deliverable,
+             f"Description is missing for {ref}: fill 'Milestone' or 'Deliverable' of milestone "
+             f"{doc.milestone_id or '(unknown)'} on the Milestones sheet.")
     need(doc.currency, f"Currency is missing for {ref}.")
     if doc.is_credit_note:
         need(doc.related_invoice, f"Credit note {ref} does not name the invoice it corrects (Related Invoice).")

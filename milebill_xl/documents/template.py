@@ -30,8 +30,10 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from ..resources import source_dir
@@ -73,8 +75,28 @@ TOKENS: dict[str, str] = {
     "total": "total amount, formatted",
     "payment_instructions": "what to pay, by when, with which reference",
     "bank_details": "Settings: Bank Details (several lines)",
-    "retainage_note": "the project's retainage, when it has one",
+    "retainage_note": "a sentence on the retention withheld, when there is one",
     "notes": "free notes passed by the issuing action",
+    # the amounts (issue 13): each line's paragraph drops out when it is empty
+    "amount_label": "Milestone amount, Deposit or Retention released",
+    "retainage_rate": "the retention rate, when this invoice withholds retention",
+    "retention_withheld": "retention withheld by this invoice (shown negative)",
+    "deposit_recovered": "deposit recovered by this invoice (shown negative)",
+    "taxable_amount": "what the tax is charged on, when retention or deposit is deducted",
+    "invoice_total": "the total, when money carried from a voided invoice is deducted from it",
+    "credit_applied": "money of a voided invoice carried to this one (shown negative)",
+    "amount_due": "what the client pays now",
+    "amount_due_label": "Amount due now, or Amount credited on a credit note",
+    # the invoice in its contract (blank on credit notes)
+    "summary_heading": "Contract summary",
+    "contract_value": "Projects: Contract Value",
+    "milestone_share": "this milestone's share of the contract, as a percentage",
+    "share_amount": "this milestone's amount",
+    "billed_to_date": "work billed on the contract so far, this invoice included",
+    "remaining_to_bill": "contract value less work billed to date",
+    "retention_held": "retention the client holds after this invoice",
+    "deposit_total": "the project's deposit, when it has one",
+    "deposit_recovered_to_date": "deposit recovered so far, this invoice included",
 }
 
 _FIXED_TIME = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -159,8 +181,78 @@ def blank_document():
 _STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 
 
+#: the text width of an A4 page with 2 cm margins
+_WIDTH = 17.0
+
+
+#: what follows w:pBdr in a paragraph's properties (CT_PPrBase's sequence)
+_AFTER_BORDER = {qn(f"w:{t}") for t in (
+    "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap", "overflowPunct",
+    "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
+    "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
+    "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle",
+    "rPr", "sectPr", "pPrChange")}
+
+
+def _rule(p, side: str = "bottom", color: str = "1F3A5F", size: int = 6) -> None:
+    """A thin line above or below a paragraph (a paragraph border, which
+    Word edits under Borders and Shading): rules, not a grid."""
+    ppr = p._p.get_or_add_pPr()
+    bdr = ppr.find(qn("w:pBdr"))
+    if bdr is None:
+        bdr = OxmlElement("w:pBdr")
+        # schema order: pBdr comes before these in pPr
+        anchor = next((c for c in ppr if c.tag in _AFTER_BORDER), None)
+        if anchor is None:
+            ppr.append(bdr)
+        else:
+            anchor.addprevious(bdr)
+    edge = OxmlElement(f"w:{side}")
+    edge.set(qn("w:val"), "single")
+    edge.set(qn("w:sz"), str(size))
+    edge.set(qn("w:space"), "1")
+    edge.set(qn("w:color"), color)
+    bdr.append(edge)
+
+
+def _line(container, label: str, token: str, *, label_tokens: tuple[str, ...] = (),
+          bold: bool = False, indent: float = 0.0, grey_label: bool = True):
+    """One amount line: a label, a tab, the amount right-aligned at the
+    text's right edge. The label may hold tokens (``label_tokens``, in
+    order, wherever ``{}`` stands); the paragraph drops out when all its
+    tokens come out empty."""
+    p = container.add_paragraph()
+    fmt = p.paragraph_format
+    fmt.space_after = Pt(1)
+    # Word measures tab stops from the margin, whatever the indent
+    fmt.tab_stops.add_tab_stop(Cm(_WIDTH), WD_TAB_ALIGNMENT.RIGHT)
+    if indent:
+        fmt.left_indent = Cm(indent)
+    pieces = label.split("{}")
+    for k, piece in enumerate(pieces):
+        if piece:
+            run = p.add_run(piece)
+            run.bold = bold or None
+            if grey_label and not bold:
+                run.font.color.rgb = _GREY
+        if k < len(label_tokens):
+            run = p.add_run(_t(label_tokens[k]))
+            run.bold = bold or None
+            if grey_label and not bold:
+                run.font.color.rgb = _GREY
+    p.add_run("\t")
+    run = p.add_run(_t(token))
+    run.bold = bold or None
+    return p
+
+
 def build_document():
-    """The invoice layout as a python-docx Document (not yet saved)."""
+    """The invoice layout as a python-docx Document (not yet saved).
+
+    Reads like a letter, not a spreadsheet: no grid lines, amounts
+    right-aligned on tab stops, thin rules above the description and the
+    amount due; internal IDs (project, milestone) are not printed (their
+    tokens remain for teams who want them)."""
     doc = Document()
 
     # Page and base font: A4, 2 cm margins, 10 pt.
@@ -184,7 +276,7 @@ def build_document():
     _para(doc, _t("title"), style="Title")
     _para(doc, _t("reference_note"), bold=True, space_after=8)
 
-    # Seller and client side by side (borderless table).
+    # Seller and client side by side (a table without borders).
     parties = doc.add_table(rows=1, cols=2)
     parties.alignment = WD_TABLE_ALIGNMENT.CENTER
     seller, client = parties.rows[0].cells
@@ -199,62 +291,78 @@ def build_document():
     _label_value(client, "PO number: ", "po_number")
     _set_widths(parties, [8.5, 8.5])
 
-    # Invoice details.
-    _para(doc, "Details", style="Heading 2")
-    details_rows = [
-        (None, "number_label", "invoice_no"),
-        ("Issue date", None, "issue_date"),
-        ("Due date", None, "due_date"),
-        ("Payment terms", None, "payment_terms"),
-        ("Project", None, "project_name"),
-        ("Project ID", None, "project_id"),
-        ("Milestone", None, "milestone_name"),
-        ("Milestone ID", None, "milestone_id"),
-        ("Currency", None, "currency"),
-    ]
-    details = doc.add_table(rows=0, cols=2)
-    details.style = doc.styles["Table Grid"]
-    for label, label_token, token in details_rows:
-        cells = details.add_row().cells
-        _first_paragraph(cells[0], _t(label_token) if label_token else label, bold=True)
-        _first_paragraph(cells[1], _t(token))
-    _set_widths(details, [5.0, 12.0])
+    # Invoice details, two columns of label and value.
+    _para(doc, "", space_after=6)
+    details = doc.add_table(rows=1, cols=2)
+    left, right = details.rows[0].cells
+    left.paragraphs[0].paragraph_format.space_after = Pt(0)
+    right.paragraphs[0].paragraph_format.space_after = Pt(0)
+    for cell, rows in ((left, [("number_label", "invoice_no", True), ("Issue date", "issue_date", False),
+                               ("Due date", "due_date", False)]),
+                       (right, [("Payment terms", "payment_terms", False),
+                                ("Project", "project_name", False), ("Currency", "currency", False)])):
+        for k, (label, token, label_token) in enumerate(rows):
+            p = cell.paragraphs[0] if k == 0 else cell.add_paragraph()
+            p.paragraph_format.space_after = Pt(0)
+            p.paragraph_format.tab_stops.add_tab_stop(Cm(3.2))
+            lab = p.add_run(_t(label) if label_token else label)
+            lab.font.color.rgb = _GREY
+            p.add_run("\t")
+            val = p.add_run(_t(token))
+            val.bold = (token == "invoice_no") or None
+    _set_widths(details, [8.5, 8.5])
 
-    # The line.
-    _para(doc, "Description", style="Heading 2")
-    lines = doc.add_table(rows=2, cols=2)
-    lines.style = doc.styles["Table Grid"]
-    head, row = lines.rows
-    _first_paragraph(head.cells[0], "Description", bold=True)
-    _first_paragraph(head.cells[1], "Amount", bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _first_paragraph(row.cells[0], _t("line_description"))
-    dp = row.cells[0].add_paragraph()
-    dp.paragraph_format.space_after = Pt(0)
-    lab = dp.add_run("Deliverable: ")
+    # The line: what is invoiced.
+    _para(doc, "", space_after=6)
+    head = doc.add_paragraph()
+    head.paragraph_format.space_after = Pt(3)
+    head.paragraph_format.tab_stops.add_tab_stop(Cm(_WIDTH), WD_TAB_ALIGNMENT.RIGHT)
+    for text in ("Description", "\t", "Amount"):
+        r = head.add_run(text)
+        r.bold = True
+        r.font.color.rgb = _ACCENT
+    _rule(head, "bottom")
+    # a table without borders, so a long description wraps in its column
+    item = doc.add_table(rows=1, cols=2)
+    what, amount = item.rows[0].cells
+    _first_paragraph(what, _t("line_description"))
+    _first_paragraph(amount, _t("net"), align=WD_ALIGN_PARAGRAPH.RIGHT)
+    deliverable = what.add_paragraph()
+    deliverable.paragraph_format.space_after = Pt(6)
+    lab = deliverable.add_run("Deliverable: ")
     lab.italic = True
     lab.font.color.rgb = _GREY
-    val = dp.add_run(_t("deliverable"))
+    val = deliverable.add_run(_t("deliverable"))
     val.italic = True
-    _first_paragraph(row.cells[1], _t("net"), align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _set_widths(lines, [12.5, 4.5])
+    _set_widths(item, [13.0, 4.0])
 
-    # Totals, right-aligned under the amount column.
+    # The amounts, right-aligned under the amount: each line drops out
+    # when it does not apply (no retention, no deposit, no carried money).
+    indent = 7.0
+    _line(doc, "{}", "net", label_tokens=("amount_label",), indent=indent)
+    _line(doc, "Less retention withheld ({})", "retention_withheld",
+          label_tokens=("retainage_rate",), indent=indent)
+    _line(doc, "Less deposit recovered", "deposit_recovered", indent=indent)
+    _line(doc, "Taxable amount", "taxable_amount", indent=indent)
+    _line(doc, "Tax ({})", "tax", label_tokens=("tax_rate",), indent=indent)
+    _line(doc, "Invoice total", "invoice_total", indent=indent)
+    _line(doc, "Less received on a voided invoice", "credit_applied", indent=indent)
+    due = _line(doc, "{}", "amount_due", label_tokens=("amount_due_label",), bold=True,
+                indent=indent)
+    _rule(due, "top")
+    due.paragraph_format.space_before = Pt(2)
+
+    # The invoice in its contract.
     _para(doc, "", space_after=4)
-    totals = doc.add_table(rows=3, cols=2)
-    totals.alignment = WD_TABLE_ALIGNMENT.RIGHT
-    totals.style = doc.styles["Table Grid"]
-    net_row, tax_row, total_row = totals.rows
-    _first_paragraph(net_row.cells[0], "Net")
-    _first_paragraph(net_row.cells[1], _t("net"), align=WD_ALIGN_PARAGRAPH.RIGHT)
-    tp = tax_row.cells[0].paragraphs[0]
-    tp.add_run("Tax (")
-    tp.add_run(_t("tax_rate"))
-    tp.add_run(")")
-    tp.paragraph_format.space_after = Pt(0)
-    _first_paragraph(tax_row.cells[1], _t("tax"), align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _first_paragraph(total_row.cells[0], "Total", bold=True)
-    _first_paragraph(total_row.cells[1], _t("total"), bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _set_widths(totals, [4.0, 4.5])
+    _para(doc, _t("summary_heading"), style="Heading 2")
+    _line(doc, "Contract value", "contract_value")
+    _line(doc, "This milestone ({} of the contract)", "share_amount",
+          label_tokens=("milestone_share",))
+    _line(doc, "Billed to date, this invoice included", "billed_to_date")
+    _line(doc, "Remaining to bill", "remaining_to_bill")
+    _line(doc, "Retention held to date", "retention_held")
+    _line(doc, "Deposit", "deposit_total")
+    _line(doc, "Deposit recovered to date, this invoice included", "deposit_recovered_to_date")
 
     # Payment instructions.
     _para(doc, "Payment instructions", style="Heading 2")

@@ -198,6 +198,16 @@ def void_invoice() -> None:
     _press(_run_void_invoice)
 
 
+def release_retention() -> None:
+    """Invoice the retention held by the project of the selected row."""
+    _press(_run_release_retention)
+
+
+def release_and_email() -> None:
+    """Release retention with an e-mail draft of the invoice (``release --email``)."""
+    _press(lambda book, app: _run_release_retention(book, app, email=True))
+
+
 def void_and_email() -> None:
     """Void with a credit note and an e-mail draft of it (``void --email``)."""
     _press(lambda book, app: _run_void_invoice(book, app, email=True))
@@ -487,6 +497,65 @@ def _run_void_invoice(book, app, email: bool = False):
         ui.info(text)
         return result
     return _guarded("Void invoice", body, book, app)
+
+
+#: tables whose rows name a project (for Release Retention)
+_PROJECT_ROW_TABLES = (C.PROJECTS.name, C.MILESTONES.name, C.INVOICES.name)
+
+
+def _selected_project(ui: _Ui, live: LiveBook, what: str) -> str | None:
+    """The Project ID of the selected row, or None (the user was told why)."""
+    sel = ui.app.selection
+    found = live.locate(sel.sheet.name, sel.row, sel.column) if sel is not None else None
+    if found is not None and found[0] in _PROJECT_ROW_TABLES:
+        pid = to_text(live.value(found[0], found[1], "Project ID"), "Project ID")
+        if pid:
+            return pid
+    ui.fail(f"{what}: first select the project's row on the Projects sheet (or one of its "
+            "milestones or invoices), then press the button again")
+    return None
+
+
+def _run_release_retention(book, app, as_of: date | None = None, email: bool = False):
+    from ..actions import common, release as action
+
+    def body(ui: _Ui):
+        live = LiveBook(book)
+        pid = _selected_project(ui, live, "Release retention")
+        if pid is None:
+            return None
+        loaded = common.load(live, as_of)
+        inv, errors = action.plan(loaded, pid)
+        if errors:
+            ui.problems(live, errors, "Release retention")
+            return None
+        if inv is None:
+            ui.status(f"nothing to release for {pid}")
+            ui.info(f"Nothing to release: project {pid} holds no retention as of "
+                    f"{loaded.as_of.isoformat()}.")
+            return action.ReleaseResult(loaded.as_of, (), pid)
+        if not ui.ask(f"Issue {inv.invoice_no} dated {inv.issue_date.isoformat()}, releasing the "
+                      f"retention project {inv.project_id} holds: {_money(inv.net, inv.currency)} "
+                      f"+ tax {_money(inv.tax, inv.currency)} = {_money(inv.total, inv.currency)}?"):
+            ui.status("release cancelled; nothing was changed")
+            return None
+        result = action.run(live, pid, as_of, email=email)
+        if result.errors and not result.done:
+            ui.problems(live, result.errors, "Release retention")
+            return result
+        book.save()
+        i = result.invoice
+        text = (f"Released the retention of {i.project_id}: {i.invoice_no} for "
+                f"{_money(i.total, i.currency)}; document {result.document}"
+                + (f"; e-mail draft {result.email.name}" if result.email else "")
+                + ". The workbook was saved.")
+        if result.errors:
+            ui.problems(live, result.errors, "Release retention", text.rstrip("."))
+            return result
+        ui.status(f"released the retention of {i.project_id}: {i.invoice_no}")
+        ui.info(text)
+        return result
+    return _guarded("Release retention", body, book, app)
 
 
 def _run_report(book, app, as_of: date | None = None):

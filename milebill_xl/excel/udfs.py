@@ -21,6 +21,14 @@ currency, [part])``                                  tblPayments rows (Amount, K
 ``MB_AGING_BUCKET(due_date, [as_of])``               Current, 1-30, 31-60, 61-90, 90+ (rule 8)
 ``MB_DISCOUNT(terms, invoice_date, total, currency,  early-payment discount: [amount, deadline]
 [part])``                                            or one of them (part "amount"/"deadline")
+``MB_CHARGE(net, tax_rate, retainage,                 a milestone invoice's [Retention, Tax,
+[deposit_applied], [retention_tax], currency)``      Total] (Total: the amount due now)
+``MB_RELEASE(held, tax_rate, [retention_tax],        a Retention Release invoice's [Tax, Total]
+currency)``
+``MB_DEPOSIT(contract_value, percent, fixed_amount,  a deposit milestone's amount
+currency)``
+``MB_DEPOSIT_SHARES(deposit, amounts, currency)``    each later milestone's share of the deposit
+                                                     (cumulative rounding), a vertical array
 =================================================  ==========================================
 
 Dates may arrive as dates, as Excel serial numbers (a cell not formatted
@@ -38,10 +46,11 @@ from decimal import Decimal
 
 import xlwings as xw
 
-from ..core import aging, allocation, flags, terms as core_terms
+from ..core import aging, allocation, deposits, flags, retention, terms as core_terms
 from ..core.money import is_known_currency, normalize_currency
 from ..core.invoices import invoice_figures, payments_by_invoice
-from ..core.records import APPROVALS, PAYMENT, PAYMENT_KINDS, STATUSES, Invoice, Milestone, Payment, Settings
+from ..core.records import (APPROVALS, DEPOSIT, ON_RELEASE, PAYMENT, PAYMENT_KINDS,
+                            RETENTION_TAX_MODES, STATUSES, Invoice, Milestone, Payment, Settings)
 from ..workbook.cells import CellProblem, to_decimal, to_percent, to_text
 
 #: the Settings defaults (Due Soon Days, Approval SLA Days) for omitted arguments
@@ -306,6 +315,68 @@ def MB_INVOICE(total, amounts, kinds, credited=None, currency=None, part=None): 
     raise _Bad(f"part must be paid or balance, got '{which}'")
 
 
+def _rate(value, label: str) -> Decimal:
+    return to_percent(value, label) or Decimal(0)
+
+
+def _retention_tax(value) -> str:
+    """Settings Retention Tax; blank is On release."""
+    return _word(value, "retention_tax", RETENTION_TAX_MODES) or ON_RELEASE
+
+
+@xw.func(category=CATEGORY)
+@_safe
+def MB_CHARGE(net, tax_rate, retainage, deposit_applied=None, retention_tax=None,  # noqa: N802
+              currency=None):
+    """A milestone invoice of ``net``: [Retention, Tax, Total] (a row).
+    Retention = round(Net x retainage); Tax on Net - Retention - Deposit
+    Applied (``On release``) or Net - Deposit Applied (``On invoice``);
+    Total = Net - Retention - Deposit Applied + Tax, the amount due now."""
+    c = retention.milestone_charge(_money(net, "net"), _rate(tax_rate, "tax_rate"),
+                                   _rate(retainage, "retainage"),
+                                   _money(deposit_applied, "deposit_applied"),
+                                   _retention_tax(retention_tax), _currency(currency))
+    return [_out(c.retention), _out(c.tax), _out(c.total)]
+
+
+@xw.func(category=CATEGORY)
+@_safe
+def MB_RELEASE(held, tax_rate, retention_tax=None, currency=None):  # noqa: N802
+    """The Retention Release invoice for ``held``: [Tax, Total] (a row);
+    no tax when the invoices charged it (``On invoice``)."""
+    c = retention.release_charge(_money(held, "held"), _rate(tax_rate, "tax_rate"),
+                                 _retention_tax(retention_tax), _currency(currency))
+    return [_out(c.tax), _out(c.total)]
+
+
+@xw.func(category=CATEGORY)
+@_safe
+def MB_DEPOSIT(contract_value, percent, fixed_amount, currency):  # noqa: N802
+    """A Deposit milestone's amount: round(contract value x percent) when
+    percent is filled, else round(fixed amount)."""
+    m = Milestone("", "", basis=DEPOSIT, percent=_rate(percent, "percent"),
+                  fixed_amount=_money(fixed_amount, "fixed_amount"))
+    return _out(deposits.deposit_amount(m, _money(contract_value, "contract_value"),
+                                        _currency(currency)))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("amounts", ndim=1)
+@xw.ret(transpose=True)
+@_safe
+def MB_DEPOSIT_SHARES(deposit, amounts, currency):  # noqa: N802
+    """Each later milestone's share of the deposit (its Deposit Applied), in
+    proportion to ``amounts`` by cumulative rounding: a vertical array that
+    adds up exactly to the deposit."""
+    cur = _currency(currency)
+    values = [_money(a, "amounts") for a in _flat(amounts)]
+    total = sum(values, Decimal(0))
+    if total <= 0:
+        raise _Bad("amounts add up to nothing; there is nothing to recover the deposit from")
+    return [_out(a) for a in allocation.cumulative_split(_money(deposit, "deposit"), values,
+                                                         total, cur)]
+
+
 def _kind(value) -> str:
     """A tblPayments Kind; blank is a Payment."""
     text = " ".join(to_text(value, "kinds").split())
@@ -318,4 +389,5 @@ def _kind(value) -> str:
 
 
 __all__ = ["MB_ALLOCATE", "MB_DUE_DATE", "MB_DAYS_OVERDUE", "MB_FLAG", "MB_AGING_BUCKET",
-           "MB_DISCOUNT", "MB_INVOICE", "PREFIX"]
+           "MB_DISCOUNT", "MB_INVOICE", "MB_CHARGE", "MB_RELEASE", "MB_DEPOSIT",
+           "MB_DEPOSIT_SHARES", "PREFIX"]

@@ -81,7 +81,7 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
         "Allocated": MONEY, "Billed": MONEY, "Unbilled": MONEY,
         "Collected": MONEY, "Outstanding": MONEY, "Digits": INT,
         "Issued Net": MONEY, "Unissued Fixed": MONEY, "Unissued Percent": PCT,
-        "Remainder": MONEY, "Drift": MONEY,
+        "Remainder": MONEY, "Drift": MONEY, "Retention Held": MONEY,
     },
     C.MILESTONES.name: {
         "Planned Date": DATE, "Percent": PCT, "Fixed Amount": MONEY,
@@ -97,6 +97,7 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
         "Issue Date": DATE, "Due Date": DATE, "Net": MONEY, "Tax": MONEY,
         "Total": MONEY, "Paid": MONEY, "Balance": MONEY, "Digits": INT,
         "Credited": MONEY, "Days To Pay": INT, "Reminder Level": INT, "Last Reminder": DATE,
+        "Credited": MONEY, "Days To Pay": INT, "Retention": MONEY, "Deposit Applied": MONEY,
     },
     C.PAYMENTS.name: {"Payment Date": DATE, "Amount": MONEY},
     C.AUDIT.name: {},
@@ -133,6 +134,8 @@ SETTING_NOTES: dict[str, str] = {
     "Reminder Days": "Days overdue for reminder levels 1, 2, 3 ...; the last is the final reminder",
     "Late Interest Rate": "Statutory late-payment interest a year (actual/365); 0 = none",
     "Late Fee": "Fixed late-payment fee per overdue invoice (its currency); 0 = none",
+    "Retention Tax": ("On release: tax on retention is invoiced with its release; "
+                      "On invoice: on each invoice's full amount (e.g. Germany)"),
 }
 _SETTING_FORMATS = {"As Of Date": DATE, "Default Tax Rate": PCT,
                     "Next Invoice Seq": INT, "Next Credit Note Seq": INT,
@@ -361,11 +364,19 @@ def _settings_sheet(wb, ws, settings: Mapping[str, Any]) -> None:
                 C.AS_OF_NAME, attr_text=f"IF(ISBLANK({ref}),TODAY(),{ref})"))
         if key == "Default Currency":
             _dropdown(ws, "CurrencyList", f"B{r}", "Pick an ISO 4217 code from the Lists sheet")
+        if key == "Retention Tax":
+            _dropdown(ws, list_name("Retention Tax"), f"B{r}", "On release or On invoice")
     ws.freeze_panes = "A2"
 
 
 def quote_sheet(title: str) -> str:
     return title if title.isalnum() else "'" + title.replace("'", "''") + "'"
+
+
+def list_name(header: str) -> str:
+    """The defined name of a dropdown list on the Lists sheet: ``BasisList``,
+    ``RetentionTaxList`` (a name holds no spaces)."""
+    return header.replace(" ", "") + "List"
 
 
 def _lists_sheet(wb, ws, currencies: list[tuple[str, int]]) -> None:
@@ -387,7 +398,7 @@ def _lists_sheet(wb, ws, currencies: list[tuple[str, int]]) -> None:
         _add_table(ws, tname, (header,), len(values), col0=col0)
         letter = col_letters(col0)
         wb.defined_names.add(DefinedName(
-            f"{header}List", attr_text=f"Lists!${letter}$2:${letter}${len(values) + 1}"))
+            list_name(header), attr_text=f"Lists!${letter}$2:${letter}${len(values) + 1}"))
         ws.column_dimensions[letter].width = 20
         col0 += 2
     ws.freeze_panes = "A2"
@@ -446,7 +457,7 @@ def _invoices_format(ws, n: int, digit_values) -> None:
     money = [h for h, f in NUMBER_FORMATS[t].items() if f == MONEY]
     _digit_formats(ws, t, money, f"${_letter(t, 'Digits')}2", last, digit_values)
     c = _letter(t, "Type")
-    _dropdown(ws, "TypeList", f"{c}2:{c}{last}", "Invoice or Credit Note")
+    _dropdown(ws, "TypeList", f"{c}2:{c}{last}", "Invoice, Credit Note or Retention Release")
     c = _letter(t, "Currency")
     _dropdown(ws, "CurrencyList", f"{c}2:{c}{last}", "Pick an ISO 4217 code from the Lists sheet")
     st = _letter(t, "Status")

@@ -152,7 +152,7 @@ def chart_panel(slot: int) -> tuple[int, int]:
 
 def _open_invoices(cur: str) -> str:
     """SUMIFS criteria pairs selecting open invoice balances in ``cur``."""
-    return (f'{col(_I, "Balance")},{col(_I, "Currency")},{cur},{col(_I, "Type")},{q(W.INVOICE)},'
+    return (f'{col(_I, "Balance")},{col(_I, "Currency")},{cur},{col(_I, "Type")},{q("<>" + W.CREDIT_NOTE)},'
             f'{col(_I, "Status")},{q("<>" + W.VOID)},{col(_I, "Balance")},">0"')
 
 
@@ -176,7 +176,7 @@ def _cash_metrics(cells: dict, forms: dict) -> None:
         for k in range(3):      # the newest 30 days first
             hi, lo = f"{AS_OF}-{30 * k}", f"{AS_OF}-{30 * k + 29}"
             sales.append(f'SUMIFS({col(_I, "Total")},{col(_I, "Currency")},{cur},{col(_I, "Type")},'
-                         f'{q(W.INVOICE)},{col(_I, "Status")},{q("<>" + W.VOID)},{col(_I, "Issue Date")},">="&({lo}),'
+                         f'{q("<>" + W.CREDIT_NOTE)},{col(_I, "Status")},{q("<>" + W.VOID)},{col(_I, "Issue Date")},">="&({lo}),'
                          f'{col(_I, "Issue Date")},"<="&({hi}))')
         s1, s2, s3 = sales
         a = _addr(r, DSO_COL)
@@ -231,7 +231,7 @@ def _layout() -> None:
             "overdue": f'SUMIFS({_open_invoices(cur)},{col(_I, "Due Date")},"<"&{AS_OF})',
             # money received on voided invoices that no new invoice took
             "credit": (f'-SUMIFS({col(_I, "Balance")},{col(_I, "Currency")},{cur},'
-                       f'{col(_I, "Type")},{q(W.INVOICE)},{col(_I, "Status")},{q(W.VOID)},'
+                       f'{col(_I, "Type")},{q("<>" + W.CREDIT_NOTE)},{col(_I, "Status")},{q(W.VOID)},'
                        f'{col(_I, "Balance")},"<0")'),
         }
         for k, name in enumerate(TOTALS):

@@ -125,7 +125,10 @@ def _terms_ok(k: str) -> str:
 
 # ---------------------------------------------------------------- Projects
 
-def _project_formulas() -> dict[str, str]:
+def _project_formulas(absent: frozenset[tuple[str, str]] | set = frozenset()) -> dict[str, str]:
+    """``absent``: optional columns, as (table, column), this workbook lacks
+    (Projects' Retention Held is then not written; a missing Invoices
+    Retention or Deposit Applied reads as 0)."""
     t = lambda c: this(P, c)  # noqa: E731
     pid = t("Project ID")
     blank = f'IF({pid}="","",'
@@ -133,6 +136,16 @@ def _project_formulas() -> dict[str, str]:
     inv_p = col(I, "Project ID")
     v = f"N({t('Contract Value')})"
     d = t("Digits")
+    # the schedule's milestones: a deposit sits outside it (core/deposits.py)
+    schedule = f'{col(M, "Eff Basis")},{q("<>" + W.DEPOSIT)}'
+    not_void = f'{col(I, "Status")},{q("<>" + W.VOID)}'
+    live_invoices = f'{inv_p},{pid},{col(I, "Type")},{q(W.INVOICE)},{not_void}'
+    recovered = ("" if (I, "Deposit Applied") in absent
+                 else f'-SUMIFS({col(I, "Deposit Applied")},{live_invoices})')
+    held = ("0" if (I, "Retention") in absent else
+            f'SUMIFS({col(I, "Retention")},{live_invoices})'
+            f'-SUMIFS({col(I, "Net")},{inv_p},{pid},{col(I, "Type")},{q(W.RETENTION_RELEASE)},'
+            f'{not_void})')
     # a contract value finer than its currency (1.745 USD) differs from the
     # allocation by an exact half that binary subtraction leaves a hair
     # below: rounded in two steps, as the engine rounds it
@@ -143,14 +156,14 @@ def _project_formulas() -> dict[str, str]:
         "Eff Currency": f'{blank}IF({t("Currency")}="",{DEFAULT_CURRENCY},{t("Currency")}))',
         "Digits": f'{blank}{digits_of(t("Eff Currency"))})',
         # sum of the Net of issued, non-cancelled milestones (rule 10)
-        "Issued Net": f'{blank}ROUND(SUMIFS({col(M, "Issued Net")},{mp},{pid}),{d}))',
+        "Issued Net": f'{blank}ROUND(SUMIFS({col(M, "Issued Net")},{mp},{pid},{schedule}),{d}))',
         # sum of round(Fixed Amount) of unissued, non-cancelled fixed milestones
         "Unissued Fixed": f'{blank}ROUND(SUMIFS({col(M, "Fixed Part")},{mp},{pid}),{d}))',
         # S: sum of the percents of unissued, non-cancelled percent milestones
         "Unissued Percent": f'{blank}SUMIFS({col(M, "Weight")},{mp},{pid}))',
         # any milestone of the project carries an Invoice No (rule 10 applies)
         "Has Issued": (f'{blank}COUNTIFS({mp},{pid},{col(M, "Invoice Row")},">0",'
-                       f'{col(M, "Status")},{q("<>" + W.CANCELLED)})>0)'),
+                       f'{col(M, "Status")},{q("<>" + W.CANCELLED)},{schedule})>0)'),
         # R = V - issued - unissued fixed: what the percent milestones share
         "Remainder": f'{blank}ROUND({v}-{t("Issued Net")}-{t("Unissued Fixed")},{d}))',
         # rule 10's drift: R - the unissued percent milestones' plan amounts
@@ -159,7 +172,7 @@ def _project_formulas() -> dict[str, str]:
                   f'-SUMIFS({col(M, "Plan Amount")},{mp},{pid}),{d}),0))'),
         # schedule check (rule 2): OK, or under/over by the difference
         "Schedule": (
-            f'{blank}IF(COUNTIFS({mp},{pid},{col(M, "Amount")},"<0")>0,"Negative amount",'
+            f'{blank}IF(COUNTIFS({mp},{pid},{col(M, "Amount")},"<0",{schedule})>0,"Negative amount",'
             f'IF({t("Allocated")}={v},"OK",'
             f'IF({t("Allocated")}<{v},"Under by "&FIXED({under},{d}),'
             f'"Over by "&FIXED({over},{d})))))'),
@@ -170,14 +183,18 @@ def _project_formulas() -> dict[str, str]:
         "Can Bill": (f'{blank}AND({t("Schedule")}="OK",{t("Terms OK")},'
                      f'ISNUMBER(MATCH({t("Eff Currency")},{col(CUR, "Currency")},0))))'),
         # contract columns
-        "Allocated": f'{blank}ROUND(SUMIFS({col(M, "Amount")},{mp},{pid}),{d}))',
-        "Billed": (f'{blank}ROUND(SUMIFS({col(I, "Net")},{inv_p},{pid},{col(I, "Type")},{q(W.INVOICE)},'
-                   f'{col(I, "Status")},{q("<>" + W.VOID)}),{d}))'),
+        "Allocated": f'{blank}ROUND(SUMIFS({col(M, "Amount")},{mp},{pid},{schedule}),{d}))',
+        # the work once: invoiced Net less the deposit the invoices recovered
+        "Billed": f'{blank}ROUND(SUMIFS({col(I, "Net")},{live_invoices}){recovered},{d}))',
         "Unbilled": f'{blank}ROUND({v}-{t("Billed")},{d}))',
         "Collected": f'{blank}ROUND(SUMIFS({col(I, "Paid")},{inv_p},{pid}),{d}))',
         "Outstanding": (f'{blank}ROUND(SUMIFS({col(I, "Balance")},{inv_p},{pid},'
                         f'{col(I, "Status")},{q("<>" + W.VOID)}),{d}))'),
+        # retention withheld by the invoices less what releases paid out
+        "Retention Held": f'{blank}ROUND({held},{d}))',
     }
+    if (P, "Retention Held") in absent:
+        del f["Retention Held"]
     return f
 
 
@@ -251,9 +268,12 @@ def _milestone_formulas(requested: bool = True) -> dict[str, str]:
         "Billable": (f'{blank}' + billable_formula(complete, approval, inv, t("Amount"),
                                                    f'IF({pr}>0,{proj("Can Bill")},FALSE)') + ")"),
         # contract columns
+        # a deposit: its Percent of the contract value, else its Fixed Amount
         "Amount": (f'{blank}IF({cancelled},0,IF({ir}>0,{t("Issued Net")},'
                    f'IF({basis}={q(W.FIXED)},ROUND(N({t("Fixed Amount")}),{d}),'
-                   f'IF(OR({w}=0,{pr}=0),0,{spread})))))'),
+                   f'IF({basis}={q(W.DEPOSIT)},IF({pr}=0,0,ROUND(IF(N({t("Percent")})<>0,'
+                   f'{proj("Contract Value")}*{t("Percent")},N({t("Fixed Amount")})),{d})),'
+                   f'IF(OR({w}=0,{pr}=0),0,{spread}))))))'),
         "Paid Amount": f'{blank}IF({ir}=0,0,N(INDEX({col(I, "Paid")},{ir}))))',
         "Balance": f'{blank}IF({ir}=0,0,N(INDEX({col(I, "Balance")},{ir}))))',
         "Days Overdue": f'{blank}' + days_overdue_formula(f"{ir}>0", t("Balance"), due, AS_OF) + ")",
@@ -315,18 +335,18 @@ FORMULAS: dict[str, dict[str, str]] = {
 }
 
 
-#: optional input columns a formula reads: (table, column) -> builder of
-#: that table's formulas, called with False when the workbook lacks it
-_OPTIONAL_INPUTS = {(PAY, "Kind"): (I, _invoice_formulas),
-                    (M, "Approval Requested"): (M, _milestone_formulas)}
-
-
 def formula_columns(table: str, absent: frozenset[tuple[str, str]] | set = frozenset()
                     ) -> dict[str, str]:
     """Header -> formula for ``table`` (empty for input-only tables).
-    ``absent`` names optional input columns, as (table, column), that the
-    workbook lacks: the formulas then read them as blank."""
-    for key, (target, build) in _OPTIONAL_INPUTS.items():
-        if target == table and key in absent:
-            return build(False)
+    ``absent`` names optional columns, as (table, column), that the
+    workbook lacks: the formulas then read them as blank, and an optional
+    computed column is not written."""
+    if not absent:
+        return dict(FORMULAS.get(table, {}))
+    if table == P:
+        return _project_formulas(absent)
+    if table == M:
+        return _milestone_formulas((M, "Approval Requested") not in absent)
+    if table == I:
+        return _invoice_formulas((PAY, "Kind") not in absent)
     return dict(FORMULAS.get(table, {}))

@@ -14,8 +14,8 @@ from decimal import Decimal
 
 from ..core.engine import Computation
 from ..core.money import arithmetic, minor_units, round_digits, round_share
-from ..core.records import (APPROVED, CANCELLED, COMPLETE, CREDIT_NOTE, FIXED, PAID, PERCENT,
-                            BookData)
+from ..core.records import (APPROVED, CANCELLED, COMPLETE, CREDIT_NOTE, DEPOSIT, FIXED, PAID,
+                            PERCENT, BookData)
 from ..workbook.contract import INVOICES, MILESTONES, PROJECTS
 from .formulas import FALLBACK_DIGITS
 
@@ -110,12 +110,13 @@ def helper_values(book: BookData, comp: Computation) -> dict[str, dict[str, dict
                 m.status == COMPLETE and m.approval == APPROVED and not m.invoice_no
                 and amounts.get(m.milestone_id, _ZERO) > 0 and pr is not None and pr.can_bill)
             s = sums[m.project_id]
-            s["issued"] += issued_net
+            if m.basis != DEPOSIT:      # a deposit sits outside the schedule
+                s["issued"] += issued_net
+                has_issued[m.project_id] |= bool(ir) and not cancelled
+                negative[m.project_id] |= amounts.get(m.milestone_id, _ZERO) < 0
             s["fixed"] += fixed_part
             s["percent"] += weight
             s["plan"] += plan_amount
-            has_issued[m.project_id] |= bool(ir) and not cancelled
-            negative[m.project_id] |= amounts.get(m.milestone_id, _ZERO) < 0
 
         # ---- projects
         p_out = out[PROJECTS.name]

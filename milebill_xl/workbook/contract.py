@@ -126,7 +126,7 @@ class SettingSpec:
 
     key: str
     name: str
-    kind: str = TEXT
+    kind: str | tuple[str, ...] = TEXT   # a tuple: a choice among those words
 
     @property
     def attr(self) -> str:
@@ -160,6 +160,7 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("Reminder Days", "ReminderDays", DAY_LIST),
     SettingSpec("Late Interest Rate", "LateInterestRate", PERCENT),
     SettingSpec("Late Fee", "LateFee", MONEY),
+    SettingSpec("Retention Tax", "RetentionTax", W.RETENTION_TAX_MODES),
 )
 SETTING_KEYS: tuple[str, ...] = tuple(s.key for s in SETTING_SPECS)
 
@@ -199,6 +200,9 @@ PROJECTS = TableSpec("tblProjects", "Projects", inputs(
     Column("Unbilled", "unbilled", COMPUTED),
     Column("Collected", "collected", COMPUTED),
     Column("Outstanding", "outstanding", COMPUTED),
+    # retention withheld less released (core/retention.py); an older
+    # workbook without the column keeps working
+    Column("Retention Held", "retention_held", COMPUTED, optional=True),
 ) + helpers(
     "Eff Currency", "Digits", "Issued Net", "Unissued Fixed", "Unissued Percent",
     "Has Issued", "Remainder", "Drift", "Schedule", "Terms Key", "Terms OK", "Can Bill"))
@@ -258,6 +262,10 @@ INVOICES = TableSpec("tblInvoices", "Invoices", (
     # them keeps working, remind asks for them
     Column("Reminder Level", "reminder_level", WRITTEN, COUNT, optional=True),
     Column("Last Reminder", "last_reminder", WRITTEN, DATE, optional=True),
+    # written by issue (net of tax): retention withheld, deposit recovered;
+    # an older workbook without them bills projects that have neither
+    Column("Retention", "retention", WRITTEN, SIGNED_MONEY, optional=True),
+    Column("Deposit Applied", "deposit_applied", WRITTEN, SIGNED_MONEY, optional=True),
 ) + helpers("Digits", "Credited", "Days To Pay"))
 
 PAYMENTS = TableSpec("tblPayments", "Payments", inputs(
@@ -301,6 +309,7 @@ LIST_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "tblStatus": ("Status", W.STATUSES),
     "tblApproval": ("Approval", W.APPROVALS),
     "tblInvoiceType": ("Type", W.INVOICE_TYPES),
+    "tblRetentionTax": ("Retention Tax", W.RETENTION_TAX_MODES),
     "tblPaymentKind": ("Kind", W.PAYMENT_KINDS),
     "tblFlags": ("Flag", W.FLAGS),
 }

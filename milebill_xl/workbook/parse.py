@@ -288,8 +288,12 @@ def _parse_settings(t: _Table, currencies: Mapping[str, Currency]) -> tuple[Sett
             continue
         rows[canon] = r
         spec = _SETTING_SPECS[canon]
-        args = (currencies,) if spec.kind == contract.CURRENCY else ()
-        got = t.take(r, "Value", _SETTING_READERS[spec.kind], value, *args, label=canon)
+        if isinstance(spec.kind, tuple):         # one of the words (Retention Tax)
+            reader, args = to_choice, (choice_map(spec.kind),)
+        else:
+            reader = _SETTING_READERS[spec.kind]
+            args = (currencies,) if spec.kind == contract.CURRENCY else ()
+        got = t.take(r, "Value", reader, value, *args, label=canon)
         if got is not None and got is not _BAD:
             values[spec.attr] = got
     settings = Settings(**values)
@@ -334,10 +338,11 @@ def _parse_invoices(t: _Table, settings: Settings, projects: dict[str, Project],
     for r, cells in t.rows(_headers(contract.INVOICES) + ("Status",)):
         f = read(r, cells[:-1])
         typ = f["type"] = _ok(f["type"], rec.INVOICE)
-        for field, header in (("net", "Net"), ("tax", "Tax"), ("total", "Total")):
+        for field, header in (("net", "Net"), ("tax", "Tax"), ("total", "Total"),
+                              ("retention", "Retention"), ("deposit_applied", "Deposit Applied")):
             amount = f[field]
             if amount is not None and amount is not _BAD:
-                if typ == rec.INVOICE and amount < 0:
+                if typ != rec.CREDIT_NOTE and amount < 0:
                     t.problem(r, header, f"{header} must not be negative on an invoice, "
                               f"got {amount}; a refund or correction is a credit note")
                 elif typ == rec.CREDIT_NOTE and amount > 0:
@@ -407,6 +412,10 @@ def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int],
                           "enter its share of the contract, such as 25% or 0.25")
             elif basis == rec.FIXED and fixed is None and t.has("Fixed Amount"):
                 t.problem(r, "Fixed Amount", "Fixed Amount is blank for a Fixed milestone")
+            elif basis == rec.DEPOSIT and (percent is None) == (fixed is None):
+                t.problem(r, "Percent", "A Deposit milestone takes either a Percent of the "
+                          "contract or a Fixed Amount; "
+                          + ("clear one of them" if percent is not None else "fill one of them"))
         f.update(basis=_ok(basis, rec.PERCENT), percent=_ok(percent, _ZERO),
                  fixed_amount=_ok(fixed, _ZERO))
 

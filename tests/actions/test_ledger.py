@@ -386,4 +386,4 @@ def test_demo_json_lists_its_steps(tmp_path):
     assert out["errors"] == [] and out["as_of"] == "2026-11-25"
     steps = {(s["day"], s["what"]) for s in out["steps"]}
     assert ("2026-10-12", "milebill void INV-2026-0001 (paid in full)") in steps
-    assert ("2026-11-25", "milebill pay INV-2026-0007 87465.00") in steps
+    assert ("2026-11-25", "milebill pay INV-2026-0009 87465.00") in steps

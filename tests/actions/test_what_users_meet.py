@@ -102,12 +102,14 @@ def test_report_and_dry_run_in_a_pipe_print_every_value_in_full(demo_book):
     report = subprocess.run([*exe, "report", str(demo_book), "--as-of", "2026-11-25"],
                             capture_output=True, text=True, check=True).stdout
     assert "…" not in report and "..." not in report, report
-    assert "170,000.00 USD" in report and "10,000,001 JPY" in report
+    # USD: P-100, P-500 and P-600 (the construction contract)
+    assert "250,000.00 USD" in report and "10,000,001 JPY" in report
     dry = subprocess.run([*exe, "issue", str(demo_book), "--as-of", "2026-11-25", "--dry-run"],
                          capture_output=True, text=True, check=True).stdout
     assert "…" not in dry
-    # nine invoices were issued in the demo: M-103 would be the tenth
-    assert "INV-2026-0010" in dry and "36,000.00 USD" in dry and "INV-2026-0010.docx" in dry
+    # fourteen invoices (P-600's release included) were issued in the demo:
+    # M-103 would be the fifteenth
+    assert "INV-2026-0015" in dry and "36,000.00 USD" in dry and "INV-2026-0015.docx" in dry
 
 
 def test_audit_rows_carry_the_demo_dates_and_formatted_amounts(demo_book):

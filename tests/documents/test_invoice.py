@@ -18,6 +18,7 @@ import pytest
 from babel.numbers import format_currency
 from docx.shared import Pt
 
+from milebill_xl.core.position import Position
 from milebill_xl.core.records import CREDIT_NOTE, Invoice, Milestone, Project, Settings
 from milebill_xl.documents import pdf as pdf_mod
 from milebill_xl.documents.invoice import (IncompleteInvoiceError, InvoiceTemplate, TemplateError,
@@ -138,14 +139,16 @@ def test_invoice_prints_every_field(tmp_path):
         "Globex Corporation", "1 Main Street\nSuite 200\nSpringfield, IL 62701", "PO-4711",
         "2026-12-01", "2026-12-31", "2/10 Net 30",
         "2% discount if paid by 2026-12-11 (within 10 days)",
-        "Website relaunch", "P1", "Design sign-off", "M1", "Approved mockups for all page types",
+        "Website relaunch", "Design sign-off", "Approved mockups for all page types",
         "USD", usd(net), "Tax (20%)", usd(tax), usd(total), BANK,
-        "Retainage of 5% applies under the contract",
         f"Please pay {usd(total)} by 2026-12-31", "quoting INV-2026-0001",
         "Thank you for the smooth project.",
     ]
     for piece in expected:
         assert piece in text, piece
+    # internal IDs stay out of the client's eye (their tokens remain)
+    assert "P1" not in text.split("\n") and "M1" not in text
+    assert "Retention" not in text           # the invoice withholds none
     assert usd(total) == "$4,000.00"
     assert "CREDIT NOTE" not in text
     assert "{{" not in text and "}}" not in text
@@ -154,21 +157,54 @@ def test_invoice_prints_every_field(tmp_path):
     assert footer == "Acme Consulting GmbH · Tax ID DE123456789 · INV-2026-0001"
 
 
-def test_invoice_table_figures_are_in_their_cells(tmp_path):
+def test_invoice_figures_stand_on_their_lines_without_a_grid(tmp_path):
     prj = project(tax_rate=Decimal("0.075"), payment_terms="Net 30", retainage_pct=Decimal(0))
     inv = invoice_for(prj, Decimal("1234.5"))
     out = render_invoice(document_data(inv, prj, milestone(), settings()), None, tmp_path / "a.docx")
-    d = docx.Document(str(out))
-    rows = {tuple(c.text for c in r.cells) for t in d.tables for r in t.rows}
+    lines = {p.text for p in paragraphs(out)}
     tax = money_round(Decimal("1234.50") * Decimal("0.075"), 2)     # 92.5875 -> 92.59
-    assert ("Net", usd("1234.50")) in rows
-    assert ("Tax (7.5%)", usd(tax)) in rows
-    assert ("Total", usd(Decimal("1234.50") + tax)) in rows
-    assert ("Invoice number", "INV-2026-0001") in rows
-    assert ("Payment terms", "Net 30") in rows
+    assert tax == Decimal("92.59")
+    assert "Milestone amount\t$1,234.50" in lines
+    assert "Tax (7.5%)\t$92.59" in lines
+    assert "Amount due now\t$1,327.09" in lines
+    assert "Invoice number\tINV-2026-0001" in lines
+    assert "Payment terms\tNet 30" in lines
     text = all_text(out)
     assert "discount" not in text.lower()          # no discount line for Net 30
-    assert "Retainage" not in text                 # no retainage note when 0
+    assert "Retention" not in text and "Deposit" not in text      # none withheld
+    # an invoice, not a spreadsheet: no table carries a style or cell borders
+    xml = zipfile.ZipFile(out).read("word/document.xml").decode()
+    assert "w:tblStyle" not in xml and "w:tcBorders" not in xml and "w:tblBorders" not in xml
+
+
+def test_a_milestone_invoice_shows_itself_in_its_contract(tmp_path):
+    """Issue 13 item 5: contract value, this milestone's share, billed to
+    date with this invoice, remaining to bill, retention withheld and held
+    to date, deposit recovered, amount due now (figures of the 40,000.00
+    contract's second 30 % milestone: 10 % retention, 15 % deposit)."""
+    prj = project(contract_value=Decimal("40000"), tax_rate=Decimal("0.21"), currency="EUR",
+                  retainage_pct=Decimal("0.10"), payment_terms="Net 30")
+    inv = replace(invoice_for(prj, Decimal("12000")), retention=Decimal("1200.00"),
+                  deposit_applied=Decimal("1800.00"), tax=Decimal("1890.00"),
+                  total=Decimal("10890.00"))
+    where = Position(contract_value=Decimal("40000.00"), share=Decimal("0.3"),
+                     billed_to_date=Decimal("24000.00"), remaining=Decimal("16000.00"),
+                     retention_held=Decimal("2400.00"), deposit=Decimal("6000.00"),
+                     deposit_recovered=Decimal("3600.00"))
+    out = render_invoice(document_data(inv, prj, milestone(), settings(), position=where), None,
+                         tmp_path / "r.docx")
+    lines = {p.text for p in paragraphs(out)}
+    for line in ("Milestone amount\t€12,000.00", "Less retention withheld (10%)\t-€1,200.00",
+                 "Less deposit recovered\t-€1,800.00", "Taxable amount\t€9,000.00",
+                 "Tax (21%)\t€1,890.00", "Amount due now\t€10,890.00",
+                 "Contract value\t€40,000.00", "This milestone (30% of the contract)\t€12,000.00",
+                 "Billed to date, this invoice included\t€24,000.00",
+                 "Remaining to bill\t€16,000.00", "Retention held to date\t€2,400.00",
+                 "Deposit\t€6,000.00",
+                 "Deposit recovered to date, this invoice included\t€3,600.00"):
+        assert line in lines, line
+    assert any(x.startswith("Please pay €10,890.00 by") for x in lines)
+    assert "Invoice total" not in all_text(out)      # the total is the amount due
 
 
 def test_multiline_addresses_become_line_breaks(tmp_path):
@@ -369,7 +405,7 @@ def test_committed_template_uses_known_tokens_each_in_one_run():
     tpl = load_template(DEFAULT_TEMPLATE)
     assert tpl.tokens <= TOKENS.keys()
     assert {"title", "invoice_no", "issue_date", "due_date", "seller_name", "seller_address",
-            "seller_tax_id", "client_name", "client_address", "net", "tax", "total",
+            "seller_tax_id", "client_name", "client_address", "net", "tax", "amount_due",
             "bank_details", "reference_note", "discount_note"} <= tpl.tokens
     d = docx.Document(str(DEFAULT_TEMPLATE))
     runs = [r.text for p in paragraphs(DEFAULT_TEMPLATE) for r in p.runs]

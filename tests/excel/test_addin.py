@@ -28,9 +28,10 @@ from milebill_xl.excel.cfb import write_cfb
 REPO = Path(__file__).resolve().parents[2]
 MACROS = REPO / "macros"
 NS_UI = "{http://schemas.microsoft.com/office/2009/07/customui}"
-BUTTONS = ["refresh", "check", "issue_invoices", "record_payment",
+BUTTONS = ["refresh", "check", "issue_invoices", "record_payment", "release_retention",
            "void_invoice", "report", "prepare_for_sharing", "import_schedule", "verify_audit",
-           "request_approval", "issue_and_email", "void_and_email", "remind"]
+           "request_approval", "issue_and_email", "void_and_email", "remind",
+           "release_and_email"]
 
 _SUB = re.compile(
     r"^[ \t]*(?:Public[ \t]+)?Sub[ \t]+(\w+)[ \t]*\(([^)]*)\)[ \t]*$(.*?)^[ \t]*End[ \t]+Sub",

@@ -25,6 +25,9 @@ SCRIPTS = {
     "issue_and_email": (["yes"], [], None),
     "void_and_email": (["yes"], ["wrong rate"], ("Milestones", "A6")),
     "remind": (["yes"], [], None),
+    # the sample holds no retention: the button says so and writes nothing
+    "release_retention": ([], [], ("Projects", "A2")),
+    "release_and_email": ([], [], ("Projects", "A2")),
 }
 
 
@@ -38,7 +41,8 @@ def _press(name, fake, app):
         sheet.range(select[1]).select()
     app.counter.reset()
     run = {"issue_and_email": lambda b, a: buttons._run_issue_invoices(b, a, email=True),
-           "void_and_email": lambda b, a: buttons._run_void_invoice(b, a, email=True)}.get(
+           "void_and_email": lambda b, a: buttons._run_void_invoice(b, a, email=True),
+           "release_and_email": lambda b, a: buttons._run_release_retention(b, a, email=True)}.get(
                name, getattr(buttons, f"_run_{name}", None))
     return run(fake, app)
 

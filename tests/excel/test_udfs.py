@@ -11,15 +11,16 @@ import pytest
 from conftest import AS_OF, portfolio_rows
 
 from milebill_xl.excel import udfs
-from milebill_xl.excel.udfs import (MB_AGING_BUCKET, MB_ALLOCATE, MB_DAYS_OVERDUE, MB_DISCOUNT,
-                                    MB_DUE_DATE, MB_FLAG, MB_INVOICE)
+from milebill_xl.excel.udfs import (MB_AGING_BUCKET, MB_ALLOCATE, MB_CHARGE, MB_DAYS_OVERDUE,
+                                    MB_DEPOSIT, MB_DEPOSIT_SHARES, MB_DISCOUNT, MB_DUE_DATE,
+                                    MB_FLAG, MB_INVOICE, MB_RELEASE)
 from milebill_xl.workbook import contract as C
 from milebill_xl.template import dashboard as D
 from milebill_xl.workbook.reader import read_raw_tables
 from milebill_xl.template.builder import build_workbook
 
 FUNCTIONS = [MB_ALLOCATE, MB_DUE_DATE, MB_DAYS_OVERDUE, MB_FLAG, MB_AGING_BUCKET, MB_DISCOUNT,
-             MB_INVOICE]
+             MB_INVOICE, MB_CHARGE, MB_RELEASE, MB_DEPOSIT, MB_DEPOSIT_SHARES]
 
 
 def _serial(d: date) -> float:

@@ -471,7 +471,7 @@ def test_enumerations_and_basis_inference(tmp_path):
          "message": "Basis is blank and both Percent and Fixed Amount are filled; "
                     "choose Percent or Fixed"},
         {"sheet": "Milestones", "cell": "Milestones!F6",
-         "message": "Basis must be one of Percent, Fixed; got 'Hourly'"},
+         "message": "Basis must be one of Percent, Fixed, Deposit; got 'Hourly'"},
         {"sheet": "Milestones", "cell": "Milestones!F7",
          "message": "Basis is blank; enter Percent or Fixed and fill Percent or Fixed Amount"},
         {"sheet": "Milestones", "cell": "Milestones!G8",

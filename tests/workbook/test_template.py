@@ -390,6 +390,54 @@ def _extra_cases() -> dict[str, dict]:
         _ms("H4a", "H4", "Percent", Decimal("1"), "Complete", "Approved",
             **{"Approval Date": d(3)}),
         _ms("H5a", "H5", "Percent", Decimal("1"))]}
+    # issue 13: retention withheld, released, a release voided; a deposit
+    # invoiced and recovered, one unissued as a Percent and one as a Fixed
+    # Amount (outside the schedule), a cancelled one
+    money = lambda no, mid, pid, net, tax, total, days, **x: {  # noqa: E731
+        "Invoice No": no, "Type": "Invoice", "Issue Date": d(days), "Due Date": d(days + 30),
+        "Project ID": pid, "Milestone ID": mid, "Currency": "USD", "Net": Decimal(net),
+        "Tax": Decimal(tax), "Total": Decimal(total), **{k: Decimal(v) for k, v in x.items()}}
+    release = lambda no, pid, net, tax, days, **x: {  # noqa: E731
+        **money(no, "", pid, net, tax, str(Decimal(net) + Decimal(tax)), days),
+        "Type": "Retention Release", **x}
+    cases["retention"] = {
+        "projects": [{**_project("R1", "80000", tax=Decimal("0.08")), "Retainage %": Decimal("0.1")},
+                     _project("R2", "40000", "EUR", tax=Decimal("0.21")),
+                     _project("R3", "10000")],
+        "milestones": [
+            _ms("R1a", "R1", "Percent", Decimal("0.25"), "Complete", "Approved",
+                **{"Invoice No": "INV-1", "Invoice Date": d(-40), "Due Date": d(-10)}),
+            _ms("R1b", "R1", "Percent", Decimal("0.25"), "Complete", "Approved",
+                **{"Invoice No": "INV-2", "Invoice Date": d(-20), "Due Date": d(10)}),
+            _ms("R1c", "R1", "Percent", Decimal("0.5"), "Complete", "Approved"),
+            _ms("R2a", "R2", "Deposit", Decimal("0.15"), "Complete", "Approved",
+                **{"Invoice No": "INV-3", "Invoice Date": d(-30), "Due Date": d(0)}),
+            _ms("R2b", "R2", "Percent", Decimal("0.3"), "Complete", "Approved",
+                **{"Invoice No": "INV-4", "Invoice Date": d(-5), "Due Date": d(25)}),
+            _ms("R2c", "R2", "Percent", Decimal("0.3"), "Complete", "Approved"),
+            _ms("R2d", "R2", "Percent", Decimal("0.4"), planned=d(30)),
+            {**_ms("R3a", "R3", "Deposit", None, "Complete", "Pending"),
+             "Fixed Amount": Decimal("1500.004")},
+            _ms("R3b", "R3", "Deposit", Decimal("0.1"), "Cancelled"),
+            _ms("R3c", "R3", "Percent", Decimal("1")),
+        ],
+        "invoices": [
+            money("INV-1", "R1a", "R1", "20000.00", "1440.00", "19440.00", -40, Retention="2000.00"),
+            money("INV-2", "R1b", "R1", "20000.00", "1440.00", "19440.00", -20, Retention="2000.00"),
+            release("INV-5", "R1", "4000.00", "320.00", -3),
+            {**release("CN-1", "R1", "-4000.00", "-320.00", -2), "Type": "Credit Note",
+             "Related Invoice": "INV-5"},
+            release("INV-6", "R1", "4000.00", "320.00", -1),
+            {**money("INV-3", "R2a", "R2", "6000.00", "1260.00", "7260.00", -30),
+             "Currency": "EUR"},
+            {**money("INV-4", "R2b", "R2", "12000.00", "2142.00", "12342.00", -5,
+                     **{"Deposit Applied": "1800.00"}), "Currency": "EUR"},
+        ],
+        "payments": [
+            {"Payment Date": d(-25), "Invoice No": "INV-3", "Amount": Decimal("7260.00")},
+            {"Payment Date": d(-10), "Invoice No": "INV-1", "Amount": Decimal("19440.00")},
+        ],
+    }
     # the workbook's own currency list rules: its Lists sheet is edited to
     # give COP no decimals (see _WORKBOOK_DIGITS)
     cases["workbook_digits"] = {"projects": [_project("CO", 10000001, "COP")], "milestones": [
@@ -493,7 +541,7 @@ def recalculated(built_and_recalculated):
 
 
 CASES = ("template", "sample", "sample_inputs", "currencies", "change_order", "stable_amounts",
-         "terms_and_flags", "workbook_digits", "ledger", "halves")
+         "terms_and_flags", "workbook_digits", "ledger", "halves", "retention")
 
 
 @pytest.mark.libreoffice
@@ -587,6 +635,28 @@ def test_ledger_figures_by_hand(recalculated):
     # completed 30 days ago; approval asked again 2 and 9 days ago (SLA 5)
     assert (flags["L2a"], flags["L2b"]) == ("Awaiting Approval", "Approval Overdue")
     assert flags["L3c"] == "Rejected"
+
+
+@pytest.mark.libreoffice
+def test_retention_and_deposit_figures_by_hand(recalculated):
+    """Issue 13's columns as LibreOffice computes them from the native
+    formulas, written by hand."""
+    book = CalamineWorkbook.from_path(str(recalculated["retention"]))
+    projects = {r["Project ID"]: (r["Allocated"], r["Billed"], r["Unbilled"], r["Retention Held"])
+                for r in _sheet_rows(book, "Projects")}
+    assert projects == {
+        # 2,000 + 2,000 withheld; INV-5's release voided, INV-6's stands
+        "R1": (80000, 40000, 40000, 0),
+        # the deposit 6,000 outside the schedule; billed 6,000 + 12,000 - 1,800
+        "R2": (40000, 16200, 23800, 0),
+        "R3": (10000, 0, 10000, 0),
+    }
+    amounts = {r["Milestone ID"]: r["Amount"] for r in _sheet_rows(book, "Milestones")}
+    assert (amounts["R2a"], amounts["R2b"], amounts["R2c"], amounts["R2d"]) == (
+        6000, 12000, 12000, 16000)
+    assert (amounts["R3a"], amounts["R3b"], amounts["R3c"]) == (1500, 0, 10000)
+    statuses = {r["Invoice No"]: r["Status"] for r in _sheet_rows(book, "Invoices")}
+    assert (statuses["INV-5"], statuses["INV-6"], statuses["INV-3"]) == ("Void", "Open", "Paid")
 
 
 @pytest.mark.libreoffice
