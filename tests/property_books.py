@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
 from milebill_xl.actions.issue import Issued, apply_issue, carried_credit
 from milebill_xl.actions.void import credit_note_for, reversals
@@ -381,3 +381,43 @@ def _rows(book: BookData, as_of: date, blank: set) -> GeneratedBook:
         "Kind": None if p.kind == "Payment" and k % 2 else p.kind,
     } for k, p in enumerate(book.payments)]
     return GeneratedBook(settings, projects, milestones, invoices, payments, as_of)
+
+
+# ------------------------------------------------------------ generating
+
+def generate(n: int) -> list[GeneratedBook]:
+    """The first ``n`` books Hypothesis generates, derandomized: the same
+    books on every run with the pinned Hypothesis version, as long as the
+    same modules are loaded (Hypothesis also draws constants it finds in
+    loaded modules): call it through ``generated_books``, which runs it in
+    a fresh interpreter."""
+    found: list[GeneratedBook] = []
+
+    @settings(max_examples=n, derandomize=True, database=None, phases=[Phase.generate],
+              deadline=None, suppress_health_check=list(HealthCheck))
+    @given(books())
+    def collect(book):
+        found.append(book)
+
+    collect()
+    return found
+
+
+def generated_books(n: int) -> list[GeneratedBook]:
+    """``generate(n)`` in a fresh interpreter, so which tests ran before in
+    this one (and which modules they loaded) cannot change the books."""
+    import os
+    import pickle
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    code = ("import pickle, sys, property_books; "
+            f"sys.stdout.buffer.write(pickle.dumps(property_books.generate({int(n)})))")
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=here, env=env, capture_output=True,
+                          check=False, timeout=300)
+    if done.returncode:
+        raise RuntimeError(f"generating books failed: {done.stderr.decode()[-2000:]}")
+    return pickle.loads(done.stdout)

@@ -11,42 +11,26 @@ LibreOffice's contract columns equal the engine's results; and every
 formula cell (every computed and helper column of every table, and the
 Dashboard) holds what the engine-derived cached value says.
 
-Deterministic: derandomized generation of a fixed number of books, no
-example database. A book that fails is printed as rows to paste into a
-regression test.
+Deterministic: derandomized generation of a fixed number of books in a
+fresh interpreter, no example database. A book that fails is printed as
+rows to paste into a regression test.
 """
 from __future__ import annotations
 
 from collections import Counter
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
 
 from milebill_xl.actions import refresh
 from milebill_xl.office import recalculate
 from milebill_xl.template.builder import build_workbook
 from milebill_xl.workbook.filebook import FileBook
 from milebill_xl.workbook.reader import read_book
-from property_books import GeneratedBook, books
+from property_books import generated_books
 from recalc_check import cached_mismatches, engine_mismatches, error_cells
 
 #: books per test session: about 0.8 s each (build, refresh, LibreOffice, compare)
 N_BOOKS = 30
-
-
-def generated_books(n: int) -> list[GeneratedBook]:
-    """The first ``n`` books Hypothesis generates, derandomized: the same
-    books on every run with the pinned Hypothesis version."""
-    found: list[GeneratedBook] = []
-
-    @settings(max_examples=n, derandomize=True, database=None, phases=[Phase.generate],
-              deadline=None, suppress_health_check=list(HealthCheck))
-    @given(books())
-    def collect(book):
-        found.append(book)
-
-    collect()
-    return found
 
 
 @pytest.fixture(scope="module")
