@@ -17,7 +17,7 @@ milestone is applied to its new invoice (two ``Credit Applied`` rows).
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -162,8 +162,8 @@ def _draft(loaded: Loaded, candidates, email: bool = False
                       due_date=due_date(comp.project(p.project_id).terms, as_of),
                       project_id=p.project_id, milestone_id=m.milestone_id, client=p.client,
                       currency=p.currency, status=OPEN, document=safe_document_name(number))
-        inv = replace(inv, **asdict(_charge(deposits.of(p.project_id), m, p, r.amount,
-                                          settings.retention_tax)))
+        inv = replace(inv, **_charge(deposits.of(p.project_id), m, p, r.amount,
+                                     settings.retention_tax).columns())
         for msg in missing_fields(document_data(inv, p, m, settings)):
             e = field_error(loaded, msg, p.row, m.row)
             errors.append(("" if (e["sheet"] or "") == loaded.locator.sheet(C.SETTINGS.name)
@@ -281,7 +281,12 @@ def plan_scoped(loaded: Loaded, email: bool = False) -> tuple[list[Issued], list
         if late:
             errors.append(late)
     keep = [r for r in billable if r.project_id not in troubled]
-    issued, _ = _draft(loaded, keep) if not errors else ([], [])
+    if errors:
+        issued = []
+    elif len(keep) == len(billable):    # nothing skipped: the same invoices again
+        issued = draft
+    else:
+        issued, _ = _draft(loaded, keep)
     if issued and issued[0].invoice.invoice_no in existing:
         number = issued[0].invoice.invoice_no
         errors.append(problem(

@@ -9,7 +9,7 @@ retention back. Only the project's own rows must be free of problems.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -105,7 +105,7 @@ def plan(loaded: Loaded, project_id: str) -> tuple[Invoice | None, list[dict]]:
                   due_date=due_date(result.terms, loaded.as_of), project_id=project.project_id,
                   client=project.client, currency=project.currency, status=OPEN,
                   document=safe_document_name(number), row=first_new_row(loaded, C.INVOICES.name),
-                  **asdict(charge))
+                  **charge.columns())
     errors = [field_error(loaded, msg, project.row, None)
               for msg in missing_fields(document_data(inv, project, None, s))]
     return inv, errors

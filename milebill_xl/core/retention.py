@@ -37,6 +37,10 @@ class Charge:
     tax: Decimal
     total: Decimal
 
+    def columns(self) -> dict[str, Decimal]:
+        """The fields as a dict: the Invoice fields of the same names."""
+        return {name: getattr(self, name) for name in self.__slots__}
+
 
 def milestone_charge(net: Decimal, tax_rate: Decimal, retainage: Decimal,
                      deposit_applied: Decimal, retention_tax: str, currency: str) -> Charge:
