@@ -306,6 +306,13 @@ def _formula_parts(p: str, text: str) -> tuple[bytes, bytes, bytes]:
     return formula_elem(p, text), f"<{p}v>".encode(), f"</{p}v></{p}c>".encode()
 
 
+@functools.lru_cache(maxsize=4096)
+def _escaped_value(text: str) -> bytes:
+    """A formula's cached text escaped: a few words (flags, statuses)
+    repeated on every row."""
+    return escape_text(text).encode()
+
+
 def cell_tail(p: str, value: object, date1904: bool) -> bytes:
     """What follows ``<c r=".." s=".."`` in :func:`render_cell`'s output: the
     type attribute, the end of the start tag, the content and ``</c>``."""
@@ -333,7 +340,7 @@ def cell_tail_parts(p: str, value: object, date1904: bool) -> tuple[bytes, bytes
         if isinstance(c, str):
             if len(c) > MAX_TEXT:
                 raise ValueError("cached text too long")
-            return b' t="str">', f, v_open + escape_text(c).encode() + close
+            return b' t="str">', f, v_open + _escaped_value(c) + close
         return b">", f, v_open + _numeric(c, date1904).encode() + close
     if isinstance(value, bool):
         return f' t="b"><{p}v>{int(value)}</{p}v></{p}c>'.encode(), b"", b""
