@@ -270,6 +270,7 @@ class SheetDoc:
         f_close = b"</" + pb + b"c>"
         empty_v = b"<" + pb + b"v></" + pb + b"v>" + f_close
         tail_of = ooxml.cell_tail_parts
+        r_attrs = _R_ATTRS
         # no shared formula anywhere (ours never write one): no cell to look at
         maybe_shared = d.find(b"shared", *self.inner) >= 0
         # (start, end, new bytes, the bytes to check): a replaced cell is
@@ -320,24 +321,25 @@ class SheetDoc:
                         grows = True
                     continue
                 cs, ce, body = cell
-                head = _r_attr(c) + rb
+                head = (r_attrs.get(c) or _r_attr(c)) + rb
                 before, formula, after = tail_of(p, value, date1904)
-                tail = before + formula + after
                 if body.startswith(head):
-                    rest = body[len(head):]
-                    if rest.startswith(b' s="'):
-                        q = rest.find(b'"', 4)
-                        st = rest[4:q]
-                        at = cs + skip_head + len(head) + q + 1
-                        new_head = head + rest[:q + 1]
+                    k = len(head)
+                    if body.startswith(b' s="', k):
+                        q = body.find(b'"', k + 4) + 1
+                        new_head = body[:q]
                     else:
-                        st, at, new_head = None, cs + skip_head + len(head), head
+                        q, new_head = k, head
+                    at = cs + skip_head + q
                     n = ce - at
-                    if n == len(tail) and d.startswith(tail, at):
+                    lb, lf = len(before), len(formula)
+                    size = lb + lf + len(after)
+                    if (n == size and d.startswith(before, at) and d.startswith(formula, at + lb)
+                            and d.startswith(after, at + lb + lf)):
                         continue                              # already there
-                    if (n == len(tail) - len(f_close) + len(empty_v)
+                    if (n == size - len(f_close) + len(empty_v)
                             and type(value) is Formula and value.cached is None
-                            and d.startswith(tail[:-len(f_close)], at)
+                            and d.startswith(before, at) and d.startswith(formula, at + lb)
                             and d.startswith(empty_v, ce - len(empty_v))):
                         continue                              # same, empty <v>
                 else:
@@ -345,8 +347,8 @@ class SheetDoc:
                     new_head = head + (b' s="' + st + b'"' if st is not None else b"")
                 if maybe_shared and d.find(b"shared", cs, ce) >= 0:
                     self._note_shared_master(d[cs:ce])
-                start = c_open + new_head
-                inplace.append((cs, ce, start + tail, start + before + after))
+                inplace.append((cs, ce, b"".join((c_open, new_head, before, formula, after)),
+                                b"".join((c_open, new_head, before, after))))
                 if value is not None:
                     if c < lo:
                         lo = c
