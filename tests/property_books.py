@@ -27,19 +27,23 @@ from types import SimpleNamespace
 
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
-from milebill_xl.actions.issue import Issued, apply_issue, carried_credit
+from milebill_xl.actions.issue import Issued, _charge, _Recoveries, apply_issue, carried_credit
 from milebill_xl.actions.void import credit_note_for, reversals
+from milebill_xl.core.deposits import is_deposit
 from milebill_xl.core.engine import compute
 from milebill_xl.core.money import arithmetic, minor_units, round_money
 from milebill_xl.core.numbering import format_number
 from milebill_xl.core.records import BookData, Invoice, Milestone, Payment, Project, Settings
-from milebill_xl.core.terms import discount_amount, due_date, parse_terms
+from milebill_xl.core.retention import release_charge
+from milebill_xl.core.terms import discount_amount, due_date
+from milebill_xl.core.words import ON_INVOICE, ON_RELEASE, RETENTION_RELEASE
 
 CURRENCIES = ("USD", "EUR", "JPY", "KWD", "CLF", "BHD")   # 2, 2, 0, 3, 4, 3 digits
 DEFAULT_CURRENCIES = ("USD", "EUR", "JPY", "KWD")
 TERMS = ("Net 30", "Net 14", "Net 0", "Due on receipt", "EOM", "Net 45 EOM", "2/10 Net 30",
          "1.5/10 Net 45", "net  60", ".5/7net14")
 TAX_RATES = ("0", "0.05", "0.075", "0.19", "0.2")
+RETAINAGE = ("0", "0.05", "0.1")
 
 
 @dataclass(frozen=True)
@@ -117,12 +121,14 @@ def books(draw) -> GeneratedBook:
         default_currency=draw(st.sampled_from(DEFAULT_CURRENCIES)),
         default_payment_terms=draw(st.sampled_from(TERMS)),
         default_tax_rate=Decimal(draw(st.sampled_from(TAX_RATES))),
-        due_soon_days=draw(st.integers(0, 14)), approval_sla_days=draw(st.integers(0, 10)))
+        due_soon_days=draw(st.integers(0, 14)), approval_sla_days=draw(st.integers(0, 10)),
+        retention_tax=draw(st.sampled_from((ON_RELEASE, ON_INVOICE))))
     blank: set[tuple[str, str, str]] = set()       # (kind, id, header) written blank
     projects, schedules = [], []
+    currencies = draw(st.permutations(CURRENCIES + ("",)))   # each project its own
     for i in range(draw(st.integers(1, 4))):
         pid = f"P{i + 1}"
-        currency = draw(st.sampled_from(CURRENCIES + ("",)))
+        currency = currencies[i]
         terms = draw(st.sampled_from(TERMS + ("",)))
         tax = draw(st.sampled_from(TAX_RATES + ("",)))
         for header, value in (("Currency", currency), ("Payment Terms", terms), ("Tax Rate", tax)):
@@ -133,8 +139,14 @@ def books(draw) -> GeneratedBook:
         projects.append(Project(
             project_id=pid, name=f"Project {pid}", client=f"Client {pid}", contract_value=value,
             currency=currency, tax_rate=Decimal(tax) if tax else settings.default_tax_rate,
-            payment_terms=terms or settings.default_payment_terms, row=i))
+            payment_terms=terms or settings.default_payment_terms,
+            retainage_pct=Decimal(draw(st.sampled_from(RETAINAGE))), row=i))
         schedule = _schedule(draw, value, currency)
+        if draw(st.integers(0, 4)) == 0:   # a deposit, outside the schedule
+            fixed = round_money(value / 10, currency)
+            schedule.insert(draw(st.integers(0, 1)),
+                            ("Deposit Fixed", fixed) if fixed and draw(st.booleans())
+                            else ("Deposit", Decimal("0.1")))
         for _ in range(draw(st.integers(0, 1))):   # a cancelled row: its share does not count
             schedule.insert(draw(st.integers(0, len(schedule))),
                             ("Cancelled " + draw(st.sampled_from(("Percent", "Fixed"))),
@@ -145,13 +157,15 @@ def books(draw) -> GeneratedBook:
         for k, (basis, share) in enumerate(schedule):
             mid = f"{pid}-{chr(97 + k)}"
             cancelled = basis.startswith("Cancelled")
-            basis = basis.split()[-1]
+            deposit = basis.startswith("Deposit")
+            fixed_deposit = basis == "Deposit Fixed"
+            basis = "Deposit" if deposit else basis.split()[-1]
             if basis == "Fixed" and cancelled:
                 share = share * 1000
             status = "Cancelled" if cancelled else draw(st.sampled_from(("Planned", "In Progress", "")))
             if status == "":
                 blank.add(("milestone", mid, "Status"))
-            if draw(st.integers(0, 4)) == 0:
+            if not deposit and draw(st.integers(0, 4)) == 0:
                 blank.add(("milestone", mid, "Basis"))
             if draw(st.integers(0, 3)) == 0:
                 blank.add(("milestone", mid, "Approval"))
@@ -159,8 +173,9 @@ def books(draw) -> GeneratedBook:
                 milestone_id=mid, project_id=pid, name=f"Milestone {mid}",
                 planned_date=(start + timedelta(days=draw(st.integers(-60, 400)))
                               if draw(st.integers(0, 5)) else None),
-                basis=basis, percent=share if basis == "Percent" else Decimal(0),
-                fixed_amount=share if basis == "Fixed" else Decimal(0),
+                basis=basis,
+                percent=share if basis == "Percent" or (deposit and not fixed_deposit) else Decimal(0),
+                fixed_amount=share if basis == "Fixed" or fixed_deposit else Decimal(0),
                 status=status or "Planned"))
     if draw(st.booleans()):   # projects' rows interleaved on the sheet
         milestones = draw(st.permutations(milestones))
@@ -188,7 +203,9 @@ def _set_milestone(book: BookData, m: Milestone, **changes) -> BookData:
 
 
 def _progress(draw, book, day):
-    m = _pick(draw, (m for m in book.milestones if m.status in ("Planned", "In Progress")))
+    open_ = [m for m in book.milestones if m.status in ("Planned", "In Progress")]
+    deposits = [m for m in open_ if is_deposit(m)]   # a deposit comes first, as in life
+    m = _pick(draw, deposits if deposits and draw(st.booleans()) else open_)
     if m is None:
         return book
     if m.status == "Planned" and draw(st.booleans()):
@@ -202,7 +219,7 @@ def _approve(draw, book, day):
                      and m.approval == "Pending" and not m.invoice_no))
     if m is None:
         return book
-    word = "Rejected" if draw(st.integers(0, 4)) == 0 else "Approved"
+    word = "Rejected" if not is_deposit(m) and draw(st.integers(0, 4)) == 0 else "Approved"
     return _set_milestone(book, m, approval=word, approved_by="A. Client",
                           approval_date=day if draw(st.integers(0, 6)) else None)
 
@@ -219,16 +236,19 @@ def _issue(draw, book, day):
     """``milebill issue`` on ``day``: every billable milestone, in sheet order."""
     comp = compute(book, day)
     projects = {p.project_id: p for p in book.projects}
+    milestones = {m.milestone_id: m for m in book.milestones}
     s = book.settings
+    deposits = _Recoveries(book, comp)     # issue's own pricing: retention, deposit recovery
     drafts = []
     for k, r in enumerate(m for m in comp.milestones if m.billable):
         p = projects[r.project_id]
-        tax = round_money(r.amount * p.tax_rate, p.currency)
+        charge = _charge(deposits.of(p.project_id), milestones[r.milestone_id], p, r.amount,
+                         s.retention_tax)
         drafts.append(Issued(Invoice(
             invoice_no=format_number(s.invoice_number_format, day.year, s.next_invoice_seq + k),
             issue_date=day, due_date=due_date(comp.project(p.project_id).terms, day),
             project_id=p.project_id, milestone_id=r.milestone_id, client=p.client,
-            currency=p.currency, net=r.amount, tax=tax, total=r.amount + tax), r.milestone_id))
+            currency=p.currency, **charge.columns()), r.milestone_id))
     if not drafts:
         return book
     issued = carried_credit(SimpleNamespace(computation=comp), drafts)
@@ -237,7 +257,7 @@ def _issue(draw, book, day):
 
 def _pay(draw, book, day):
     comp = compute(book, day)
-    r = _pick(draw, (r for r in comp.invoices if r.type == "Invoice" and r.balance > 0
+    r = _pick(draw, (r for r in comp.invoices if r.type != "Credit Note" and r.balance > 0
                      and r.status != "Void"))
     if r is None:
         return book
@@ -246,7 +266,7 @@ def _pay(draw, book, day):
     digits = minor_units(inv.currency)
     unit = Decimal(1).scaleb(-digits)
     early = terms.has_discount and (day - inv.issue_date).days <= terms.discount_days
-    how = draw(st.sampled_from(("discount",) * 3 if early else ("full", "part", "part", "write-off")))
+    how = draw(st.sampled_from(("discount",) if early else ("part", "write-off", "full")))
     rows = []
     if how == "discount":
         off = discount_amount(terms, inv.total, inv.currency)
@@ -269,7 +289,8 @@ def _pay(draw, book, day):
 def _void(draw, book, day):
     """``milebill void`` on ``day``: a credit note for the whole invoice."""
     comp = compute(book, day)
-    live = [r for r in comp.invoices if r.type == "Invoice" and r.status != "Void"]
+    live = [r for r in comp.invoices if r.type != "Credit Note" and r.status != "Void"
+            and not _unwinds(book, comp, r)]
     paid = [r for r in live if r.paid > 0]   # money received: the next invoice carries it
     r = _pick(draw, paid if paid and draw(st.booleans()) else live)
     if r is None:
@@ -283,10 +304,41 @@ def _void(draw, book, day):
                    settings=replace(s, next_credit_note_seq=s.next_credit_note_seq + 1))
     m = next((m for m in book.milestones if m.invoice_no == inv.invoice_no), None)
     if m is not None:
+        again = draw(st.booleans())          # the client approves the corrected work at once
         book = _set_milestone(book, m, invoice_no="", invoice_date=None, due_date=None,
-                              approval="Pending", approved_by="", approval_date=None,
-                              approval_requested=day)
+                              approval="Approved" if again else "Pending",
+                              approved_by="A. Client" if again else "",
+                              approval_date=day if again else None, approval_requested=day)
     return book
+
+
+def _unwinds(book, comp, r) -> bool:
+    """What ``void`` refuses: a milestone invoice whose retention a release
+    paid out, a deposit invoice later invoices recovered from."""
+    if r.type != "Invoice":
+        return False
+    project = comp.project(r.project_id)
+    milestone = next((m for m in book.milestones if m.milestone_id == r.milestone_id), None)
+    return bool((r.retention and project.retention_held - r.retention < 0)
+                or (milestone is not None and is_deposit(milestone) and project.deposit_recovered))
+
+
+def _release(draw, book, day):
+    """``milebill release``: a Retention Release invoice for what a project holds."""
+    comp = compute(book, day)
+    p = _pick(draw, (p for p in book.projects if comp.project(p.project_id).retention_held > 0))
+    if p is None:
+        return book
+    s = book.settings
+    held = comp.project(p.project_id).retention_held
+    inv = Invoice(invoice_no=format_number(s.invoice_number_format, day.year, s.next_invoice_seq),
+                  type=RETENTION_RELEASE, issue_date=day,
+                  due_date=due_date(comp.project(p.project_id).terms, day),
+                  project_id=p.project_id, client=p.client, currency=p.currency,
+                  row=len(book.invoices),
+                  **release_charge(held, p.tax_rate, s.retention_tax, p.currency).columns())
+    return replace(book, invoices=book.invoices + (inv,),
+                   settings=replace(s, next_invoice_seq=s.next_invoice_seq + 1))
 
 
 def _change(draw, book, day):
@@ -301,7 +353,8 @@ def _change(draw, book, day):
 
 
 def _cancel(draw, book, day):
-    m = _pick(draw, (m for m in book.milestones if not m.invoice_no and m.status != "Cancelled"))
+    m = _pick(draw, (m for m in book.milestones if not m.invoice_no and m.status != "Cancelled"
+                     and not is_deposit(m)))
     return book if m is None else _set_milestone(book, m, status="Cancelled")
 
 
@@ -325,6 +378,8 @@ def _step(draw, book, day):
         book = _pay(draw, book, day)
     if _chance(draw, 15):
         book = _void(draw, book, day)
+    if _chance(draw, 15):
+        book = _release(draw, book, day)
     if _chance(draw, 8):
         book = _change(draw, book, day)
     if _chance(draw, 5):
@@ -339,7 +394,7 @@ def _rows(book: BookData, as_of: date, blank: set) -> GeneratedBook:
     settings = {"Default Currency": s.default_currency,
                 "Default Payment Terms": s.default_payment_terms,
                 "Default Tax Rate": s.default_tax_rate, "Due Soon Days": s.due_soon_days,
-                "Approval SLA Days": s.approval_sla_days,
+                "Approval SLA Days": s.approval_sla_days, "Retention Tax": s.retention_tax,
                 "Next Invoice Seq": s.next_invoice_seq,
                 "Next Credit Note Seq": s.next_credit_note_seq}
 
@@ -352,13 +407,17 @@ def _rows(book: BookData, as_of: date, blank: set) -> GeneratedBook:
         "Currency": cell("project", p.project_id, "Currency", p.currency),
         "Tax Rate": cell("project", p.project_id, "Tax Rate", p.tax_rate),
         "Payment Terms": cell("project", p.project_id, "Payment Terms", p.payment_terms),
+        "Retainage %": p.retainage_pct or None,
     } for p in book.projects]
     milestones = [{
         "Milestone ID": m.milestone_id, "Project ID": m.project_id, "Milestone": m.name,
         "Planned Date": m.planned_date,
         "Basis": cell("milestone", m.milestone_id, "Basis", m.basis),
-        "Percent": m.percent if m.basis == "Percent" else None,
-        "Fixed Amount": m.fixed_amount if m.basis == "Fixed" else None,
+        # a deposit fills one of the two
+        "Percent": (m.percent if m.basis == "Percent" else
+                    m.percent or None if m.basis == "Deposit" else None),
+        "Fixed Amount": (m.fixed_amount if m.basis == "Fixed" else
+                         m.fixed_amount or None if m.basis == "Deposit" else None),
         "Status": (None if m.status == "Planned" and ("milestone", m.milestone_id, "Status") in blank
                    else m.status),
         "Completed Date": m.completed_date,
@@ -373,6 +432,7 @@ def _rows(book: BookData, as_of: date, blank: set) -> GeneratedBook:
         "Due Date": i.due_date, "Project ID": i.project_id, "Milestone ID": i.milestone_id,
         "Client": i.client, "Currency": i.currency, "Net": i.net, "Tax": i.tax,
         "Total": i.total, "Related Invoice": i.related_invoice,
+        "Retention": i.retention or None, "Deposit Applied": i.deposit_applied or None,
     } for i in book.invoices]
     payments = [{
         "Payment Date": p.payment_date, "Invoice No": p.invoice_no, "Amount": p.amount,
