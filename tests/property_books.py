@@ -358,32 +358,19 @@ def _cancel(draw, book, day):
     return book if m is None else _set_milestone(book, m, status="Cancelled")
 
 
-def _chance(draw, percent: int) -> bool:
-    return draw(st.integers(0, 99)) < percent
+#: one day of a team's work, in order: (event, at most how many times, or
+#: its chance in percent): milestones progress, clients approve, an issue
+#: run, payments, now and then a void, a release, a change order, a
+#: cancelled milestone
+_DAY = ((_progress, 3, 0), (_approve, 3, 0), (_request, 0, 10), (_issue, 0, 70), (_pay, 3, 0),
+        (_void, 0, 15), (_release, 0, 15), (_change, 0, 8), (_cancel, 0, 5))
 
 
 def _step(draw, book, day):
-    """One day of a team's work: milestones progress, clients approve,
-    an issue run, payments, now and then a void, a change order or a
-    cancelled milestone."""
-    for _ in range(draw(st.integers(0, 3))):
-        book = _progress(draw, book, day)
-    for _ in range(draw(st.integers(0, 3))):
-        book = _approve(draw, book, day)
-    if _chance(draw, 10):
-        book = _request(draw, book, day)
-    if _chance(draw, 70):
-        book = _issue(draw, book, day)
-    for _ in range(draw(st.integers(0, 3))):
-        book = _pay(draw, book, day)
-    if _chance(draw, 15):
-        book = _void(draw, book, day)
-    if _chance(draw, 15):
-        book = _release(draw, book, day)
-    if _chance(draw, 8):
-        book = _change(draw, book, day)
-    if _chance(draw, 5):
-        book = _cancel(draw, book, day)
+    for event, most, percent in _DAY:
+        times = draw(st.integers(0, most)) if most else int(draw(st.integers(0, 99)) < percent)
+        for _ in range(times):
+            book = event(draw, book, day)
     return book
 
 
