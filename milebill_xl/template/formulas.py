@@ -27,6 +27,7 @@ between columns is acyclic even at whole-column granularity:
 from __future__ import annotations
 
 from ..core import words as W
+from ..core.deposits import deposit_problems_formula
 from ..core.flags import billable_formula, days_overdue_formula, flag_formula
 from ..core.invoices import invoice_figures_formulas
 from ..core.money import round_share_formula as round_share
@@ -179,9 +180,11 @@ def _project_formulas(absent: frozenset[tuple[str, str]] | set = frozenset()) ->
         # payment terms (rule 5) lower-cased without spaces, and understood?
         "Terms Key": f'{blank}{_terms_key(t("Payment Terms"))})',
         "Terms OK": f'{blank}{_terms_ok(t("Terms Key"))})',
-        # the project can bill: schedule passes, currency known, terms understood
+        # the project can bill: schedule passes, currency known, terms
+        # understood, no deposit problem
         "Can Bill": (f'{blank}AND({t("Schedule")}="OK",{t("Terms OK")},'
-                     f'ISNUMBER(MATCH({t("Eff Currency")},{col(CUR, "Currency")},0))))'),
+                     f'ISNUMBER(MATCH({t("Eff Currency")},{col(CUR, "Currency")},0)),'
+                     f'NOT({deposit_problems_formula(f"{mp},{pid}", col(M, "Eff Basis"), col(M, "Status"), col(M, "Invoice Row"), col(M, "Amount"), v, "N(" + t("Retainage %") + ")")})))'),
         # contract columns
         "Allocated": f'{blank}ROUND(SUMIFS({col(M, "Amount")},{mp},{pid},{schedule}),{d}))',
         # the work once: invoiced Net less the deposit the invoices recovered
