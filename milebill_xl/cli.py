@@ -168,11 +168,9 @@ def refresh(path: Path, as_of: date | None, as_json: bool) -> None:
     def show():
         click.echo(f"refreshed {path} as of {result.as_of.isoformat()}: "
                    f"{result.cells_written} computed cells brought up to date")
-        if result.unshown:
-            from .actions.refresh import unshown_note
-            from .template.dashboard import CURRENCY_SLOTS
-            click.echo(f"note: the Dashboard has room for {CURRENCY_SLOTS} currencies; "
-                       + unshown_note(list(result.unshown)), err=True)
+        if result.uncharted:
+            from .actions.refresh import uncharted_note
+            click.echo("note: " + uncharted_note(list(result.uncharted)), err=True)
     _finish(result.errors, result.done, result.to_json(), as_json, show)
 
 

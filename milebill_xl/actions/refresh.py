@@ -18,7 +18,8 @@ from ..core.records import BookData
 from ..workbook import contract as C
 from ..template import dashboard as D
 from ..workbook.book import Book, BookError, Changes, Formula
-from ..template.formulas import formula_columns
+from ..xlsx.ooxml import cell_ref
+from ..template.formulas import PROJECT_DEFAULTS, formula_columns
 from ..template.helper_values import digits_for, helper_values
 from .common import Loaded, first_new_row, load, session as _session
 
@@ -28,8 +29,8 @@ class RefreshResult:
     errors: tuple[dict, ...]
     #: computed cells refreshed (the writer skips those already up to date)
     cells_written: int = 0
-    #: currencies in use that the Dashboard has no slot for
-    unshown: tuple[str, ...] = ()
+    #: currencies in use beyond the Dashboard's charts (their figures are shown)
+    uncharted: tuple[str, ...] = ()
     written: bool = False
 
     @property
@@ -39,7 +40,7 @@ class RefreshResult:
     def to_json(self) -> dict:
         return {"as_of": self.as_of.isoformat(), "errors": list(self.errors),
                 "refreshed": self.written, "cells_written": self.cells_written,
-                "currencies_not_on_dashboard": list(self.unshown)}
+                "currencies_without_chart": list(self.uncharted)}
 
 
 def absent_inputs(loaded: Loaded) -> set[tuple[str, str]]:
@@ -75,57 +76,67 @@ def _table_formulas(changes: Changes, table: str, n_rows: int, results, values: 
 
 
 def _dashboard(changes: Changes, data: BookData, comp: Computation, as_of: date) -> None:
+    """Every Dashboard figure, one column per currency in use (template/
+    dashboard.py's formulas with their cached values); columns no longer in
+    use are emptied."""
     dash = build_dashboard(data, as_of, comp)
+    currencies = [t.currency for t in dash.totals]
+    n = len(currencies)
+    formulas = D.dashboard_formulas(n)
     cells: dict[str, object] = {}
-    cell = D.DASHBOARD_CELLS
-    formulas = D.DASHBOARD_FORMULAS
-    currencies = [t.currency for t in dash.totals][: D.CURRENCY_SLOTS]
-    unshown = [t.currency for t in dash.totals][D.CURRENCY_SLOTS:]
-    cells[cell[("more_currencies", 0)]] = unshown_note(unshown) or None
     totals = {t.currency: t for t in dash.totals}
     forecast = {(f.currency, f.month): f.amount for f in dash.forecast}
-    months = forecast_months(as_of)   # the header shows them with no currency too
+    months = forecast_months(as_of)
 
     def put(key, value):
-        addr = cell[key]
+        addr = D.cell_of(key)
         text = formulas.get(addr)
         cells[addr] = Formula(text, value) if text is not None else value
 
+    # columns a previous refresh may have filled, emptied first
+    for s in range(n, max(n, D.FORMAT_SLOTS)):
+        for key in D.slot_keys(s):
+            cells[D.cell_of(key)] = None
     put(("as_of", 0), as_of)
-    for s in range(D.CURRENCY_SLOTS):
-        cur = currencies[s] if s < len(currencies) else ""
-        cells[cell[("currency", s)]] = cur or None
-        for echo in ("aging_currency", "forecast_currency", "chart_currency"):
-            if (echo, s) in cell:  # cells that repeat the slot's currency
-                put((echo, s), cur)
-        for name in D.TOTALS:
-            put((f"total_{name}", s), getattr(totals[cur], name) if cur else "")
-        for bucket in D.AGING_BUCKETS:
-            put(("aging", s, bucket), dash.aging.get(cur, {}).get(bucket, 0) if cur else "")
-        for m in range(D.FORECAST_MONTHS):
-            put(("forecast", s, m), forecast.get((cur, months[m]), 0) if cur and m < len(months) else "")
     for m, month in enumerate(months[: D.FORECAST_MONTHS]):
         put(("forecast_month", m), month)
-    for s in range(D.CURRENCY_SLOTS):
-        cur = currencies[s] if s < len(currencies) else ""
-        put(("digits", s), digits_for(cur, data.currencies) if cur else "")
+    for s, cur in enumerate(currencies):
+        cells[D.cell_of(("currency", s))] = cur
+        put(("aging_currency", s), cur)
+        put(("forecast_currency", s), cur)
+        put(("digits", s), digits_for(cur, data.currencies))
+        for name in D.TOTALS:
+            put((f"total_{name}", s), getattr(totals[cur], name))
+        for bucket in D.AGING_BUCKETS:
+            put(("aging", s, bucket), dash.aging.get(cur, {}).get(bucket, 0))
+        for m in range(D.FORECAST_MONTHS):
+            put(("forecast", s, m), forecast.get((cur, months[m]), 0))
+    put(("chart_title", 0), D.CHART_TITLE if n else "")
+    for s in range(D.CHART_SLOTS):
+        cur = currencies[s] if s < n else ""
+        put(("chart_currency", s), cur)
+        for m in range(D.FORECAST_MONTHS):
+            put(("chart_month", s, m), months[m] if cur else "")
+    cells[D.cell_of(("chart_note", 0))] = uncharted_note(currencies[D.CHART_SLOTS:]) or None
     _cash_metrics(put, cash_metrics(data, comp), currencies)
     _timeline(put, data, as_of, {r.milestone_id: r.flag for r in comp.milestones})
     changes.sheet_cells[C.DASHBOARD_SHEET] = cells
+    last_row, last_col = D.dashboard_print_area(n)
+    changes.print_areas[C.DASHBOARD_SHEET] = f"A1:{cell_ref(last_row, last_col)}"
 
 
-def unshown_note(currencies: list[str]) -> str:
-    """What the Dashboard says when more currencies are in use than it has
-    slots for: none is dropped without a word."""
+def uncharted_note(currencies: list[str]) -> str:
+    """What the Dashboard says under its charts when more currencies are in
+    use than it has charts for (their figures are all in the tables)."""
     if not currencies:
         return ""
-    return (f"{len(currencies)} more currenc{'y' if len(currencies) == 1 else 'ies'} in use, "
-            f"not shown here: {', '.join(currencies)}. `milebill report` shows every currency.")
+    return (f"Charts for the first {D.CHART_SLOTS} currencies; the tables show every "
+            f"currency, also {', '.join(currencies)}.")
 
 
-def unshown_currencies(data: BookData, comp: Computation) -> list[str]:
-    """The currencies in use beyond the Dashboard's CURRENCY_SLOTS."""
-    return [t.currency for t in build_dashboard(data, comp.as_of, comp).totals][D.CURRENCY_SLOTS:]
+def uncharted_currencies(data: BookData, comp: Computation) -> list[str]:
+    """The currencies in use beyond the Dashboard's CHART_SLOTS charts."""
+    return [t.currency for t in build_dashboard(data, comp.as_of, comp).totals][D.CHART_SLOTS:]
 
 
 def _cash_metrics(put, metrics, currencies: list[str]) -> None:
@@ -133,13 +144,12 @@ def _cash_metrics(put, metrics, currencies: list[str]) -> None:
     same rules as dashboard_layout's formulas)."""
     dso = {d.currency: d for d in metrics.dso}
     waiting = {w.currency: w for w in metrics.approved_unbilled}
-    for s in range(D.CURRENCY_SLOTS):
-        cur = currencies[s] if s < len(currencies) else ""
+    for s, cur in enumerate(currencies):
         d, w = dso.get(cur), waiting.get(cur)
-        put(("dso", s), "" if not cur else "more than 90" if d is not None and d.beyond
+        put(("dso", s), "more than 90" if d is not None and d.beyond
             else (d.days if d is not None else 0))
-        put(("approved_unbilled", s), "" if not cur else (w.amount if w else 0))
-        put(("longest_wait", s), "" if not cur or w is None else (w.longest_wait_days or 0))
+        put(("approved_unbilled", s), w.amount if w else 0)
+        put(("longest_wait", s), "" if w is None else (w.longest_wait_days or 0))
     put(("days_to_approval", 0), "" if metrics.days_to_approval is None else metrics.days_to_approval)
     put(("days_to_payment", 0), "" if metrics.days_to_payment is None else metrics.days_to_payment)
 
@@ -204,8 +214,23 @@ def computed_changes(loaded: Loaded, data: BookData | None = None,
         _require_formula_columns(geometry, absent)
         n_rows = first_new_row(loaded, table) + appended.get(table, 0)
         _table_formulas(changes, table, n_rows, results, values, helpers.get(table, {}), absent)
+    _default_displays(changes, loaded, data)
     _dashboard(changes, data, comp, comp.as_of)
     return changes
+
+
+def _default_displays(changes: Changes, loaded: Loaded, data: BookData) -> None:
+    """A project's blank Currency, Tax Rate or Payment Terms gets a formula
+    showing the Settings default (=DefaultCurrency ...), greyed by the
+    sheet's conditional format; a value typed over it overrides it, and the
+    rules read it as the default it is."""
+    geometry = loaded.locator.geometry(C.PROJECTS.name)
+    if geometry is None:
+        return
+    for p in data.projects:
+        for header, (field, name) in PROJECT_DEFAULTS.items():
+            if field in p.defaulted and geometry.index(header) is not None:
+                changes.set(C.PROJECTS.name, header, p.row, Formula(name, getattr(p, field)))
 
 
 def _require_formula_columns(geometry, absent=frozenset()) -> None:
@@ -224,7 +249,7 @@ def _require_formula_columns(geometry, absent=frozenset()) -> None:
 
 def count_cells(changes: Changes) -> int:
     return (sum(len(v) for cols in changes.cells.values() for v in cols.values())
-            + sum(len(c) for c in changes.sheet_cells.values())
+            + sum(v is not None for c in changes.sheet_cells.values() for v in c.values())
             + sum(len(r) for rows in changes.appends.values() for r in rows)
             + len(changes.settings))
 
@@ -239,4 +264,4 @@ def run(book: Book, as_of: date | None = None) -> RefreshResult:
         changes = computed_changes(loaded)
         book.apply(changes)
         return RefreshResult(loaded.as_of, loaded.errors, count_cells(changes),
-                             tuple(unshown_currencies(loaded.data, loaded.computation)), True)
+                             tuple(uncharted_currencies(loaded.data, loaded.computation)), True)

@@ -81,6 +81,9 @@ class Project:
     payment_terms: str = DEFAULT_TERMS
     retainage_pct: Decimal = Decimal(0)
     row: int = 0
+    #: the fields left blank, which took the Settings defaults
+    #: ("currency", "tax_rate", "payment_terms")
+    defaulted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,7 +57,7 @@ from typing import Any, Iterable
 
 from ..workbook import contract
 from ..workbook.book import BookError, Changes, Formula
-from ..workbook.cells import ERROR_CODES, a1, split_a1, to_text
+from ..workbook.cells import ERROR_CODES, a1, column_letter as _col, split_a1, split_range, to_text
 from ..template.formulas import formula_columns
 from ..workbook.geometry import RawTable, TableGeometry, header_key
 from ..workbook.parse import parse_book
@@ -164,6 +164,33 @@ class _Resize:
         g = self.live.geometry
         sheet = self.live.sheet
         self.live.table.resize(sheet.range((g.header_row, g.first_col), (self.last_row, g.last_col)))
+
+
+@dataclass
+class _FitRows:
+    """Rows Excel sizes to their wrapped texts (the rows milebill appends),
+    as the file writer gives them the height of their lines."""
+    sheet: Any
+    r1: int
+    r2: int
+    c1: int
+    c2: int
+
+    def run(self) -> None:
+        self.sheet.range((self.r1, self.c1), (self.r2, self.c2)).rows.autofit()
+
+
+@dataclass
+class _PrintArea:
+    sheet: Any
+    ref: str
+
+    def run(self) -> None:
+        """Only a sheet that has a print area gets the new one."""
+        setup = self.sheet.page_setup
+        if setup.print_area:
+            r1, c1, r2, c2 = split_range(self.ref)
+            setup.print_area = f"${_col(c1)}${r1}:${_col(c2)}${r2}"
 
 
 def _rectangles(cells: dict[tuple[int, int], Any]) -> list[tuple[int, int, int, int]]:
@@ -368,6 +395,8 @@ class LiveBook:
             ops.append(self._plan_settings(changes.settings, rows))
         for sheet_name, cells in changes.sheet_cells.items():
             ops.extend(self._plan_sheet_cells(sheet_name, cells))
+        for sheet_name, ref in changes.print_areas.items():
+            ops.append(_PrintArea(self._sheet(sheet_name), ref))
         return ops
 
     def _key(self, live: _Live) -> str:
@@ -420,6 +449,8 @@ class LiveBook:
                             f"{g.sheet}!{a1(first_new + r, g.first_col + c)} is not empty")
             ops.append(_Resize(live, last_new))
         ops.append(_Write(live.sheet, g.sheet_row(start), g.first_col, block))
+        ops.append(_FitRows(live.sheet, g.sheet_row(start), g.sheet_row(new_n - 1),
+                            g.first_col, g.last_col))
         cache = rows[key]
         while len(cache) < new_n:
             cache.append([None] * len(g.headers))
@@ -459,11 +490,14 @@ class LiveBook:
         key = self._key(live)
         return self._plan_column(live, "Value", values, len(rows[key]), rows[key])
 
-    def _plan_sheet_cells(self, sheet_name: str, cells: dict[str, Any]) -> list[_Write]:
+    def _sheet(self, sheet_name: str):
         try:
-            sheet = self.xw_book.sheets[sheet_name]
+            return self.xw_book.sheets[sheet_name]
         except Exception as exc:  # noqa: BLE001 - xlwings raises per platform
             raise BookError(f"{self.name} has no sheet {sheet_name!r}") from exc
+
+    def _plan_sheet_cells(self, sheet_name: str, cells: dict[str, Any]) -> list[_Write]:
+        sheet = self._sheet(sheet_name)
         grid = {}
         for ref, value in cells.items():
             grid[split_a1(ref) if isinstance(ref, str) else tuple(ref)] = to_excel(value)

@@ -49,8 +49,8 @@ from ..core import words as W
 from ..core.currency import ISO_4217
 from ..resources import source_dir
 from ..workbook import contract as C
-from .dashboard import CURRENCY_SLOTS, TIMELINE_TITLE, build_dashboard, dashboard_print_area
-from .formulas import FORMULAS, q
+from .dashboard import PAGE_BREAK_AFTER, build_dashboard, dashboard_print_area
+from .formulas import FORMULAS, PROJECT_DEFAULTS, q
 from ..xlsx.atomic import atomic_write
 from ..xlsx.ooxml import col_letters, excel_font_order
 from .styles import FLAG_STYLES, fill as _fill, flag_rule
@@ -108,7 +108,7 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
 WIDTHS: dict[str, float] = {
     "Project": 36, "Client": 24, "Client Email": 26, "Client Address": 30,
     "Milestone": 28, "Deliverable": 34, "Approval Notes": 44, "Flag": 18,
-    "Detail": 60, "Timestamp": 20, "Document": 26, "Schedule": 22,
+    "Detail": 60, "Action": 16, "Timestamp": 20, "Document": 26, "Schedule": 22,
     "Setting": 26, "Value": 36, "Notes": 70, "Reference": 22,
 }
 
@@ -293,8 +293,9 @@ def _widths(ws, headers, formats, col0=1):
         fmt = formats.get(h)
         dim = ws.column_dimensions[col_letters(col0 + j)]
         dim.width = _width(h, formats)
-        if h in WRAPPED:  # cells added later take the column's style
-            dim.alignment = Alignment(vertical="top", wrap_text=True)
+        # cells added later take the column's style: top-aligned as the
+        # builder's, so a row a wrapped text makes taller reads from its top
+        dim.alignment = Alignment(vertical="top", wrap_text=h in WRAPPED)
         if fmt:
             dim.number_format = fmt
 
@@ -318,15 +319,14 @@ def _digit_formats(ws, table: str, money: Iterable[str], digits_expr: str,
 
 def _currencies_in(projects, settings) -> list[str]:
     """The projects' currencies in sheet order (a blank one is the default
-    currency), as refresh orders the Dashboard's slots; at most
-    CURRENCY_SLOTS."""
+    currency), as refresh orders the Dashboard's currency columns."""
     default = (settings or {}).get("Default Currency") or dict(C.SETTING_DEFAULTS)["Default Currency"]
     out: list[str] = []
     for p in projects:
         code = str(p.get("Currency") or default).strip().upper()
         if code not in out:
             out.append(code)
-    return out[:CURRENCY_SLOTS]
+    return out
 
 
 def _dropdown(ws, name: str, sqref: str, prompt: str) -> None:
@@ -412,6 +412,13 @@ def _projects_format(ws, n: int, digit_values) -> None:
     _digit_formats(ws, t, money, f"${_letter(t, 'Digits')}2", last, digit_values)
     cur = _letter(t, "Currency")
     _dropdown(ws, "CurrencyList", f"{cur}2:{cur}{last}", "Pick an ISO 4217 code from the Lists sheet")
+    # a blank Currency, Tax Rate or Payment Terms shows its Settings default
+    # through a formula refresh writes (=DefaultCurrency): greyed, so a
+    # reader tells it from a value typed for the project
+    for header in PROJECT_DEFAULTS:
+        c = _letter(t, header)
+        ws.conditional_formatting.add(f"{c}2:{c}{last}", FormulaRule(
+            formula=[f"_xlfn.ISFORMULA({c}2)"], font=Font(color="FF808080", italic=True)))
     sch = _letter(t, "Schedule")
     ws.conditional_formatting.add(
         f"{sch}2:{sch}{last}",
@@ -523,9 +530,9 @@ def build_workbook(path: str | Path, *, settings: Mapping[str, Any] | None = Non
     sheets["Audit"].freeze_panes = "A2"
     currencies_shown = (list(dashboard_currencies) if dashboard_currencies
                         else _currencies_in(data[C.PROJECTS.name], settings))
-    build_dashboard(sheets["Dashboard"], digit_values, currencies_shown or None,
-                    charts=min(CURRENCY_SLOTS, len(currencies_shown)) or CURRENCY_SLOTS)
-    dashboard_setup(sheets["Dashboard"], *dashboard_print_area(), break_after=TIMELINE_TITLE - 1)
+    build_dashboard(sheets["Dashboard"], digit_values, currencies_shown)
+    dashboard_setup(sheets["Dashboard"], *dashboard_print_area(len(currencies_shown)),
+                    break_after=PAGE_BREAK_AFTER)
     for name in ("Lists",):
         sheets[name].sheet_properties.tabColor = "FFBFBFBF"
     sheets["Dashboard"].sheet_properties.tabColor = "FF1F4E78"

@@ -42,6 +42,13 @@ DEFAULT_CURRENCY = C.SETTING_NAMES["Default Currency"]
 DUE_SOON_DAYS = C.SETTING_NAMES["Due Soon Days"]
 APPROVAL_SLA_DAYS = C.SETTING_NAMES["Approval SLA Days"]
 DEFAULT_TERMS = C.SETTING_NAMES["Default Payment Terms"]
+#: Projects column -> (Project field, the setting name it defaults to): a
+#: blank cell shows the default through a formula (refresh writes it)
+PROJECT_DEFAULTS = {
+    "Currency": ("currency", DEFAULT_CURRENCY),
+    "Tax Rate": ("tax_rate", C.SETTING_NAMES["Default Tax Rate"]),
+    "Payment Terms": ("payment_terms", DEFAULT_TERMS),
+}
 #: digits used when a currency is not in tblCurrencies (the engine reports it)
 FALLBACK_DIGITS = 2
 

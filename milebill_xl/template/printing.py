@@ -12,6 +12,7 @@ grow a row on their own when a file says nothing about its height)."""
 from __future__ import annotations
 
 import math
+from typing import Callable, Mapping
 
 from openpyxl.worksheet.pagebreak import Break, RowBreak
 from ..xlsx.ooxml import col_letters
@@ -23,11 +24,11 @@ def quote_sheet(title: str) -> str:
 
 #: points per line of 11 pt Calibri
 LINE_HEIGHT = 15.0
-#: columns whose texts wrap (and set their row's height when the builder
-#: writes them; a row the tool appends later keeps the default height, so
-#: the texts it writes, Audit Detail and Approval Notes, stay on one line)
+#: columns whose texts wrap; a row's height shows every line of them, in
+#: rows the builder writes and in rows the tool appends later (issue, pay,
+#: void, import: :func:`row_height`)
 WRAPPED = frozenset({"Project", "Client", "Client Address", "Milestone", "Deliverable",
-                     "Value", "Notes"})
+                     "Approval Notes", "Detail", "Value", "Notes"})
 #: sheets printed landscape (wide tables)
 LANDSCAPE = frozenset({"Dashboard", "Projects", "Milestones", "Invoices", "Audit"})
 
@@ -37,7 +38,30 @@ def lines_needed(text: object, width: float) -> int:
     if text is None or text == "":
         return 1
     per_line = max(1, int(width) - 1)
-    return sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
+    return sum(_wrapped(part, per_line) for part in str(text).split("\n"))
+
+
+def _wrapped(line: str, per_line: int) -> int:
+    """Lines one paragraph takes when wrapped at spaces, as Excel and
+    LibreOffice wrap: a word longer than a line (a SHA-256) is cut."""
+    lines, used = 0, None
+    for word in line.split(" "):
+        n = len(word)
+        if used is not None and used + 1 + n <= per_line:
+            used += 1 + n
+            continue
+        lines += 1 + max(0, math.ceil(n / per_line) - 1)
+        used = n - (math.ceil(n / per_line) - 1) * per_line if n else 0
+    return max(1, lines)
+
+
+def row_height(values: Mapping[str, object], width_of: Callable[[str], float]) -> float | None:
+    """The height (points) a row needs to show every line of its wrapped
+    texts (``values``: header -> value; ``width_of``: header -> column
+    width in characters), or None when one line will do."""
+    lines = max((lines_needed(v, width_of(h)) for h, v in values.items()
+                 if h in WRAPPED and isinstance(v, str)), default=1)
+    return LINE_HEIGHT * lines if lines > 1 else None
 
 
 def fit_row(ws, row: int, lines: int) -> None:

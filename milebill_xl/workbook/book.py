@@ -24,12 +24,15 @@ class Changes:
     ``appends``: table -> new rows (header -> value), added at the table end.
     ``settings``: setting key -> new Value.
     ``sheet_cells``: sheet -> {"A1": value} outside tables (the dashboard).
+    ``print_areas``: sheet -> "A1:T95", the range it prints (a sheet that
+    has no print area keeps none).
     """
 
     cells: dict[str, dict[str, dict[int, Any]]] = field(default_factory=dict)
     appends: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     sheet_cells: dict[str, dict[str, Any]] = field(default_factory=dict)
+    print_areas: dict[str, str] = field(default_factory=dict)
 
     def set(self, table: str, column: str, row: int, value: Any) -> None:
         self.cells.setdefault(table, {}).setdefault(column, {})[row] = value
@@ -38,7 +41,8 @@ class Changes:
         self.appends.setdefault(table, []).append(row)
 
     def __bool__(self) -> bool:
-        return bool(self.cells or self.appends or self.settings or self.sheet_cells)
+        return bool(self.cells or self.appends or self.settings or self.sheet_cells
+                    or self.print_areas)
 
 
 class Book(Protocol):

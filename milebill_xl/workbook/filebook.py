@@ -19,6 +19,7 @@ from .book import BookError, Changes
 from .reader import read_book
 from ..xlsx.safezip import WorkbookChanged, WorkbookLocked, check_unlocked, owner_file_message
 from ..xlsx.patch import Patcher, PatchError
+from ..template.printing import row_height
 
 
 class BookBusy(BookError):
@@ -76,6 +77,19 @@ def _exclusive(path: Path, wait: bool) -> Iterator[None]:
                 os.unlink(lock_path(path))
 
 
+def _fit_rows(patcher: Patcher, table: str, at: list[int], rows: list[dict]) -> None:
+    """Appended rows get the height that shows every line of their wrapped
+    texts, as the rows the template was built with."""
+    ref = patcher.table(table)
+
+    def width_of(header: str) -> float:
+        return patcher.column_width(ref.sheet, ref.column(header))
+    for r, row in zip(at, rows):
+        height = row_height(row, width_of)
+        if height is not None:
+            patcher.set_row_height(ref.sheet, r, height)
+
+
 class FileBook:
     """An .xlsx on disk."""
 
@@ -117,7 +131,7 @@ class FileBook:
         try:
             patcher = Patcher.open(self.path)
             for table, rows in changes.appends.items():
-                patcher.append_rows(table, rows)
+                _fit_rows(patcher, table, patcher.append_rows(table, rows), rows)
             for table, columns in changes.cells.items():
                 by_row: dict[int, dict] = {}
                 for column, values in columns.items():
@@ -134,6 +148,8 @@ class FileBook:
                 patcher.update_rows(contract.SETTINGS.name, rows)
             for sheet, cells in changes.sheet_cells.items():
                 patcher.set_cells(sheet, cells)
+            for sheet, ref in changes.print_areas.items():
+                patcher.set_print_area(sheet, ref)
             patcher.save()
         except WorkbookLocked as exc:
             raise BookError(str(exc)) from exc

@@ -318,12 +318,15 @@ def _parse_projects(t: _Table, settings: Settings, currencies: Mapping[str, Curr
         value = f["contract_value"]
         if value is None and t.has("Contract Value"):
             blank_value.add(pid)
+        # the fields left blank take the Settings defaults (refresh shows them)
+        defaulted = tuple(k for k in ("currency", "tax_rate", "payment_terms")
+                          if f[k] is None or f[k] == "")
         f.update(contract_value=_ok(value, _ZERO),
                  currency=_ok(f["currency"], settings.default_currency),
                  tax_rate=_ok(f["tax_rate"], settings.default_tax_rate),
                  payment_terms=f["payment_terms"] or settings.default_payment_terms,
                  retainage_pct=_ok(f["retainage_pct"], _ZERO))
-        projects.append(Project(project_id=pid, row=r, **f))
+        projects.append(Project(project_id=pid, row=r, defaulted=defaulted, **f))
     return projects, seen, blank_value
 
 

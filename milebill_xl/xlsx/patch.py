@@ -30,8 +30,9 @@ Decimal (exact decimal text), str (inline string; never a formula, even when
 it starts with '='), date / datetime / time / timedelta (serial numbers in
 the workbook's 1900 or 1904 date system; the cell's number format is what
 shows them as dates) and ``Formula(text, cached)``.
-Written cells keep their style; new cells take the style of the same column
-in the row above (not a table header), else the row's, else the column's.
+Written cells keep their style; a new cell takes its row's style when the
+row has one (``customFormat``, as Excel does), else the style of the same
+column in the row above (not a table header), else the column's.
 """
 from __future__ import annotations
 
@@ -206,12 +207,15 @@ class Patcher:
         self.date1904 = False
         rels = {rid: (typ, target) for rid, typ, target in self._rels(self.workbook_part)}
         self.sheet_parts: dict[str, str] = {}
+        #: every <sheet> in workbook order (localSheetId counts them all)
+        self._sheet_order: list[str] = []
         for el in wbroot:
             tag = local(el.tag)
             if tag == "workbookPr":
                 self.date1904 = el.get("date1904", "0").lower() in ("1", "true")
             elif tag == "sheets":
                 for sh in el:
+                    self._sheet_order.append(sh.get("name", ""))
                     rid = sh.get(f"{{{_REL_NS}}}id") or sh.get(f"{{{_STRICT_REL_NS}}}id")
                     typ, target = rels.get(rid, ("", ""))
                     if typ.endswith("/worksheet"):
@@ -224,6 +228,7 @@ class Patcher:
                     self.tables[t.display.casefold()] = t
                     self.tables.setdefault(t.name.casefold(), t)
         self.sheets: dict[str, SheetDoc] = {}
+        self._print_areas: dict[int, str] = {}
 
     def _rels(self, part: str) -> list[tuple[str, str, str]]:
         """Relationships of ``part`` ('' for the package) as (id, type, target part)."""
@@ -304,6 +309,26 @@ class Patcher:
             row, col = ooxml.parse_ref(key) if isinstance(key, str) else key
             ooxml.check_value(value, self.date1904)
             doc.set(row, col, value)
+
+    def column_width(self, sheet: str, col: int) -> float:
+        """Width of a column of ``sheet`` in characters."""
+        return self._sheet(sheet).column_width(col)
+
+    def set_row_height(self, sheet: str, row: int, points: float) -> None:
+        """Give a row of ``sheet`` a custom height in points."""
+        if not 0 < points <= 409:
+            raise PatchError(f"row height {points} is outside 0..409 points")
+        self._sheet(sheet).set_height(row, points)
+
+    def set_print_area(self, sheet: str, ref: str) -> None:
+        """Set the print area of ``sheet`` to ``ref`` ('A1:T95'). Only an
+        existing print area changes: a sheet without one is left as it is."""
+        r1, c1, r2, c2 = ooxml.parse_range(ref)
+        part = self._sheet_part(sheet)
+        name = next(n for n, p in self.sheet_parts.items() if p == part)
+        quoted = "'" + name.replace("'", "''") + "'"
+        self._print_areas[self._sheet_order.index(name)] = (
+            f"{quoted}!${ooxml.col_letters(c1)}${r1}:${ooxml.col_letters(c2)}${r2}")
 
     def update_rows(self, table: str, rows: Mapping[int, Mapping[str, object]]) -> None:
         """Write cells of existing data rows: {0-based data row: {header: value}}."""
@@ -405,7 +430,7 @@ class Patcher:
     @property
     def dirty(self) -> bool:
         return any(d.dirty for d in self.sheets.values()) or any(
-            t.r2 != t.orig_r2 for t in self.tables.values())
+            t.r2 != t.orig_r2 for t in self.tables.values()) or bool(self._print_areas)
 
     def save(self, path: str | os.PathLike | None = None) -> Path:
         """Write the changes atomically to ``path`` (default: the opened file).
@@ -441,6 +466,8 @@ class Patcher:
                 atomic_write(target, lambda fh: fh.write(self.src.data))
             for doc in self.sheets.values():
                 doc.pending.clear()
+                doc.heights.clear()
+            self._print_areas.clear()
             return target
 
         def produce(fh):
@@ -495,7 +522,8 @@ class Patcher:
                 ct = "[Content_Types].xml"
                 replace[ct] = _remove_element(replace.get(ct, self.src.read(ct)), b"Override",
                                               b"PartName", ("/" + target).encode())
-        replace[wb_part] = _full_calc_on_load(self.src.read(wb_part))
+        replace[wb_part] = _full_calc_on_load(
+            _set_print_areas(self.src.read(wb_part), self._print_areas))
         # a rendered sheet with edits differs; small parts are compared
         replace = {k: v for k, v in replace.items()
                    if k in sheets_changed or v != self.src.read(k)}
@@ -521,6 +549,33 @@ def _remove_element(data: bytes, name: bytes, key: bytes, value: bytes) -> bytes
                 end = close.end()
             return data[:m.start()] + data[end:]
     return data
+
+
+def _set_print_areas(data: bytes, areas: Mapping[int, str]) -> bytes:
+    """workbook.xml with the text of each sheet's (by localSheetId) existing
+    ``_xlnm.Print_Area`` defined name replaced."""
+    if not areas:
+        return data
+    tag = ooxml.start_tag_re(b"definedName")
+    close = re.compile(rb"</(?:[\w.\-]+:)?definedName\s*>")
+    out, at = [], 0
+    for m in tag.finditer(data):
+        a = attrs(m.group("body"))
+        if a.get(b"name") != b"_xlnm.Print_Area" or m.group("empty"):
+            continue
+        try:
+            sheet = int(a.get(b"localSheetId", b"-1"))
+        except ValueError:
+            continue
+        if sheet not in areas:
+            continue
+        end = close.search(data, m.end())
+        if end is None:
+            raise PatchError("workbook: unterminated <definedName>")
+        out += [data[at:m.end()], ooxml.escape_xml(areas[sheet]).encode()]
+        at = end.start()
+    out.append(data[at:])
+    return b"".join(out)
 
 
 _CALCPR_AFTER = (b"definedNames", b"externalReferences", b"functionGroups", b"sheets")

@@ -48,10 +48,24 @@ class SheetDoc:
         dm = ooxml.start_tag_re(b"dimension", p).search(head)
         self.dimension = (dm.start(), dm.end()) if dm else None
         self.col_styles: list[tuple[int, int, bytes]] = []
+        self.col_widths: list[tuple[int, int, float]] = []
         for cm in ooxml.start_tag_re(b"col", p).finditer(head):
             a = attrs(cm.group("body"))
-            if b"style" in a and b"min" in a and b"max" in a:
+            if b"min" not in a or b"max" not in a:
+                continue
+            if b"style" in a:
                 self.col_styles.append((int(a[b"min"]), int(a[b"max"]), a[b"style"]))
+            if b"width" in a:
+                try:
+                    self.col_widths.append((int(a[b"min"]), int(a[b"max"]), float(a[b"width"])))
+                except ValueError:
+                    pass
+        fm = ooxml.start_tag_re(b"sheetFormatPr", p).search(head)
+        try:
+            self.default_width = float(attrs(fm.group("body")).get(b"defaultColWidth", b"8.43")) \
+                if fm else 8.43
+        except ValueError:
+            self.default_width = 8.43
         self._cell_re = re.compile(b"<" + p + rb"c(" + TAG_BODY + rb")(?:/>|>(.*?)</" + p
                                    + rb"c>)", re.S)
         # start tags only: element ends are found with bytes.find (a lazy
@@ -70,6 +84,8 @@ class SheetDoc:
         self._row_pos: list[tuple[int, int, int]] = []   # (tag body end, inner start, inner end)
         self._cells_cache: dict[int, dict[int, tuple[int, int, bytes]]] = {}
         self.pending: dict[int, dict[int, object]] = {}
+        #: row -> new height in points (set with customHeight)
+        self.heights: dict[int, float] = {}
         self._shared_masters: set[bytes] = set()
 
     # ----------------------------------------------------------- scanning
@@ -199,6 +215,18 @@ class SheetDoc:
         return max([last, *self.pending]) if self.pending else last
 
     # ------------------------------------------------------------ writing
+    def column_width(self, col: int) -> float:
+        """Width of column ``col`` in characters (the sheet's default when unset)."""
+        for lo, hi, w in self.col_widths:
+            if lo <= col <= hi:
+                return w
+        return self.default_width
+
+    def set_height(self, row: int, points: float) -> None:
+        """Give ``row`` a custom height (written with the row's next render)."""
+        self.heights[row] = points
+        self.pending.setdefault(row, {})
+
     def set(self, row: int, col: int, value: object) -> None:
         if not (1 <= row <= ooxml.MAX_ROW and 1 <= col <= ooxml.MAX_COL):
             raise ValueError(f"cell ({row}, {col}) is outside the sheet")
@@ -209,6 +237,10 @@ class SheetDoc:
         if not (1 <= row <= ooxml.MAX_ROW and all(1 <= c <= ooxml.MAX_COL for c in values)):
             raise ValueError(f"a cell of row {row} is outside the sheet")
         self.pending.setdefault(row, {}).update(values)
+
+    def _height_differs(self, row: int, points: float) -> bool:
+        ra = self.row_attrs(row)
+        return ra.get(b"ht") != _num(points) or ra.get(b"customHeight") not in (b"1", b"true")
 
     @property
     def dirty(self) -> bool:
@@ -280,6 +312,9 @@ class SheetDoc:
         bounds = [None, None, None, None]  # r1 c1 r2 c2 of written cells
 
         def style_for_new(r: int, c: int, row_style: bytes | None) -> bytes | None:
+            # a row with its own format gives it to a new cell, as Excel does
+            if row_style is not None:
+                return row_style
             above = r - 1
             if above >= 1 and not is_header(above, c):
                 st = styles.get(above)
@@ -289,8 +324,6 @@ class SheetDoc:
                     cell = self.cells(above).get(c)
                     if cell is not None:
                         return _style(cell[2])
-            if row_style is not None:
-                return row_style
             for lo, hi, s in self.col_styles:
                 if lo <= c <= hi:
                     return s
@@ -313,7 +346,8 @@ class SheetDoc:
             lo, hi = ooxml.MAX_COL + 1, 0          # columns written in this row
             # ---- which writes change something: in-place replacements
             inplace: list[tuple[int, int, bytes, bytes]] = []
-            grows = i is None
+            height = self.heights.get(r)
+            grows = i is None or (height is not None and self._height_differs(r, height))
             for c, value in changes.items():
                 cell = existing.get(c)
                 if cell is None:
@@ -408,6 +442,8 @@ class SheetDoc:
                 tail = d[in_s:in_e]
             if b"spans" in ra and row_st:
                 tag = set_attr(tag, b"spans", f"{min(row_st)}:{max(row_st)}".encode())
+            if height is not None:
+                tag = set_attr(set_attr(tag, b"ht", _num(height)), b"customHeight", b"1")
             if not out and not tail.strip():
                 body = tag[:-1].rstrip(b"/") + b"/>"
             else:
@@ -471,6 +507,10 @@ _SHARED_F_RE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?f(" + TAG_BODY + rb")/?>")
 _CONTENT_RE = re.compile(
     rb"<(?:[A-Za-z_][\w.\-]*:)?f[\s>/]|<(?:[A-Za-z_][\w.\-]*:)?v>[^<]"
     rb"|<(?:[A-Za-z_][\w.\-]*:)?t(?:\s[^>]*)?>[^<]")
+
+
+def _num(points: float) -> bytes:
+    return (f"{points:.2f}".rstrip("0").rstrip(".")).encode()
 
 
 def _raw_has_content(raw: bytes) -> bool:

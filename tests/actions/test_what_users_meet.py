@@ -41,16 +41,17 @@ def _pdf_pages(pdf: Path) -> list[str]:
 
 
 @pytest.mark.libreoffice
-def test_the_demo_prints_on_ten_landscape_and_portrait_pages(demo_book, tmp_path):
+def test_the_demo_prints_on_twelve_landscape_and_portrait_pages(demo_book, tmp_path):
     pdf, = convert([demo_book], "pdf", tmp_path)
     pages = _pdf_pages(pdf)
-    # Dashboard 2, Projects, Milestones, Invoices, Payments, Audit, Settings 1 each, Lists 2
-    assert len(pages) == 10
+    # Dashboard 2, Projects, Milestones, Invoices, Payments 1 each, Audit 3
+    # (its 24 Details wrap), Settings 1, Lists 2
+    assert len(pages) == 12
     footers = [next(line.split()[0] for line in reversed(p.splitlines()) if line.strip())
                for p in pages]
     assert footers == ["Dashboard", "Dashboard", "Projects", "Milestones", "Invoices",
-                       "Payments", "Audit", "Settings", "Lists", "Lists"]
-    assert all(f"Page {k} of 10" in p for k, p in enumerate(pages, start=1))
+                       "Payments", "Audit", "Audit", "Audit", "Settings", "Lists", "Lists"]
+    assert all(f"Page {k} of 12" in p for k, p in enumerate(pages, start=1))
     first, second = pages[0], pages[1]
     # page 1: the figures and the whole chart grid; page 2: the timeline
     assert "Totals by currency" in first and "Expected billing by month" in first
@@ -59,6 +60,10 @@ def test_the_demo_prints_on_ten_landscape_and_portrait_pages(demo_book, tmp_path
     # USD Nov 36.0k, EUR Nov 150.0k, JPY Nov 3.3M (M-302), KWD Jan 14.3k
     for label in ("36.0k", "150.0k", "3.3M", "14.3k"):
         assert label in first and label not in second
+    # each currency with its minor unit (issue 15): JPY none, KWD three
+    contract = next(line for line in first.splitlines() if " Contract " in line)
+    assert contract.split()[-4:] == ["250,000.00", "250,000.00", "10,000,001", "45,250.500"]
+    assert "10,000,001.00" not in first and "19,000.286" in first and "3,333,334" in first
     # header rows repeat: the Milestones page starts with the header
     assert "Milestone ID" in pages[3].splitlines()[0] or "Milestone ID" in pages[3][:400]
 
@@ -72,11 +77,10 @@ def test_page_setup_of_every_sheet(demo_book):
         assert ws.oddFooter.left.text == "&A" and ws.oddFooter.right.text == "Page &P of &N"
     assert wb["Milestones"].print_title_rows == "$1:$1"
     dash = wb["Dashboard"]
-    assert dash.print_area == "'Dashboard'!$A$1:$W$83"
-    assert [b.id for b in dash.row_breaks.brk] == [30]
-    # no chart reaches below the break (row 30, zero-based 29 is its last)
-    assert all(chart.anchor.to.row < 30 for chart in dash._charts)
-    assert len(dash._charts) == 4           # USD, EUR, JPY, KWD: no empty frame
+    assert dash.print_area == "'Dashboard'!$A$1:$T$95"
+    assert [b.id for b in dash.row_breaks.brk] == [41]
+    # no chart reaches below the break (row 41, zero-based 40 is its last)
+    assert all(chart.anchor.to.row < 41 for chart in dash._charts)
 
 
 def test_multi_line_cells_get_the_height_of_their_lines(demo_book):
@@ -93,7 +97,8 @@ def test_multi_line_cells_get_the_height_of_their_lines(demo_book):
 
 def test_dashboard_shows_no_helper_and_no_developer_note(demo_book):
     ws = load_workbook(demo_book)["Dashboard"]
-    assert ws.column_dimensions["J"].hidden          # the Digits helper
+    assert ws["H97"].value == "Digits" and ws.row_dimensions[97].hidden   # the helper rows
+    assert all(ws.row_dimensions[r].hidden for r in range(98, 102))
     assert ws["D2"].value == "Set Settings > As Of Date to look at a past date; blank means today."
 
 
@@ -190,3 +195,33 @@ def test_a_refused_run_leaves_the_folder_as_it_found_it(book):
 def test_a_run_leaves_no_lock_file(book):
     assert cli("issue", book).exit_code == 0
     assert sorted(os.listdir(book.parent)) == ["billing.xlsx", "invoices"]
+
+
+@pytest.mark.libreoffice
+def test_every_audit_detail_prints_whole_inside_its_own_row(demo_book, tmp_path):
+    """The Audit rows the demo's commands appended wrap their Detail and
+    have the height of its lines: each Detail prints complete, between its
+    row's top and the next row's."""
+    import re
+    from html import unescape
+    pdf, = convert([demo_book], "pdf", tmp_path)
+    details = [a.detail for a in read_book(demo_book)[0].audit]
+    checked = 0
+    for page in (7, 8, 9):                       # after Dashboard 2, Projects ... Payments
+        html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf),
+                               "-"], capture_output=True, text=True, check=True).stdout
+        words = [(float(x0), float(y0), float(y1), unescape(w)) for x0, y0, y1, w in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>',
+            html)]
+        detail_x = next(x for x, _, _, w in words if w == "Detail")
+        hash_x = next(x for x, _, _, w in words if w == "Hash")
+        # each row starts on the line of its timestamp (cells sit at the top)
+        stamps = sorted(y0 for x, y0, _, w in words if re.fullmatch(r"\d{4}-\d\d-\d\d", w)
+                        and x < detail_x / 2)
+        for top, bottom in zip(stamps, stamps[1:] + [float("inf")]):
+            detail = details[checked]
+            checked += 1
+            printed = "".join(w for x, y0, y1, w in sorted(words, key=lambda t: (t[1], t[0]))
+                              if detail_x - 1 <= x < hash_x and top - 1 <= y0 < bottom - 1)
+            assert printed == detail.replace(" ", ""), detail
+    assert checked == len(details) == 24

@@ -298,6 +298,8 @@ class FakeBook:
                         sheet.formulas[(cell.row, cell.column)] = v
                     elif v is not None and not hasattr(v, "text") and (cell.row, cell.column) not in sheet.cells:
                         sheet.cells[(cell.row, cell.column)] = _excel_value(v)
+            if ws.print_area:
+                sheet.page_setup.print_area = ws.print_area.rpartition("!")[2]
             for name, ref in ws.tables.items():
                 a, _, b = ref.partition(":")
                 r1, c1 = _parse_cell(a)
@@ -363,6 +365,23 @@ class FakeTables:
         return self[key - 1 if isinstance(key, int) else key]
 
 
+class FakeRows:
+    """``range.rows``: autofit() sizes the rows to their contents."""
+
+    def __init__(self, rng: "FakeRange") -> None:
+        self.rng = rng
+
+    def autofit(self) -> None:
+        self.rng.sheet.autofitted.append((self.rng._r1, self.rng._r2))
+
+
+class FakePageSetup:
+    """``sheet.page_setup``: the print area, as xlwings gives it ('$A$1:$T$95')."""
+
+    def __init__(self) -> None:
+        self.print_area: str | None = None
+
+
 class FakeSheet:
     def __init__(self, book: FakeBook, name: str) -> None:
         self.book = book
@@ -370,6 +389,9 @@ class FakeSheet:
         self.cells: dict[tuple[int, int], Any] = {}
         self.formulas: dict[tuple[int, int], str] = {}
         self.tables = FakeTables(self)
+        self.page_setup = FakePageSetup()
+        #: (first row, last row) of every rows.autofit() call
+        self.autofitted: list[tuple[int, int]] = []
 
     def range(self, cell1, cell2=None) -> "FakeRange":
         if isinstance(cell1, FakeRange):
@@ -587,6 +609,10 @@ class FakeRange:
             cells.pop(key, None)
         else:
             cells[key] = v
+
+    @property
+    def rows(self) -> "FakeRows":
+        return FakeRows(self)
 
     @property
     def formula(self):

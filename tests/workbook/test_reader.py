@@ -145,7 +145,8 @@ def test_good_workbook_reads_into_expected_records(tmp_path):
     # a numeric Project ID reads as text; blank Currency/Tax/Terms take Settings
     assert p101 == Project(project_id="101", name="Audit", client="Initech",
                            contract_value=Decimal("2500.5"), currency="EUR",
-                           tax_rate=Decimal(0), payment_terms="Net 30", row=1)
+                           tax_rate=Decimal(0), payment_terms="Net 30", row=1,
+                           defaulted=("currency", "tax_rate", "payment_terms"))
 
     m1, m2, m3 = data.milestones
     assert m1 == Milestone(

@@ -17,8 +17,8 @@ from milebill_xl.core.engine import compute
 from milebill_xl.office import recalculate
 from milebill_xl.sample import sample_inputs, sample_portfolio
 from milebill_xl.workbook import contract as C
-from milebill_xl.template.dashboard import (AGING_BUCKETS, CURRENCY_SLOTS, DASHBOARD_CELLS,
-                                                   DASHBOARD_FORMULAS, FORECAST_MONTHS, TOTALS)
+from milebill_xl.template.dashboard import (AGING_BUCKETS, CHART_SLOTS, FORECAST_MONTHS, TOTALS,
+                                            cell_of, dashboard_formulas, slot_keys)
 from milebill_xl.template.formulas import FORMULAS
 from milebill_xl.workbook.reader import format_problem, read_book
 from milebill_xl.xlsx.patch import Patcher
@@ -108,15 +108,21 @@ def test_committed_template_is_current(tmp_path):
 
 
 def test_dashboard_cells_named():
-    for s in range(CURRENCY_SLOTS):
+    """One column per currency, as many as asked: the twelfth currency's
+    figures sit in column T, under its code in T5."""
+    forms = dashboard_formulas(12)
+    for s in (0, 11):
         for name in TOTALS:
-            assert DASHBOARD_CELLS[(f"total_{name}", s)] in DASHBOARD_FORMULAS
+            assert cell_of((f"total_{name}", s)) in forms
         for bucket in AGING_BUCKETS:
-            assert DASHBOARD_CELLS[("aging", s, bucket)] in DASHBOARD_FORMULAS
+            assert cell_of(("aging", s, bucket)) in forms
         for m in range(FORECAST_MONTHS):
-            assert DASHBOARD_CELLS[("forecast", s, m)] in DASHBOARD_FORMULAS
-    assert DASHBOARD_FORMULAS[DASHBOARD_CELLS[("currency", 0)]] == "DefaultCurrency"
-    assert len(set(DASHBOARD_CELLS.values())) == len(DASHBOARD_CELLS)
+            assert cell_of(("forecast", s, m)) in forms
+    assert cell_of(("currency", 11)) == "T5" and "T5" not in forms   # a value refresh writes
+    assert cell_of(("total_contract", 11)) == "T6"
+    assert cell_of(("forecast", 11, 3)) == "T28"
+    keys = [k for s in range(12) for k in slot_keys(s)]
+    assert len({cell_of(k) for k in keys}) == len(keys)
 
 
 _C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
@@ -144,33 +150,38 @@ def _dashboard_charts(path: Path) -> list:
         return [ET.fromstring(z.read(targets[f.get(_R_ID)])) for f in frames]
 
 
-def test_dashboard_has_one_chart_per_currency_slot(template):
+def test_dashboard_has_one_chart_per_chart_slot(template):
     charts = _dashboard_charts(template)
-    assert len(charts) == CURRENCY_SLOTS
-    months = f"$C${DASHBOARD_CELLS[('forecast_month', 0)][1:]}"
+    assert len(charts) == CHART_SLOTS
     for s, chart in enumerate(charts):
         series = list(chart.iter(f"{_C}ser"))
         assert len(series) == 1  # its own scale
-        name = series[0].find(f"{_C}tx/{_C}strRef/{_C}f").text
-        cur = DASHBOARD_CELLS[("currency", s)]
-        assert name == f"'{C.DASHBOARD_SHEET}'!${cur[0]}${cur[1:]}"
-        first = DASHBOARD_CELLS[("forecast", s, 0)]
-        last = DASHBOARD_CELLS[("forecast", s, FORECAST_MONTHS - 1)]
+        cur = cell_of(("currency", s))
+        assert series[0].find(f"{_C}tx/{_C}strRef/{_C}f").text == \
+            f"'{C.DASHBOARD_SHEET}'!${cur[0]}${cur[1:]}"
+        first, last = cell_of(("forecast", s, 0)), cell_of(("forecast", s, FORECAST_MONTHS - 1))
         assert series[0].find(f"{_C}val/{_C}numRef/{_C}f").text == \
             f"'{C.DASHBOARD_SHEET}'!${first[0]}${first[1:]}:${last[0]}${last[1:]}"
-        assert series[0].find(f"{_C}cat/{_C}numRef/{_C}f").text.startswith(
-            f"'{C.DASHBOARD_SHEET}'!{months}:")
-        # no legend ("Row N" for an empty slot in LibreOffice) and no auto title
+        first, last = cell_of(("chart_month", s, 0)), cell_of(("chart_month", s, 3))
+        assert series[0].find(f"{_C}cat/{_C}numRef/{_C}f").text == \
+            f"'{C.DASHBOARD_SHEET}'!${first[0]}${first[1:]}:${last[0]}${last[1:]}"
+        # no legend ("Row N" for an empty slot in LibreOffice), no auto
+        # title, no value axis, no gridlines, no frame: a slot without a
+        # currency draws nothing
         assert chart.find(f"{_C}chart/{_C}legend") is None
         assert chart.find(f"{_C}chart/{_C}autoTitleDeleted").get("val") == "1"
-    # the band above each chart names the slot's currency
-    wb = load_workbook(template)
-    ws = wb[C.DASHBOARD_SHEET]
-    for s in range(CURRENCY_SLOTS):
-        band = DASHBOARD_CELLS[("chart_currency", s)]
-        assert ws[band].value == f"={DASHBOARD_FORMULAS[band]}"
-        cur = DASHBOARD_CELLS[("currency", s)]
-        assert f"${cur[0]}${cur[1:]}" in DASHBOARD_FORMULAS[band]
+        assert chart.find(f"{_C}chart/{_C}plotArea/{_C}valAx/{_C}delete").get("val") == "1"
+        assert chart.find(f"{_C}chart/{_C}plotArea/{_C}valAx/{_C}majorGridlines") is None
+        assert chart.find(f"{_C}spPr/{{http://schemas.openxmlformats.org/drawingml/2006/main}}"
+                          "noFill") is not None
+    # the band above each chart and its month names follow the slot's currency
+    ws = load_workbook(template)[C.DASHBOARD_SHEET]
+    forms = dashboard_formulas(0)
+    for s in range(CHART_SLOTS):
+        cur = cell_of(("currency", s))
+        for key in (("chart_currency", s), ("chart_month", s, 0)):
+            assert ws[cell_of(key)].value == f"={forms[cell_of(key)]}"
+            assert f"${cur[0]}${cur[1:]}" in forms[cell_of(key)]
 
 
 def test_rows_are_written_with_formulas(tmp_path):
@@ -689,35 +700,35 @@ def test_dashboard_equals_core_dashboard(recalculated, case):
         r = int(addr[len(letters):])
         return rows[r - 1 - row0][col - 1 - col0]
 
-    slots = {cell(DASHBOARD_CELLS[("currency", s)]): s for s in range(CURRENCY_SLOTS)}
+    slots = {cell(cell_of(("currency", s))): s for s in range(len(want.totals))}
     mismatches = []
     for t in want.totals:
         s = slots[t.currency]
         for name in TOTALS:
-            got = cell(DASHBOARD_CELLS[(f"total_{name}", s)])
+            got = cell(cell_of((f"total_{name}", s)))
             if not _same_money(got, getattr(t, name)):
                 mismatches.append((t.currency, name, got, getattr(t, name)))
     for cur, buckets in want.aging.items():
         s = slots[cur]
         for bucket, amount in buckets.items():
-            got = cell(DASHBOARD_CELLS[("aging", s, bucket)])
+            got = cell(cell_of(("aging", s, bucket)))
             if not _same_money(got, amount):
                 mismatches.append((cur, bucket, got, amount))
     months = core_dashboard.forecast_months(AS_OF)
     for f in want.forecast:
         s, m = slots[f.currency], months.index(f.month)
-        got = cell(DASHBOARD_CELLS[("forecast", s, m)])
+        got = cell(cell_of(("forecast", s, m)))
         if not _same_money(got, f.amount):
             mismatches.append((f.currency, f.month, got, f.amount))
     for m, first in enumerate(months):
-        assert cell(DASHBOARD_CELLS[("forecast_month", m)]) == first
-    assert cell(DASHBOARD_CELLS[("as_of", 0)]) == AS_OF
+        assert cell(cell_of(("forecast_month", m))) == first
+    assert cell(cell_of(("as_of", 0))) == AS_OF
     assert mismatches == []
     if case == "ledger":  # by hand: INV-2's 1,500.00; L3c (Rejected) not expected
-        assert cell(DASHBOARD_CELLS[("total_credit", 0)]) == 1500
-        assert [cell(DASHBOARD_CELLS[("forecast", 0, m)]) for m in range(4)] == [0, 0, 0, 0]
+        assert cell(cell_of(("total_credit", 0))) == 1500
+        assert [cell(cell_of(("forecast", 0, m))) for m in range(4)] == [0, 0, 0, 0]
     # the timeline lists the milestones in sheet order with their flags
     flags = {m.milestone_id: m.flag for m in compute(data, AS_OF).milestones}
     for i, mid in enumerate(flags):
-        assert cell(DASHBOARD_CELLS[("timeline", i, "Milestone ID")]) == mid
-        assert cell(DASHBOARD_CELLS[("timeline", i, "Flag")]) == flags[mid]
+        assert cell(cell_of(("timeline", i, "Milestone ID"))) == mid
+        assert cell(cell_of(("timeline", i, "Flag"))) == flags[mid]
