@@ -102,40 +102,75 @@ def engine_mismatches(path: Path, as_of: date) -> tuple[list[tuple], int]:
     return mismatches, compared
 
 
-def _norm(v):
-    """A cell value for comparison: blank and "" alike, TRUE as 1, dates as
-    dates, numbers as floats."""
-    from datetime import datetime
-    if v is None or v == "":
-        return ""
-    if isinstance(v, bool):
-        return int(v)
-    if isinstance(v, datetime):
-        return v.date() if v.time() == datetime.min.time() else v
-    if isinstance(v, (int, float, Decimal)):
-        return float(v)
-    return v
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+
+def _text(el) -> str:
+    """All ``<t>`` text under a shared-string item or an inline string."""
+    return "".join(t.text or "" for t in el.iter(f"{_MAIN}t"))
+
+
+def sheet_cells(path: Path) -> dict[tuple[str, str], tuple[bool, object]]:
+    """(sheet, A1) -> (has a formula, value) of every cell, read from the
+    raw sheet XML (no spreadsheet library between us and the file): numbers
+    and dates as floats (date serials), booleans as 0/1, text and error
+    values as str, an empty value as ""."""
+    import zipfile
+    from posixpath import dirname, join, normpath
+
+    from lxml import etree
+
+    out: dict[tuple[str, str], tuple[bool, object]] = {}
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        shared = []
+        if "xl/sharedStrings.xml" in names:
+            shared = [_text(si) for si in etree.fromstring(z.read("xl/sharedStrings.xml"))
+                      if si.tag == f"{_MAIN}si"]
+        rels = {r.get("Id"): normpath(join("xl", r.get("Target"))).lstrip("/")
+                for r in etree.fromstring(z.read("xl/_rels/workbook.xml.rels")).iter(_PKG_REL)}
+        book = etree.fromstring(z.read("xl/workbook.xml"))
+        for sheet in book.iter(f"{_MAIN}sheet"):
+            part = rels[sheet.get(_REL)]
+            title = sheet.get("name")
+            for c in etree.fromstring(z.read(part)).iter(f"{_MAIN}c"):
+                kind = c.get("t", "n")
+                v = c.find(f"{_MAIN}v")
+                raw = v.text if v is not None and v.text is not None else None
+                if kind == "inlineStr":
+                    is_ = c.find(f"{_MAIN}is")
+                    value = _text(is_) if is_ is not None else ""
+                elif raw is None:
+                    value = ""
+                elif kind == "s":
+                    value = shared[int(raw)]
+                elif kind in ("str", "e"):
+                    value = raw
+                elif kind == "b":
+                    value = float(int(raw))
+                else:
+                    value = float(raw)
+                out[(title, c.get("r"))] = (c.find(f"{_MAIN}f") is not None, value)
+    return out
 
 
 def cached_mismatches(written: Path, recalculated: Path) -> tuple[list[tuple], int]:
     """Every formula cell whose cached value, as the tool wrote it, differs
-    from what LibreOffice computed; and how many formula cells there are."""
-    import openpyxl
-    formulas = openpyxl.load_workbook(written)
-    cached = openpyxl.load_workbook(written, data_only=True)
-    lo = openpyxl.load_workbook(recalculated, data_only=True)
+    from what LibreOffice computed; and how many formula cells there are.
+    TRUE equals 1, a blank equals "", a date its serial number; numbers
+    agree within 1e-9 relative."""
+    ours_all = sheet_cells(written)
+    theirs_all = sheet_cells(recalculated)
     mismatches, compared = [], 0
-    for ws in formulas.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type != "f" and not (isinstance(cell.value, str)
-                                                  and cell.value.startswith("=")):
-                    continue
-                compared += 1
-                ours = _norm(cached[ws.title][cell.coordinate].value)
-                theirs = _norm(lo[ws.title][cell.coordinate].value)
-                same = (abs(ours - theirs) <= 1e-9 * max(1.0, abs(theirs))
-                        if isinstance(ours, float) and isinstance(theirs, float) else ours == theirs)
-                if not same:
-                    mismatches.append((ws.title, cell.coordinate, ours, theirs))
+    for key, (formula, ours) in ours_all.items():
+        if not formula:
+            continue
+        compared += 1
+        theirs = theirs_all.get(key, (False, ""))[1]
+        same = (abs(ours - theirs) <= 1e-9 * max(1.0, abs(theirs))
+                if isinstance(ours, float) and isinstance(theirs, float) else ours == theirs)
+        if not same:
+            mismatches.append((*key, ours, theirs))
     return mismatches, compared

@@ -170,8 +170,8 @@ def _draft(loaded: Loaded, candidates, email: bool = False
                       project_id=p.project_id, milestone_id=m.milestone_id, client=p.client,
                       currency=p.currency, status=OPEN, document=safe_document_name(number),
                       tax_rate=r.tax_rate, tax_category=p.tax_category)
-        inv = replace(inv, **vars(_charge(deposits.of(p.project_id), m, p, r.amount,
-                                          settings.retention_tax, r.tax_rate)))
+        inv = replace(inv, **_charge(deposits.of(p.project_id), m, p, r.amount,
+                                     settings.retention_tax, r.tax_rate).columns())
         for msg in missing_fields(document_data(inv, p, m, settings), settings.e_invoice_format):
             e = field_error(loaded, msg, p.row, m.row)
             errors.append(("" if (e["sheet"] or "") == loaded.locator.sheet(C.SETTINGS.name)
@@ -191,18 +191,35 @@ class _Recoveries:
     def __init__(self, data: BookData, comp: Computation) -> None:
         self.data, self.comp = data, comp
         self.by_project: dict[str, Recovery] = {}
+        self._grouped: tuple[dict, dict, dict, dict] | None = None
 
     def of(self, project_id: str) -> Recovery:
         if project_id not in self.by_project:
-            comp = self.comp
-            rows = sorted((m for m in self.data.milestones if m.project_id == project_id),
-                          key=lambda m: m.row)
+            rows, amounts, invoices, currency = self._by_project()
             self.by_project[project_id] = recovery(
-                rows, {r.milestone_id: r.amount for r in comp.milestones
-                       if r.project_id == project_id},
-                {r.invoice_no: r for r in comp.invoices if r.project_id == project_id},
-                next(p.currency for p in self.data.projects if p.project_id == project_id))
+                rows.get(project_id, []), amounts.get(project_id, {}),
+                invoices.get(project_id, {}), currency[project_id])
         return self.by_project[project_id]
+
+    def _by_project(self) -> tuple[dict, dict, dict, dict]:
+        """Milestones (sheet order), amounts, invoice results and currency
+        per project, grouped once: one pass per project over the whole book
+        made check at 10,000 milestones take 7 s instead of 1."""
+        if self._grouped is None:
+            rows: dict[str, list] = {}
+            amounts: dict[str, dict] = {}
+            invoices: dict[str, dict] = {}
+            currency: dict[str, str] = {}
+            for m in sorted(self.data.milestones, key=lambda m: m.row):
+                rows.setdefault(m.project_id, []).append(m)
+            for r in self.comp.milestones:
+                amounts.setdefault(r.project_id, {})[r.milestone_id] = r.amount
+            for r in self.comp.invoices:
+                invoices.setdefault(r.project_id, {})[r.invoice_no] = r
+            for p in self.data.projects:
+                currency.setdefault(p.project_id, p.currency)
+            self._grouped = (rows, amounts, invoices, currency)
+        return self._grouped
 
 
 def _charge(deposit: Recovery, m, p, net, retention_tax: str, rate):
@@ -273,7 +290,12 @@ def plan_scoped(loaded: Loaded, email: bool = False) -> tuple[list[Issued], list
         if late:
             errors.append(late)
     keep = [r for r in billable if r.project_id not in troubled]
-    issued, _ = _draft(loaded, keep) if not errors else ([], [])
+    if errors:
+        issued = []
+    elif len(keep) == len(billable):    # nothing skipped: the same invoices again
+        issued = draft
+    else:
+        issued, _ = _draft(loaded, keep)
     if issued and issued[0].invoice.invoice_no in existing:
         number = issued[0].invoice.invoice_no
         errors.append(problem(

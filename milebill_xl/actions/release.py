@@ -109,7 +109,8 @@ def plan(loaded: Loaded, project_id: str) -> tuple[Invoice | None, list[dict]]:
                   due_date=due_date(result.terms, loaded.as_of), project_id=project.project_id,
                   client=project.client, currency=project.currency, status=OPEN,
                   document=safe_document_name(number), row=first_new_row(loaded, C.INVOICES.name),
-                  tax_rate=project.tax_rate, tax_category=project.tax_category, **vars(charge))
+                  tax_rate=project.tax_rate, tax_category=project.tax_category,
+                  **charge.columns())
     errors = [field_error(loaded, msg, project.row, None)
               for msg in missing_fields(document_data(inv, project, None, s), s.e_invoice_format)]
     return inv, errors

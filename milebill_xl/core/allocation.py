@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Mapping
 
-from .money import arithmetic, format_amount, round_money
+from .money import arithmetic, format_amount, minor_units, round_money, round_share
 from .records import CANCELLED, FIXED, Milestone
 
 
@@ -81,14 +81,16 @@ def cumulative_split(total: Decimal, weights: Iterable[Decimal], weight_sum: Dec
     round(total*W_{k-1}/weight_sum)`` with ``W_k`` the running weight sum.
 
     With ``weight_sum = 1`` this is rule 1 (weights are the percents); with
-    the remainder and the sum of unissued percents it is rule 10."""
+    the remainder and the sum of unissued percents it is rule 10. Each
+    ``round`` is ``money.round_share``, as the formulas round shares."""
     amounts = []
     running = Decimal(0)
     previous = round_money(0, currency)
+    digits = minor_units(currency)
     with arithmetic():
         for weight in weights:
             running += weight
-            current = round_money(total * running / weight_sum, currency)
+            current = round_share(total * running / weight_sum, digits)
             amounts.append(current - previous)
             previous = current
     return amounts

@@ -40,7 +40,7 @@ from dateutil.relativedelta import relativedelta
 from .aging import overdue_total
 from .engine import Computation, compute
 from .flags import FLAG_REJECTED, READY_TO_INVOICE
-from .money import arithmetic, rounding_currency, zero
+from .money import arithmetic, round_money, rounding_currency, zero
 from .records import CANCELLED, BookData
 
 FORECAST_DAYS = 90
@@ -165,7 +165,9 @@ def build_dashboard(book: BookData, as_of: date, computation: Computation | None
             buckets = comp.aging.get(cur)
             totals.append(CurrencyTotals(
                 currency=cur,
-                contract=sum((p.contract_value for p in rows), z),
+                # rounded as the sheet's ROUND(SUMIFS(...)) rounds a value
+                # typed finer than its currency (0.1759 KWD shows 0.176)
+                contract=round_money(sum((p.contract_value for p in rows), z), rounding_currency(cur)),
                 billed=sum((p.billed for p in rows), z),
                 unbilled=sum((p.unbilled for p in rows), z),
                 collected=sum((p.collected for p in rows), z),

@@ -34,6 +34,7 @@ from typing import Iterable, Mapping, Sequence
 from .allocation import cumulative_split
 from .money import arithmetic, format_amount, round_money
 from .records import CANCELLED, DEPOSIT, VOID, Milestone, Problem, Project
+from .words import excel
 
 MILESTONES_TABLE, PROJECTS_TABLE = "tblMilestones", "tblProjects"
 
@@ -181,6 +182,23 @@ def deposit_problems(project: Project, rows: Sequence[Milestone], amounts: Mappi
                                "exceed 100 %: its invoices would ask for less than nothing; "
                                "lower one of them", project_id=pid))
     return out
+
+
+def deposit_problems_formula(rows: str, basis: str, status: str, invoice_row: str,
+                             amount: str, value: str, retainage: str) -> str:
+    """Excel text, TRUE when :func:`deposit_problems` finds one, for the
+    project's Can Bill. ``rows``: the criteria pair selecting the
+    project's milestones (``tblMilestones[Project ID],<its ID>``);
+    ``basis``, ``status``, ``invoice_row`` (0: not invoiced) and ``amount``:
+    those milestone columns; ``value`` and ``retainage``: the project's
+    Contract Value and Retainage %."""
+    live = f'{rows},{basis},{excel(DEPOSIT)},{status},{excel("<>" + CANCELLED)}'
+    count = f"COUNTIFS({live})"
+    left = (f'SUMIFS({amount},{rows},{basis},{excel("<>" + DEPOSIT)},'
+            f'{status},{excel("<>" + CANCELLED)},{invoice_row},0)')
+    return (f"OR({count}>1,"
+            f"AND({count}=1,COUNTIFS({live},{invoice_row},0)=1,SUMIFS({amount},{live})>{left}),"
+            f"AND({count}=1,{value}>0,{retainage}>0,{retainage}+SUMIFS({amount},{live})/{value}>1))")
 
 
 def _pct(fraction: Decimal) -> str:

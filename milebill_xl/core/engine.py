@@ -40,13 +40,13 @@ from .money import (FALLBACK_CURRENCY, arithmetic, is_known_currency, normalize_
                     round_money)
 from .records import (CANCELLED, CREDIT_NOTE, INVOICE, INVOICES_TABLE, MILESTONES_TABLE,
                       PAYMENTS_TABLE, PROJECTS_TABLE, SETTINGS_TABLE, VOID, BookData, Milestone,
-                      Problem, Project, record)
+                      Problem, Project)
 from .retention import retention_held
 from .tax import effective_rate, vat_problems
 from .terms import Terms, TermsError, parse_terms
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class MilestoneResult:
     """Computed columns of one tblMilestones row."""
 
@@ -66,7 +66,7 @@ class MilestoneResult:
     tax_rate: Decimal = Decimal(0)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class InvoiceResult:
     """Computed columns of one tblInvoices row (invoice or credit note)."""
 
@@ -91,7 +91,7 @@ class InvoiceResult:
     deposit_applied: Decimal = Decimal(0)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ProjectResult:
     """Computed columns of one tblProjects row, plus what issuing needs.
 
@@ -308,7 +308,7 @@ def compute(book: BookData, as_of: date) -> Computation:
                           if r.type == INVOICE and r.status != VOID), zero)
             collected = sum((r.paid for r in own if r.type != CREDIT_NOTE), zero)
             outstanding = sum((r.balance for r in own if r.status != VOID), zero)
-            unbilled = project.contract_value - billed
+            unbilled = round_money(project.contract_value - billed, rounding_currency)
         project_results.append(ProjectResult(
             project_id=project.project_id, row=project.row,
             currency=normalize_currency(project.currency),

@@ -16,15 +16,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable
 
 from .money import arithmetic, rounding_currency, round_money
-from .records import Invoice, Payment, record
+from .records import Invoice, Payment
 from .words import APPLIED, CREDIT_NOTE, OPEN, PAID, PAID_KINDS, PARTIALLY_PAID, VOID, excel
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class InvoiceFigures:
     paid: Decimal
     balance: Decimal

@@ -12,7 +12,7 @@
   Receivables of zero give 0 days. Rounded to one decimal.
 - **Approved, not invoiced**: per currency, the Amount of milestones
   flagged Ready to Invoice or Blocked, and the longest wait in days since
-  their Approval Date.
+  their Approval Date (0 for an Approval Date after the as-of date).
 - **Days from completion to approval**: the mean over approved milestones
   with both dates; **days from issue to payment**: the mean, over invoices
   paid in full, from Issue Date to the last payment's date. One decimal;
@@ -120,7 +120,7 @@ def cash_metrics(book: BookData, comp: Computation) -> Metrics:
                  if milestones[r.milestone_id].approval_date]
         with arithmetic():
             amount = sum((r.amount for r in rows), zero(rounding_currency(cur)))
-        approved_unbilled.append(Waiting(cur, amount, len(rows), max(waits) if waits else None))
+        approved_unbilled.append(Waiting(cur, amount, len(rows), max(0, *waits) if waits else None))
 
     to_approval = [(m.approval_date - m.completed_date).days for m in book.milestones
                    if m.approval == APPROVED and m.approval_date and m.completed_date]

@@ -123,6 +123,37 @@ def round_digits(amount: Decimal, digits: int) -> Decimal:
     return to_decimal(amount).quantize(_quantum(digits), ROUND_HALF_UP, _ROUNDING)
 
 
+#: decimals beyond the minor unit to which a computed share is rounded
+#: first (``round_share``); the template's formulas use the same number
+SHARE_GUARD = 5
+
+
+def round_share(amount: Decimal, digits: int) -> Decimal:
+    """A computed share (``V x percent``, ``drift x weight / sum``) rounded
+    to ``digits`` decimals in two steps, each half away from zero: first to
+    ``digits + SHARE_GUARD`` decimals, then to ``digits``; the formulas
+    write it ``ROUND(ROUND(x, d+5), d)``.
+
+    A spreadsheet multiplies in binary floating point, so a share that is
+    exactly half a minor unit in decimals can arrive a hair below it:
+    1,005 JPY x (50 % - 40 %) is 100.49999999999997 there, and
+    LibreOffice's ``ROUND(x, 0)`` gives 100 where the rule gives 101. And a
+    percent cell holds a binary number, read here as its shortest decimal
+    (``=1/6`` is 0.16666666666666666), so 6.03 USD x 1/6 is
+    1.00499999999999996 here while the spreadsheet's ``ROUND`` sees 1.005
+    and gives 1.01. Rounding to five more decimals first gives 100.5 and
+    1.005 in Excel, LibreOffice and here alike (any error of the binary
+    arithmetic is far below 10^-5 of a minor unit for amounts under
+    10^8)."""
+    return round_digits(round_digits(amount, digits + SHARE_GUARD), digits)
+
+
+def round_share_formula(expr: str, digits: str) -> str:
+    """``round_share`` as Excel formula text: ``ROUND(ROUND(x,d+5),d)``
+    (``ROUND(1005*(0.5-0.4),0)`` is 100, this gives 101)."""
+    return f"ROUND(ROUND({expr},{digits}+{SHARE_GUARD}),{digits})"
+
+
 def zero(currency: str) -> Decimal:
     """Zero written with the currency's digits (``0.00`` for USD), so a
     total with nothing in it still prints like money."""

@@ -16,15 +16,16 @@ out:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable
 
 from .money import arithmetic, round_money
-from .records import DEPOSIT, INVOICE, VOID, Invoice, Milestone, record
+from .records import DEPOSIT, INVOICE, VOID, Invoice, Milestone
 from .retention import retention_held
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Position:
     contract_value: Decimal
     share: Decimal
@@ -56,7 +57,7 @@ def position(invoice: Invoice, contract_value: Decimal, invoices: Iterable, stat
                         recovered)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Row:
     type: str
     status: str

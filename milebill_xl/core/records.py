@@ -4,10 +4,14 @@ Every record keeps ``row``, its 0-based position among the data rows of its
 table, so a rule that finds a problem can point back at the sheet cell
 without knowing anything about sheets. Money is ``Decimal``; dates are
 ``datetime.date``; text is ``str`` ("" for blank).
+
+The per-row records (projects, milestones, invoices, payments, and the
+engine's results) are frozen dataclasses with ``__slots__``: a book of
+100,000 milestones builds half a million of them, and slots keep them
+small.
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,35 +34,6 @@ INVOICES_TABLE, PAYMENTS_TABLE, SETTINGS_TABLE = "tblInvoices", "tblPayments", "
 #: the Settings defaults a record falls back to when built in code
 DEFAULT_CURRENCY = "USD"
 DEFAULT_TERMS = "Net 30"
-
-
-def record(cls):
-    """``@dataclass(frozen=True)``, built faster: the dataclass's own
-    ``__init__`` sets each field through ``object.__setattr__``, which takes
-    longer than all the rest of building a record of fifteen fields, and a
-    book of 100,000 milestones builds half a million records. This one sets
-    the instance's fields in one step; parameters, defaults, immutability,
-    equality, hashing, ``repr`` and ``dataclasses.replace`` stay the
-    dataclass's own. For plain records only: no ``__post_init__``, no
-    default factories, every field in ``__init__``."""
-    cls = dataclass(frozen=True)(cls)
-    fields = dataclasses.fields(cls)
-    if hasattr(cls, "__post_init__") or any(
-            not f.init or f.default_factory is not dataclasses.MISSING for f in fields):
-        raise TypeError(f"@record needs a plain record; {cls.__name__} is not one")
-    params = ", ".join(f.name if f.default is dataclasses.MISSING else f"{f.name}=_d_{f.name}"
-                       for f in fields)
-    body = ", ".join(f"{f.name!r}: {f.name}" for f in fields)
-    source = f"def __init__(self, {params}):\n    _set(self, '__dict__', {{{body}}})\n"
-    namespace = {"_set": object.__setattr__,
-                 **{f"_d_{f.name}": f.default for f in fields
-                    if f.default is not dataclasses.MISSING}}
-    exec(source, namespace)  # noqa: S102 - fixed text built from the field names
-    init = namespace["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    init.__doc__ = cls.__init__.__doc__
-    cls.__init__ = init
-    return cls
 
 
 @dataclass(frozen=True)
@@ -104,7 +79,7 @@ class Settings:
     e_invoice_format: str = NO_E_INVOICE
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Project:
     """A project with the Settings defaults already applied."""
 
@@ -131,7 +106,7 @@ class Project:
     tax_exemption_reason: str = ""
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Milestone:
     milestone_id: str
     project_id: str
@@ -163,7 +138,7 @@ class Milestone:
         return bool(self.invoice_no)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Invoice:
     """One issued document, invoice or credit note. Credit notes carry
     negative Net, Tax and Total and name the invoice they correct in
@@ -199,7 +174,7 @@ class Invoice:
     tax_category: str = ""
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Payment:
     payment_date: date | None
     invoice_no: str

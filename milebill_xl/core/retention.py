@@ -18,14 +18,15 @@ charges now, what a project holds, and what its release invoices.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable
 
 from .money import arithmetic, round_money
-from .records import INVOICE, ON_INVOICE, ON_RELEASE, RETENTION_RELEASE, VOID, record
+from .records import INVOICE, ON_INVOICE, ON_RELEASE, RETENTION_RELEASE, VOID
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Charge:
     """The money columns of one new tblInvoices row. ``total`` is the
     amount due now."""
@@ -35,6 +36,10 @@ class Charge:
     deposit_applied: Decimal
     tax: Decimal
     total: Decimal
+
+    def columns(self) -> dict[str, Decimal]:
+        """The fields as a dict: the Invoice fields of the same names."""
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 def milestone_charge(net: Decimal, tax_rate: Decimal, retainage: Decimal,

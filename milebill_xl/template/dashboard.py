@@ -343,8 +343,9 @@ def slot_formulas(slot: int) -> dict[str, str]:
              f'+COUNTIFS({m_cur},{cur},{flag},{q(W.BLOCKED)})')
     waiting = (f'(({m_cur}={cur})*(({flag}={q(W.READY_TO_INVOICE)})+({flag}={q(W.BLOCKED)}))'
                f'*ISNUMBER({col(_M, "Approval Date")}))')
-    put(("longest_wait",), f'IF(OR({cur}="",{count}=0),"",SUMPRODUCT(MAX({waiting}*'
-                           f'({AS_OF}-{col(_M, "Approval Date")}))))')
+    # never negative: an approval dated after the as-of date waited 0 days
+    put(("longest_wait",), f'IF(OR({cur}="",{count}=0),"",MAX(0,SUMPRODUCT(MAX({waiting}*'
+                           f'({AS_OF}-{col(_M, "Approval Date")})))))')
     return forms
 
 

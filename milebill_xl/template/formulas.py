@@ -27,8 +27,10 @@ between columns is acyclic even at whole-column granularity:
 from __future__ import annotations
 
 from ..core import words as W
+from ..core.deposits import deposit_problems_formula
 from ..core.flags import billable_formula, days_overdue_formula, flag_formula
 from ..core.invoices import invoice_figures_formulas
+from ..core.money import round_share_formula as round_share
 from ..workbook import contract as C
 
 P, M, I, PAY, CUR = (C.PROJECTS.name, C.MILESTONES.name, C.INVOICES.name,
@@ -153,6 +155,11 @@ def _project_formulas(absent: frozenset[tuple[str, str]] | set = frozenset()) ->
             f'SUMIFS({col(I, "Retention")},{live_invoices})'
             f'-SUMIFS({col(I, "Net")},{inv_p},{pid},{col(I, "Type")},{q(W.RETENTION_RELEASE)},'
             f'{not_void})')
+    # a contract value finer than its currency (1.745 USD) differs from the
+    # allocation by an exact half that binary subtraction leaves a hair
+    # below: rounded in two steps, as the engine rounds it
+    under = round_share(f'{v}-{t("Allocated")}', d)
+    over = round_share(f'{t("Allocated")}-{v}', d)
     f = {
         # effective currency: blank takes Settings Default Currency
         "Eff Currency": f'{blank}IF({t("Currency")}="",{DEFAULT_CURRENCY},{t("Currency")}))',
@@ -176,14 +183,16 @@ def _project_formulas(absent: frozenset[tuple[str, str]] | set = frozenset()) ->
         "Schedule": (
             f'{blank}IF(COUNTIFS({mp},{pid},{col(M, "Amount")},"<0",{schedule})>0,"Negative amount",'
             f'IF({t("Allocated")}={v},"OK",'
-            f'IF({t("Allocated")}<{v},"Under by "&FIXED({v}-{t("Allocated")},{d}),'
-            f'"Over by "&FIXED({t("Allocated")}-{v},{d})))))'),
+            f'IF({t("Allocated")}<{v},"Under by "&FIXED({under},{d}),'
+            f'"Over by "&FIXED({over},{d})))))'),
         # payment terms (rule 5) lower-cased without spaces, and understood?
         "Terms Key": f'{blank}{_terms_key(t("Payment Terms"))})',
         "Terms OK": f'{blank}{_terms_ok(t("Terms Key"))})',
-        # the project can bill: schedule passes, currency known, terms understood
+        # the project can bill: schedule passes, currency known, terms
+        # understood, no deposit problem
         "Can Bill": (f'{blank}AND({t("Schedule")}="OK",{t("Terms OK")},'
-                     f'ISNUMBER(MATCH({t("Eff Currency")},{col(CUR, "Currency")},0))))'),
+                     f'ISNUMBER(MATCH({t("Eff Currency")},{col(CUR, "Currency")},0)),'
+                     f'NOT({deposit_problems_formula(f"{mp},{pid}", col(M, "Eff Basis"), col(M, "Status"), col(M, "Invoice Row"), col(M, "Amount"), v, "N(" + t("Retainage %") + ")")})))'),
         # the project's tax rate: blank takes Settings Default Tax Rate
         "Eff Tax Rate": (f'{blank}IF(ISNUMBER({t("Tax Rate")}),{t("Tax Rate")},'
                          f'N({DEFAULT_TAX_RATE})))'),
@@ -228,13 +237,13 @@ def _milestone_formulas(requested: bool = True, own_rate: bool = True) -> dict[s
     w, cum = t("Weight"), t("Cum Weight")
     pw, pcum = t("Plan Weight"), t("Plan Cum Weight")
     # rule 1 on the whole schedule (issued included): round(V*P_k) - round(V*P_{k-1})
-    plan = (f"ROUND({proj('Contract Value')}*{pcum},{d})"
-            f"-ROUND({proj('Contract Value')}*({pcum}-{pw}),{d})")
+    value = proj("Contract Value")
+    plan = f"{round_share(f'{value}*{pcum}', d)}-{round_share(f'{value}*({pcum}-{pw})', d)}"
     # rule 10: plan amount + share of the drift, round(D*Q_k/S) - round(D*Q_{k-1}/S);
     # nothing when nothing is left (R = 0 after an issue)
-    share = (f"IF({proj('Unissued Percent')}=0,0,"
-             f"ROUND({proj('Drift')}*{cum}/{proj('Unissued Percent')},{d})"
-             f"-ROUND({proj('Drift')}*({cum}-{w})/{proj('Unissued Percent')},{d}))")
+    drift, s = proj("Drift"), proj("Unissued Percent")
+    share = (f"IF({s}=0,0,{round_share(f'{drift}*{cum}/{s}', d)}"
+             f"-{round_share(f'{drift}*({cum}-{w})/{s}', d)})")
     spread = f"IF(AND({proj('Has Issued')},{proj('Remainder')}=0),0,{t('Plan Amount')}+{share})"
     due = t("Eff Due Date")
     complete = f'{status}={q(W.COMPLETE)}'

@@ -13,7 +13,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from ..core.engine import Computation
-from ..core.money import arithmetic, minor_units, round_digits
+from ..core.money import arithmetic, minor_units, round_digits, round_share
 from ..core.records import (APPROVED, CANCELLED, COMPLETE, CREDIT_NOTE, DEPOSIT, FIXED, PAID,
                             PERCENT, BookData)
 from ..workbook.contract import INVOICES, MILESTONES, PROJECTS
@@ -44,8 +44,9 @@ def terms_key(text: str) -> str:
 
 
 def _fixed(amount: Decimal, digits: int) -> str:
-    """Excel's FIXED(amount, digits): thousands separators, ``digits`` decimals."""
-    return f"{_round(amount, digits):,.{digits}f}"
+    """Excel's FIXED(ROUND(ROUND(amount, digits+5), digits), digits) (the
+    Schedule formula): thousands separators, ``digits`` decimals."""
+    return f"{round_share(amount, digits):,.{digits}f}"
 
 
 def helper_values(book: BookData, comp: Computation) -> dict[str, dict[str, dict[int, object]]]:
@@ -87,7 +88,7 @@ def helper_values(book: BookData, comp: Computation) -> dict[str, dict[str, dict
             plan_amount = _ZERO
             if weight and p:
                 v, pc = p.contract_value, plan_cum[m.project_id]
-                plan_amount = _round(v * pc, d) - _round(v * (pc - plan_weight), d)
+                plan_amount = round_share(v * pc, d) - round_share(v * (pc - plan_weight), d)
             m_out["Project Row"][r] = p.row + 1 if p else 0
             m_out["Invoice Row"][r] = ir
             m_out["Project Currency"][r] = str(p.currency if p else book.settings.default_currency)

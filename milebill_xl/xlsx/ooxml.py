@@ -237,6 +237,11 @@ class Formula:
 
 def number_text(value: int | float | Decimal) -> str:
     """Exact decimal text for a number: no float noise, no exponent."""
+    if type(value) is Decimal and value.is_finite() and abs(value) <= _MAX_DOUBLE:
+        if not value:                  # the usual case first: money
+            return "0"
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
     if isinstance(value, bool):
         raise TypeError("bool is not a number here")
     if isinstance(value, int):
@@ -280,42 +285,68 @@ def render_cell(p: str, ref: str, style: bytes | None, value: object, date1904: 
 
 @functools.lru_cache(maxsize=512)
 def formula_elem(p: str, text: str) -> bytes:
-    """The ``<f>`` element of a formula (leading '=' dropped); cached per text."""
+    """The ``<f>`` element of a formula (leading '=' dropped); cached per
+    text, and checked well-formed once here, so a writer that checks the
+    bytes it splices in may leave this element out of that check."""
     text = text[1:] if text.startswith("=") else text
     if not text:
         raise ValueError("empty formula")
-    return f"<{p}f>{escape_xml(text)}</{p}f>".encode()
+    escaped = escape_xml(text)
+    try:                                         # a bug guard
+        SafeET.fromstring(f"<f>{escaped}</f>")
+    except SafeET.ParseError as exc:
+        raise ValueError(f"formula would not be well-formed XML: {exc}") from None
+    return f"<{p}f>{escaped}</{p}f>".encode()
 
 
 @functools.lru_cache(maxsize=512)
-def _formula_tail(p: str, text: str) -> bytes:
-    return b">" + formula_elem(p, text) + f"</{p}c>".encode()
+def _formula_parts(p: str, text: str) -> tuple[bytes, bytes, bytes]:
+    """The ``<f>`` element, ``<v>`` and ``</v></c>``: built once per formula
+    (a refresh writes each column's formula on every row)."""
+    return formula_elem(p, text), f"<{p}v>".encode(), f"</{p}v></{p}c>".encode()
+
+
+@functools.lru_cache(maxsize=4096)
+def _escaped_value(text: str) -> bytes:
+    """A formula's cached text escaped: a few words (flags, statuses)
+    repeated on every row."""
+    return escape_text(text).encode()
 
 
 def cell_tail(p: str, value: object, date1904: bool) -> bytes:
     """What follows ``<c r=".." s=".."`` in :func:`render_cell`'s output: the
     type attribute, the end of the start tag, the content and ``</c>``."""
+    before, formula, after = cell_tail_parts(p, value, date1904)
+    return before + formula + after
+
+
+def cell_tail_parts(p: str, value: object, date1904: bool) -> tuple[bytes, bytes, bytes]:
+    """:func:`cell_tail` in three pieces: what comes before the formula
+    element, the element (``b""`` for a plain value; well-formed by itself,
+    see :func:`formula_elem`) and what comes after it."""
     if value is None:
-        return b"/>"
+        return b"/>", b"", b""
     if isinstance(value, Formula):
-        f = formula_elem(p, value.text)
+        f, v_open, close = _formula_parts(p, value.text)
         c = value.cached
         if c is None:
-            return _formula_tail(p, value.text)
+            return b">", f, f"</{p}c>".encode()
+        if type(c) is Decimal:          # the usual cached value: money
+            return b">", f, v_open + number_text(c).encode() + close
         if isinstance(c, Formula):
             raise TypeError("a formula's cached value cannot be a formula")
         if isinstance(c, bool):
-            return b' t="b">' + f + f"<{p}v>{int(c)}</{p}v></{p}c>".encode()
+            return b' t="b">', f, v_open + (b"1" if c else b"0") + close
         if isinstance(c, str):
             if len(c) > MAX_TEXT:
                 raise ValueError("cached text too long")
-            return b' t="str">' + f + f"<{p}v>{escape_text(c)}</{p}v></{p}c>".encode()
-        return b">" + f + f"<{p}v>{_numeric(c, date1904)}</{p}v></{p}c>".encode()
+            return b' t="str">', f, v_open + _escaped_value(c) + close
+        return b">", f, v_open + _numeric(c, date1904).encode() + close
     if isinstance(value, bool):
-        return f' t="b"><{p}v>{int(value)}</{p}v></{p}c>'.encode()
+        return f' t="b"><{p}v>{int(value)}</{p}v></{p}c>'.encode(), b"", b""
     if isinstance(value, str):
-        return f' t="inlineStr">{_text_elem(p, value)}</{p}c>'.encode()
-    return f"><{p}v>{_numeric(value, date1904)}</{p}v></{p}c>".encode()
+        return f' t="inlineStr">{_text_elem(p, value)}</{p}c>'.encode(), b"", b""
+    return f"><{p}v>{_numeric(value, date1904)}</{p}v></{p}c>".encode(), b"", b""
 
 
 def _numeric(value: object, date1904: bool) -> str:
@@ -336,8 +367,12 @@ def check_value(value: object, date1904: bool = False) -> None:
         if not isinstance(value.text, str) or not value.text.lstrip("="):
             raise ValueError("Formula.text must be a non-empty string")
         escape_xml(value.text)
-        if value.cached is not None and not isinstance(value.cached, (bool, str)):
-            check_value(value.cached, date1904)
+        c = value.cached
+        if type(c) is Decimal:         # the usual cached value: money
+            if not c.is_finite() or abs(c) > _MAX_DOUBLE:
+                raise ValueError(f"cannot write {c!r} to a cell")
+        elif c is not None and type(c) is not int and not isinstance(c, (bool, str)):
+            check_value(c, date1904)
         return
     _check_number_or_date(value, date1904)
 

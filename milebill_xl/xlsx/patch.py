@@ -346,9 +346,7 @@ class Patcher:
                 check(value, d1904)
         doc = self._sheet(t.sheet)
         for idx, values in rows.items():
-            r = first + idx
-            for header, value in values.items():
-                doc.set(r, cols[header], value)
+            doc.set_row(first + idx, {cols[header]: value for header, value in values.items()})
 
     def set_column(self, table: str, header: str, values: Sequence[object]) -> None:
         """Write every data row of one column; ``len(values)`` must equal data_rows."""

@@ -232,6 +232,12 @@ class SheetDoc:
             raise ValueError(f"cell ({row}, {col}) is outside the sheet")
         self.pending.setdefault(row, {})[col] = value
 
+    def set_row(self, row: int, values: dict[int, object]) -> None:
+        """``set`` for several cells of one row: {col: value}."""
+        if not (1 <= row <= ooxml.MAX_ROW and all(1 <= c <= ooxml.MAX_COL for c in values)):
+            raise ValueError(f"a cell of row {row} is outside the sheet")
+        self.pending.setdefault(row, {}).update(values)
+
     def _height_differs(self, row: int, points: float) -> bool:
         ra = self.row_attrs(row)
         return ra.get(b"ht") != _num(points) or ra.get(b"customHeight") not in (b"1", b"true")
@@ -283,7 +289,8 @@ class SheetDoc:
         cells all stay are replaced in place; a row that gains cells (or a
         new row) is rebuilt, its untouched cells kept as raw bytes. Returns
         ``self.data`` itself when nothing changes. ``self.checked`` holds the
-        new bytes (to check them for well-formedness).
+        new bytes (to check them for well-formedness), a replaced cell's
+        without its formula element, which ``ooxml.formula_elem`` checked.
         """
         self._scan_rows()
         self._shared_masters = set()
@@ -294,8 +301,13 @@ class SheetDoc:
         skip_head = 2 + len(pb)                   # len(b"<c"), prefix included
         f_close = b"</" + pb + b"c>"
         empty_v = b"<" + pb + b"v></" + pb + b"v>" + f_close
-        tail_of = ooxml.cell_tail
-        edits: list[tuple[int, int, bytes]] = []
+        tail_of = ooxml.cell_tail_parts
+        r_attrs = _R_ATTRS
+        # no shared formula anywhere (ours never write one): no cell to look at
+        maybe_shared = d.find(b"shared", *self.inner) >= 0
+        # (start, end, new bytes, the bytes to check): a replaced cell is
+        # checked without its formula element (checked once per formula)
+        edits: list[tuple[int, int, bytes, bytes]] = []
         styles: dict[int, dict[int, bytes | None]] = {}
         bounds = [None, None, None, None]  # r1 c1 r2 c2 of written cells
 
@@ -317,17 +329,23 @@ class SheetDoc:
                     return s
             return None
 
-        def note(r: int, c: int) -> None:
-            for k, v, f in ((0, r, min), (1, c, min), (2, r, max), (3, c, max)):
-                bounds[k] = v if bounds[k] is None else f(bounds[k], v)
+        def note(r: int, lo: int, hi: int) -> None:
+            """Row ``r`` has written cells in columns ``lo`` to ``hi``."""
+            if bounds[0] is None:
+                bounds[:] = [r, lo, r, hi]
+            else:
+                bounds[0], bounds[2] = min(bounds[0], r), max(bounds[2], r)
+                bounds[1], bounds[3] = min(bounds[1], lo), max(bounds[3], hi)
 
         for r in sorted(self.pending):
             changes = self.pending[r]
             i = self.row_index.get(r)
             existing = self.cells(r)
             rs = str(r)
+            rb = rs.encode() + b'"'                # ' r="B' + rb is the cell's r attribute
+            lo, hi = ooxml.MAX_COL + 1, 0          # columns written in this row
             # ---- which writes change something: in-place replacements
-            inplace: list[tuple[int, int, bytes]] = []
+            inplace: list[tuple[int, int, bytes, bytes]] = []
             height = self.heights.get(r)
             grows = i is None or (height is not None and self._height_differs(r, height))
             for c, value in changes.items():
@@ -337,34 +355,42 @@ class SheetDoc:
                         grows = True
                     continue
                 cs, ce, body = cell
-                ref = (_letters(c) + rs).encode()
-                head = b' r="' + ref + b'"'
-                tail = tail_of(p, value, date1904)
+                head = (r_attrs.get(c) or _r_attr(c)) + rb
+                before, formula, after = tail_of(p, value, date1904)
                 if body.startswith(head):
-                    rest = body[len(head):]
-                    if rest.startswith(b' s="'):
-                        q = rest.find(b'"', 4)
-                        st = rest[4:q]
-                        at = cs + skip_head + len(head) + q + 1
-                        new_head = head + rest[:q + 1]
+                    k = len(head)
+                    if body.startswith(b' s="', k):
+                        q = body.find(b'"', k + 4) + 1
+                        new_head = body[:q]
                     else:
-                        st, at, new_head = None, cs + skip_head + len(head), head
+                        q, new_head = k, head
+                    at = cs + skip_head + q
                     n = ce - at
-                    if n == len(tail) and d.startswith(tail, at):
+                    lb, lf = len(before), len(formula)
+                    size = lb + lf + len(after)
+                    if (n == size and d.startswith(before, at) and d.startswith(formula, at + lb)
+                            and d.startswith(after, at + lb + lf)):
                         continue                              # already there
-                    if (n == len(tail) - len(f_close) + len(empty_v)
+                    if (n == size - len(f_close) + len(empty_v)
                             and type(value) is Formula and value.cached is None
-                            and d.startswith(tail[:-len(f_close)], at)
+                            and d.startswith(before, at) and d.startswith(formula, at + lb)
                             and d.startswith(empty_v, ce - len(empty_v))):
                         continue                              # same, empty <v>
                 else:
                     st = _style(body)
                     new_head = head + (b' s="' + st + b'"' if st is not None else b"")
-                self._note_shared_master(d[cs:ce])
-                inplace.append((cs, ce, c_open + new_head + tail))
+                if maybe_shared and d.find(b"shared", cs, ce) >= 0:
+                    self._note_shared_master(d[cs:ce])
+                inplace.append((cs, ce, b"".join((c_open, new_head, before, formula, after)),
+                                b"".join((c_open, new_head, before, after))))
                 if value is not None:
-                    note(r, c)
+                    if c < lo:
+                        lo = c
+                    if c > hi:
+                        hi = c
             if not grows:
+                if hi:
+                    note(r, lo, hi)
                 inplace.sort()
                 edits.extend(inplace)
                 continue
@@ -376,7 +402,7 @@ class SheetDoc:
                 tag, in_s, in_e, end = f'<{p}row r="{r}">'.encode(), -1, -1, -1
                 ra = {}
             replaced = {}
-            for cs, ce, new in inplace:
+            for cs, ce, new, _ in inplace:
                 replaced[cs] = new
             row_style = ra.get(b"s") if ra.get(b"customFormat") in (b"1", b"true") else None
             row_st: dict[int, bytes | None] = {}
@@ -401,7 +427,12 @@ class SheetDoc:
                     st = style_for_new(r, c, row_style)
                     out.append(ooxml.render_cell(p, _letters(c) + rs, st, value, date1904))
                     row_st[c] = st
-                    note(r, c)
+                    if c < lo:
+                        lo = c
+                    if c > hi:
+                        hi = c
+            if hi:
+                note(r, lo, hi)
             styles[r] = row_st
             tail = b""
             if existing and in_e > 0:
@@ -420,11 +451,11 @@ class SheetDoc:
                     tag = tag[:-2].rstrip() + b">"
                 body = tag + b"".join(out) + tail + f"</{p}row>".encode()
             if i is not None:
-                edits.append((self.row_spans[i][0], end, body))
+                edits.append((self.row_spans[i][0], end, body, body))
             else:
                 k = bisect.bisect_left(self.row_nums, r)
                 pos = self.row_spans[k][0] if k < len(self.row_nums) else self.inner[1]
-                edits.append((pos, pos, body))
+                edits.append((pos, pos, body, body))
 
         self._check_shared()
         if not edits:
@@ -458,10 +489,10 @@ class SheetDoc:
             pos = e0
         s0, e0 = self.sd_tag
         checked.append(d[s0:e0 - 2].rstrip() + b">" if self.sd_empty else d[s0:e0])
-        for s, e, body in edits:      # edits come in file order
+        for s, e, body, check in edits:      # edits come in file order
             pieces.append(view[pos:s])
             pieces.append(body)
-            checked.append(body)
+            checked.append(check)
             pos = e
         checked.append(f"</{p}sheetData>".encode())
         if self.sd_empty:
@@ -506,6 +537,17 @@ def _letters(col: int) -> str:
     if s is None:
         s = _LETTERS[col] = ooxml.col_letters(col)
     return s
+
+
+_R_ATTRS: dict[int, bytes] = {}
+
+
+def _r_attr(col: int) -> bytes:
+    """``b' r="B'`` for column 2: a cell's r attribute up to its row number."""
+    a = _R_ATTRS.get(col)
+    if a is None:
+        a = _R_ATTRS[col] = b' r="' + _letters(col).encode()
+    return a
 
 
 def _style(body: bytes) -> bytes | None:

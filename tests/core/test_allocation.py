@@ -39,6 +39,24 @@ def test_thirds_kwd_have_three_decimals():
     assert [str(a) for a in amounts(alloc)] == ["0.333", "0.334", "0.333"]
 
 
+def test_a_share_at_half_a_cent_rounds_up_as_the_spreadsheet_does():
+    # =1/6 in a Percent cell holds 0.16666666666666666: 6.03 x that is
+    # 1.00499999999999996, which Excel's and LibreOffice's ROUND take as
+    # 1.005 -> 1.01 (it was 1.00 here, a cent off the sheet).
+    alloc = allocate(D("6.03"), "USD", [pct("A", "0.16666666666666666"),
+                                        pct("B", "0.8333333333333334")], {})
+    assert amounts(alloc) == [D("1.01"), D("5.02")]
+
+
+def test_a_drift_share_at_half_a_yen_rounds_up():
+    # Plan: 100.5 -> 101, 552.75 -> 553 (452), 1,005 (452). A issued at 100:
+    # the drift of 1 yen is shared 1 : 1 by B and C: round(0.5) = 1 for B,
+    # 1 - 1 = 0 for C.
+    alloc = allocate(D("1005"), "JPY", [pct("A", "0.1"), pct("B", "0.45"), pct("C", "0.45")],
+                     {"A": D("100")})
+    assert amounts(alloc) == [D("100"), D("453"), D("452")]
+
+
 def test_cumulative_rounding_not_independent_rounding():
     # Seven equal sevenths of 100.00: each exact share is 14.2857..; rounding each alone
     # gives 7 x 14.29 = 100.03. Cumulative: round(100*k/7) differences.

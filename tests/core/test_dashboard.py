@@ -58,6 +58,15 @@ def test_totals_per_currency():
     assert dash.aging["USD"]["1-30"] == D("100.00")
 
 
+def test_contract_total_is_rounded_to_the_minor_unit():
+    # two contract values typed finer than KWD's 3 digits: 0.1759 + 0.0003
+    # = 0.1762 shows 0.176, as the sheet's ROUND(SUMIFS(...), 3)
+    dash = build_dashboard(book(projects=[project("P1", "0.1759", currency="KWD"),
+                                          project("P2", "0.0003", currency="KWD", row=1)]), AS_OF)
+    (kwd,) = dash.totals
+    assert (str(kwd.contract), str(kwd.unbilled)) == ("0.176", "0.176")
+
+
 def test_expected_billing_by_month():
     dash = build_dashboard(sample(), AS_OF)
     got = {(f.currency, f.label): (f.amount, f.milestone_ids) for f in dash.forecast}

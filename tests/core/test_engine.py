@@ -145,6 +145,13 @@ def test_change_order_keeps_the_issued_net():
     assert comp.project("P1").billed == D("250.00") and comp.project("P1").outstanding == D("300.00")
 
 
+def test_unbilled_is_rounded_to_the_minor_unit():
+    # a contract value typed finer than its currency: 0.1759 KWD leaves
+    # 0.176 unbilled, as the sheet's ROUND shows it (it was 0.1759)
+    comp = compute(book(projects=[project("P1", "0.1759", currency="KWD")]), AS_OF)
+    assert str(comp.project("P1").unbilled) == "0.176"
+
+
 def test_cancelled_milestone_with_invoice_is_cancelled_and_zero():
     b = book(projects=[project("P1", "100.00")],
              milestones=[pct("A", "1"), replace(pct("X", "0.5", row=1, invoice_no="INV-1"), status=CANCELLED)],

@@ -2,13 +2,13 @@
 Figures worked by hand in the comments."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from milebill_xl.core.engine import compute
 from milebill_xl.core.metrics import cash_metrics, countback, periods
 
-from .helpers import book, fixed, invoice, payment, project, ready
+from .helpers import book, fixed, invoice, payment, pct, project, ready
 
 D = Decimal
 AS_OF = date(2026, 11, 25)
@@ -59,3 +59,12 @@ def test_metrics_of_a_small_book():
     assert m.days_to_approval == D("4.0")
     assert m.days_to_payment == D("40.0")
     assert m.approved_unbilled == ()
+
+
+def test_an_approval_dated_after_the_as_of_date_has_waited_no_days():
+    # looking back at a past as-of date: approved 3 days later, waiting 0
+    # days then (it was -3, where the sheet shows 0)
+    b = book(projects=[project("P1", "100.00")],
+             milestones=[ready(pct("M1", "1", approval_date=AS_OF + timedelta(days=3)))])
+    (usd,) = cash_metrics(b, compute(b, AS_OF)).approved_unbilled
+    assert (usd.amount, usd.milestones, usd.longest_wait_days) == (D("100.00"), 1, 0)

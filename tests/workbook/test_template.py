@@ -384,6 +384,31 @@ def _extra_cases() -> dict[str, dict]:
             pay("INV-5", "499.50", -3), pay("INV-5", "0.50", -3, "Write-off"),
         ],
     }
+    # shares at exactly half a minor unit, which binary floating point puts
+    # a hair below it (found by test_formulas_property.py): 1,005 JPY x
+    # (50 % - 40 %) is 100.49999999999997 in a spreadsheet; =1/6 of 6.03 USD
+    # is 1.00499999999999996 read as a decimal; a contract value finer than
+    # its currency leaves an Unbilled to round and an allocation over by
+    # 1.75 - 1.745 (0.004999999999999893 in binary); an approval dated after
+    # the as-of date has waited 0 days on the Dashboard, not -3; a deposit
+    # with no work left to recover it from blocks its project in the sheet
+    # too (it showed Ready to Invoice)
+    cases["halves"] = {"projects": [_project("H1", 1005, "JPY"), _project("H2", "6.03"),
+                                    _project("H3", "0.1759", "KWD"), _project("H4", 100, "EUR"),
+                                    _project("H5", "1.745"), _project("H6", 24, "JPY")],
+                       "milestones": [
+        _ms("H1a", "H1", "Percent", Decimal("0.1")), _ms("H1b", "H1", "Percent", Decimal("0.4")),
+        _ms("H1c", "H1", "Percent", Decimal("0.2")), _ms("H1d", "H1", "Percent", Decimal("0.3")),
+        _ms("H2a", "H2", "Percent", 1 / 6), _ms("H2b", "H2", "Percent", 5 / 6),
+        _ms("H4a", "H4", "Percent", Decimal("1"), "Complete", "Approved",
+            **{"Approval Date": d(3)}),
+        _ms("H5a", "H5", "Percent", Decimal("1")),
+        _ms("H6a", "H6", "Percent", Decimal("1"), "Complete", "Approved", **{"Invoice No": "INV-H6"}),
+        {**_ms("H6b", "H6", "Fixed", Decimal("2"), "Complete", "Approved"), "Basis": "Deposit"}],
+        "invoices": [{"Invoice No": "INV-H6", "Type": "Invoice", "Issue Date": d(-5),
+                      "Due Date": d(25), "Project ID": "H6", "Milestone ID": "H6a",
+                      "Currency": "JPY", "Net": Decimal(24), "Tax": Decimal(0),
+                      "Total": Decimal(24)}]}
     # issue 13: retention withheld, released, a release voided; a deposit
     # invoiced and recovered, one unissued as a Percent and one as a Fixed
     # Amount (outside the schedule), a cancelled one
@@ -549,7 +574,7 @@ def recalculated(built_and_recalculated):
 
 
 CASES = ("template", "sample", "sample_inputs", "currencies", "change_order", "stable_amounts",
-         "terms_and_flags", "workbook_digits", "ledger", "retention", "tax_rates")
+         "terms_and_flags", "workbook_digits", "ledger", "halves", "retention", "tax_rates")
 
 
 @pytest.mark.libreoffice
@@ -573,6 +598,29 @@ def test_libreoffice_keeps_amounts_stable_as_rule_10_says(recalculated):
         ("S1a", 33.33), ("S1b", 33.34), ("S1c", 33.34),
         ("S2a", 33.33), ("S2b", 48.33), ("S2c", 48.34),
         ("S3a", 1042.79), ("S3b", 0.0), ("S3c", 0.0)]
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_rounds_shares_at_half_a_minor_unit_as_the_engine(recalculated):
+    """By hand: 1,005 JPY at 10/40/20/30 % is 100.5 -> 101, 502.5 -> 503
+    (402), 703.5 -> 704 (201), 1,005 (301); 6.03 USD at 1/6 is 1.005 ->
+    1.01, the rest 5.02; 0.1759 KWD unbilled shows 0.176; 1.745 USD
+    allocates 1.75, over by 0.005 -> 0.01; H6's deposit, with nothing left
+    to recover it from, blocks H6 (the Dashboard's
+    figures and H4's wait of 0 days: test_every_formula_cell_caches...)."""
+    book = CalamineWorkbook.from_path(str(recalculated["halves"]))
+    rows = _sheet_rows(book, "Milestones")
+    assert [(r["Milestone ID"], round(r["Amount"], 2)) for r in rows] == [
+        ("H1a", 101), ("H1b", 402), ("H1c", 201), ("H1d", 301), ("H2a", 1.01), ("H2b", 5.02),
+        ("H4a", 100), ("H5a", 1.75), ("H6a", 24), ("H6b", 2)]
+    projects = _sheet_rows(book, "Projects")
+    unbilled = {r["Project ID"]: round(r["Unbilled"], 4) for r in projects}
+    assert unbilled == {"H1": 1005, "H2": 6.03, "H3": 0.176, "H4": 100, "H5": 1.75, "H6": 0}
+    assert [r["Schedule"] for r in projects] == ["OK", "OK", "Under by 0.176", "OK",
+                                                 "Over by 0.01", "OK"]
+    # the deposit of 2 yen has no work left to be recovered from
+    assert [r["Can Bill"] for r in projects][-1] is False
+    assert [r["Flag"] for r in rows][-1] == "Blocked"
 
 
 @pytest.mark.libreoffice
