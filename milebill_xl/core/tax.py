@@ -27,8 +27,8 @@ from decimal import Decimal
 from babel import Locale
 
 from .money import round_money
-from .words import (EXEMPT, EXPORT, INTRA_COMMUNITY, REVERSE_CHARGE, STANDARD,  # noqa: F401
-                    TAX_CATEGORIES, ZERO_RATED)
+from .words import (CANCELLED, EXEMPT, EXPORT, INTRA_COMMUNITY, REVERSE_CHARGE,  # noqa: F401
+                    STANDARD, TAX_CATEGORIES, ZERO_RATED)
 
 # ------------------------------------------------------------- categories
 
@@ -268,3 +268,28 @@ def vat_problems(book) -> list:
                         f"is in {country_name(p.client_country)}, as the seller is (Company "
                         "Country); a supply within one country is Standard")
     return out
+
+
+def vat_problems_formula(category_cell: str, rate_cell: str, client_tax_id: str,
+                         client_country: str, rows: str, milestone_rate: str | None,
+                         invoice_no: str, status: str, company_tax_id: str,
+                         company_country: str) -> str:
+    """Excel text, TRUE when :func:`vat_problems` stops the project, for
+    its Can Bill: every rule but the VAT-number checksums (those need
+    python-stdnum; the engine alone sees them, as it alone sees a cell it
+    cannot read). ``category_cell``, ``rate_cell``, ``client_tax_id``,
+    ``client_country``: the project's Tax Category, effective tax rate,
+    Client Tax ID and Client Country; ``rows``: the criteria pair selecting
+    its milestones; ``milestone_rate`` (None: the table has no Tax Rate),
+    ``invoice_no``, ``status``: those milestone columns; the two company
+    arguments: the settings' names."""
+    from .words import excel
+    other = f'AND({category_cell}<>"",{category_cell}<>{excel(STANDARD)})'
+    ids = f"OR({category_cell}={excel(REVERSE_CHARGE)},{category_cell}={excel(INTRA_COMMUNITY)})"
+    eu = f'ISNUMBER(SEARCH("|"&{client_country}&"|",{excel("|" + "|".join(sorted(EU_MEMBERS)) + "|")}))'
+    own_rates = (f'COUNTIFS({rows},{milestone_rate},">0",{invoice_no},"",'
+                 f'{status},{excel("<>" + CANCELLED)})>0' if milestone_rate else "FALSE")
+    return (f"OR(AND({other},OR({rate_cell}>0,{own_rates})),"
+            f'AND({ids},OR(TRIM({client_tax_id})="",TRIM({company_tax_id})="")),'
+            f"AND({category_cell}={excel(INTRA_COMMUNITY)},OR({client_country}=\"\",NOT({eu}),"
+            f"UPPER({client_country})=UPPER({company_country}))))")

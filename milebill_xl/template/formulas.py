@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from ..core import words as W
 from ..core.deposits import deposit_problems_formula
+from ..core.tax import vat_problems_formula
 from ..core.flags import billable_formula, days_overdue_formula, flag_formula
 from ..core.invoices import invoice_figures_formulas
 from ..core.money import round_share_formula as round_share
@@ -158,6 +159,15 @@ def _project_formulas(absent: frozenset[tuple[str, str]] | set = frozenset()) ->
     # a contract value finer than its currency (1.745 USD) differs from the
     # allocation by an exact half that binary subtraction leaves a hair
     # below: rounded in two steps, as the engine rounds it
+    # VAT particulars that stop billing (core/tax.py), where the workbook
+    # has the columns: a book without Tax Category is all Standard
+    vat_ok = "" if (P, "Tax Category") in absent else ",NOT(" + vat_problems_formula(
+        t("Tax Category"), t("Eff Tax Rate"),
+        '""' if (P, "Client Tax ID") in absent else t("Client Tax ID"),
+        '""' if (P, "Client Country") in absent else t("Client Country"),
+        f"{mp},{pid}", None if (M, "Tax Rate") in absent else col(M, "Tax Rate"),
+        col(M, "Invoice No"), col(M, "Status"),
+        C.SETTING_NAMES["Company Tax ID"], C.SETTING_NAMES["Company Country"]) + ")"
     under = round_share(f'{v}-{t("Allocated")}', d)
     over = round_share(f'{t("Allocated")}-{v}', d)
     f = {
@@ -192,7 +202,7 @@ def _project_formulas(absent: frozenset[tuple[str, str]] | set = frozenset()) ->
         # understood, no deposit problem
         "Can Bill": (f'{blank}AND({t("Schedule")}="OK",{t("Terms OK")},'
                      f'ISNUMBER(MATCH({t("Eff Currency")},{col(CUR, "Currency")},0)),'
-                     f'NOT({deposit_problems_formula(f"{mp},{pid}", col(M, "Eff Basis"), col(M, "Status"), col(M, "Invoice Row"), col(M, "Amount"), v, "N(" + t("Retainage %") + ")")})))'),
+                     f'NOT({deposit_problems_formula(f"{mp},{pid}", col(M, "Eff Basis"), col(M, "Status"), col(M, "Invoice Row"), col(M, "Amount"), v, "N(" + t("Retainage %") + ")")}){vat_ok})'),
         # the project's tax rate: blank takes Settings Default Tax Rate
         "Eff Tax Rate": (f'{blank}IF(ISNUMBER({t("Tax Rate")}),{t("Tax Rate")},'
                          f'N({DEFAULT_TAX_RATE})))'),

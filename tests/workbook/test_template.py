@@ -471,6 +471,28 @@ def _extra_cases() -> dict[str, dict]:
             _ms("R2b", "R2", "Percent", Decimal("0.5")),
             _ms("R3a", "R3", "Percent", Decimal("1"), **{"Tax Rate": Decimal("0.1")}),
         ]}
+    # issue 13: the VAT particulars that stop a project are seen by Can Bill
+    # as by the engine (every rule but the VAT-number checksums)
+    vat = lambda pid, cat, tax=0, **x: {**_project(pid, 100, "EUR", tax=Decimal(str(tax))),  # noqa: E731
+                                        "Tax Category": cat, **x}
+    ready = lambda pid, **x: _ms(f"{pid}a", pid, "Percent", Decimal("1"), "Complete",  # noqa: E731
+                                 "Approved", **x)
+    cases["vat_rules"] = {
+        "settings": {"Company Tax ID": "FR40303265045", "Company Country": "FR"},
+        "projects": [
+            vat("V1", "Reverse charge"),                                   # no client VAT ID
+            vat("V2", "Reverse charge", **{"Client Tax ID": "ESB58378431"}),
+            vat("V3", "Export", 0.2),                                      # taxed export
+            vat("V4", "Export"),
+            vat("V5", "Exempt"),                                           # a milestone taxed
+            vat("V6", "Intra-community", **{"Client Tax ID": "CHE116281710", "Client Country": "CH"}),
+            vat("V7", "Intra-community", **{"Client Tax ID": "DE136695976", "Client Country": "DE"}),
+            vat("V8", "Intra-community", **{"Client Tax ID": "FR23334175221", "Client Country": "FR"}),
+            vat("V9", "", 0.2),                                            # blank: Standard
+        ],
+        "milestones": [ready(p) for p in ("V1", "V2", "V3", "V4", "V6", "V7", "V8", "V9")]
+        + [ready("V5", **{"Tax Rate": Decimal("0.1")})],
+    }
     # the workbook's own currency list rules: its Lists sheet is edited to
     # give COP no decimals (see _WORKBOOK_DIGITS)
     cases["workbook_digits"] = {"projects": [_project("CO", 10000001, "COP")], "milestones": [
@@ -574,7 +596,8 @@ def recalculated(built_and_recalculated):
 
 
 CASES = ("template", "sample", "sample_inputs", "currencies", "change_order", "stable_amounts",
-         "terms_and_flags", "workbook_digits", "ledger", "halves", "retention", "tax_rates")
+         "terms_and_flags", "workbook_digits", "ledger", "halves", "retention", "tax_rates",
+         "vat_rules")
 
 
 @pytest.mark.libreoffice
@@ -695,6 +718,15 @@ def test_retention_and_deposit_figures_by_hand(recalculated):
     assert (amounts["R3a"], amounts["R3b"], amounts["R3c"]) == (1500, 0, 10000)
     statuses = {r["Invoice No"]: r["Status"] for r in _sheet_rows(book, "Invoices")}
     assert (statuses["INV-5"], statuses["INV-6"], statuses["INV-3"]) == ("Void", "Open", "Paid")
+
+
+@pytest.mark.libreoffice
+def test_vat_rules_block_the_projects_they_touch(recalculated):
+    book = CalamineWorkbook.from_path(str(recalculated["vat_rules"]))
+    flags = {r["Milestone ID"]: r["Flag"] for r in _sheet_rows(book, "Milestones")}
+    assert flags == {"V1a": "Blocked", "V2a": "Ready to Invoice", "V3a": "Blocked",
+                     "V4a": "Ready to Invoice", "V5a": "Blocked", "V6a": "Blocked",
+                     "V7a": "Ready to Invoice", "V8a": "Blocked", "V9a": "Ready to Invoice"}
 
 
 @pytest.mark.libreoffice
