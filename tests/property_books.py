@@ -176,7 +176,10 @@ def books(draw) -> GeneratedBook:
                 basis=basis,
                 percent=share if basis == "Percent" or (deposit and not fixed_deposit) else Decimal(0),
                 fixed_amount=share if basis == "Fixed" or fixed_deposit else Decimal(0),
-                status=status or "Planned"))
+                status=status or "Planned",
+                # its own tax rate (issue 13) now and then; blank takes the project's
+                tax_rate=draw(st.sampled_from((None, None, None, Decimal(0), Decimal("0.055"),
+                                               Decimal("0.1"))))))
     if draw(st.booleans()):   # projects' rows interleaved on the sheet
         milestones = draw(st.permutations(milestones))
     milestones = [replace(m, row=r) for r, m in enumerate(milestones)]
@@ -243,12 +246,13 @@ def _issue(draw, book, day):
     for k, r in enumerate(m for m in comp.milestones if m.billable):
         p = projects[r.project_id]
         charge = _charge(deposits.of(p.project_id), milestones[r.milestone_id], p, r.amount,
-                         s.retention_tax)
+                         s.retention_tax, r.tax_rate)
         drafts.append(Issued(Invoice(
             invoice_no=format_number(s.invoice_number_format, day.year, s.next_invoice_seq + k),
             issue_date=day, due_date=due_date(comp.project(p.project_id).terms, day),
             project_id=p.project_id, milestone_id=r.milestone_id, client=p.client,
-            currency=p.currency, **charge.columns()), r.milestone_id))
+            currency=p.currency, tax_rate=r.tax_rate, tax_category=p.tax_category,
+            **charge.columns()), r.milestone_id))
     if not drafts:
         return book
     issued = carried_credit(SimpleNamespace(computation=comp), drafts)
@@ -412,7 +416,7 @@ def _rows(book: BookData, as_of: date, blank: set) -> GeneratedBook:
                      and ("milestone", m.milestone_id, "Approval") in blank else m.approval),
         "Approved By": m.approved_by, "Approval Date": m.approval_date,
         "Invoice No": m.invoice_no, "Invoice Date": m.invoice_date, "Due Date": m.due_date,
-        "Approval Requested": m.approval_requested,
+        "Approval Requested": m.approval_requested, "Tax Rate": m.tax_rate,
     } for m in book.milestones]
     invoices = [{
         "Invoice No": i.invoice_no, "Type": i.type, "Issue Date": i.issue_date,
@@ -420,6 +424,7 @@ def _rows(book: BookData, as_of: date, blank: set) -> GeneratedBook:
         "Client": i.client, "Currency": i.currency, "Net": i.net, "Tax": i.tax,
         "Total": i.total, "Related Invoice": i.related_invoice,
         "Retention": i.retention or None, "Deposit Applied": i.deposit_applied or None,
+        "Tax Rate": i.tax_rate, "Tax Category": i.tax_category or None,
     } for i in book.invoices]
     payments = [{
         "Payment Date": p.payment_date, "Invoice No": p.invoice_no, "Amount": p.amount,

@@ -79,17 +79,8 @@ class VoidResult:
 def credit_note_for(loaded: Loaded, inv: Invoice, number: str) -> Invoice:
     """The credit note reversing the whole of ``inv``: its Net, Tax and
     Total negated, exactly as issued (no tax re-derived), at its tax rate
-    and category (an invoice from before those columns: its milestone's
-    rate and its project's category today)."""
-    rate, word = inv.tax_rate, inv.tax_category
-    if rate is None or not word:
-        try:
-            current = loaded.computation.milestone(inv.milestone_id).tax_rate
-        except KeyError:
-            current = None
-        project = next((p for p in loaded.data.projects if p.project_id == inv.project_id), None)
-        rate = current if rate is None else rate
-        word = word or (project.tax_category if project is not None else "")
+    and category (blank on an invoice from before those columns: its
+    document then prints its milestone's rate and its project's category)."""
     return Invoice(invoice_no=number, type=CREDIT_NOTE, issue_date=loaded.as_of, due_date=None,
                    project_id=inv.project_id, milestone_id=inv.milestone_id, client=inv.client,
                    currency=inv.currency, net=-round_money(inv.net, inv.currency),
@@ -97,7 +88,7 @@ def credit_note_for(loaded: Loaded, inv: Invoice, number: str) -> Invoice:
                    status=APPLIED, document=safe_document_name(number), related_invoice=inv.invoice_no,
                    retention=-round_money(inv.retention, inv.currency),
                    deposit_applied=-round_money(inv.deposit_applied, inv.currency),
-                   tax_rate=rate, tax_category=word)
+                   tax_rate=inv.tax_rate, tax_category=inv.tax_category)
 
 
 def _unwinds(loaded: Loaded, inv: Invoice, where: str) -> dict | None:
