@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from conftest import AS_OF, portfolio_rows
