@@ -4,6 +4,7 @@ the template's own Excel formulas as LibreOffice computes them."""
 from __future__ import annotations
 
 import inspect
+from decimal import Decimal
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,6 +20,9 @@ from milebill_xl.workbook import contract as C
 from milebill_xl.template import dashboard as D
 from milebill_xl.workbook.reader import read_raw_tables
 from milebill_xl.template.builder import build_workbook
+from milebill_xl.actions.common import load
+from milebill_xl.actions.issue import plan
+from milebill_xl.workbook.filebook import FileBook
 
 FUNCTIONS = [MB_ALLOCATE, MB_DUE_DATE, MB_DAYS_OVERDUE, MB_FLAG, MB_AGING_BUCKET, MB_DISCOUNT,
              MB_INVOICE, MB_CHARGE, MB_RELEASE, MB_DEPOSIT, MB_DEPOSIT_SHARES, MB_TAX]
