@@ -4,7 +4,6 @@ the template's own Excel formulas as LibreOffice computes them."""
 from __future__ import annotations
 
 import inspect
-from decimal import Decimal
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
