@@ -336,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         sizes = [1000, 10000] if args.quick else [int(s) for s in args.sizes.split(",")]
         reps = 3 if args.quick else args.repeats
         res = run(sizes, reps, args.repeats_large, {s for s in args.skip.split(",") if s})
+        out.mkdir(parents=True, exist_ok=True)
         (out / "results.json").write_text(json.dumps(res, indent=1))
     (out / "results.md").write_text(markdown(res))
     print(markdown(res))

@@ -165,13 +165,13 @@ def _draft(loaded: Loaded, candidates, email: bool = False
     for r in candidates:
         m, p = milestones[r.milestone_id], projects[r.project_id]
         number = format_number(settings.invoice_number_format, as_of.year, seq)
+        charge = _charge(deposits.of(p.project_id), m, p, r.amount, settings.retention_tax,
+                         r.tax_rate)
         inv = Invoice(invoice_no=number, type=INVOICE, issue_date=as_of,
                       due_date=due_date(comp.project(p.project_id).terms, as_of),
                       project_id=p.project_id, milestone_id=m.milestone_id, client=p.client,
                       currency=p.currency, status=OPEN, document=safe_document_name(number),
-                      tax_rate=r.tax_rate, tax_category=p.tax_category)
-        inv = replace(inv, **_charge(deposits.of(p.project_id), m, p, r.amount,
-                                     settings.retention_tax, r.tax_rate).columns())
+                      tax_rate=r.tax_rate, tax_category=p.tax_category, **charge.columns())
         for msg in missing_fields(document_data(inv, p, m, settings), settings.e_invoice_format):
             e = field_error(loaded, msg, p.row, m.row)
             errors.append(("" if (e["sheet"] or "") == loaded.locator.sheet(C.SETTINGS.name)
@@ -257,7 +257,7 @@ def carried_credit(loaded: Loaded, issued: list[Issued]) -> list[Issued]:
             room -= take
             rows += [Payment(new.issue_date, r.invoice_no, -take, new.invoice_no, kind=CREDIT_APPLIED),
                      Payment(new.issue_date, new.invoice_no, take, r.invoice_no, kind=CREDIT_APPLIED)]
-        out.append(replace(item, credits=tuple(rows)))
+        out.append(replace(item, credits=tuple(rows)) if rows else item)
     return out
 
 

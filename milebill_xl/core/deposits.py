@@ -125,12 +125,14 @@ def recovery(rows: Sequence[Milestone], amounts: Mapping[str, Decimal],
     def key(inv):
         return (inv.issue_date is None, inv.issue_date or 0, inv.row)
 
+    dep = the_deposit(rows)
+    if dep is None:        # nothing to recover, and no deposit to issue in a run
+        return Recovery(currency)
     schedule = [m for m in rows if not is_deposit(m) and m.status != CANCELLED]
     out = Recovery(currency, schedule=[(m.milestone_id, amounts.get(m.milestone_id, Decimal(0)))
                                        for m in schedule])
     out.invoiced = {m.milestone_id for m in schedule if current(m) is not None}
-    dep = the_deposit(rows)
-    dep_inv = current(dep) if dep is not None else None
+    dep_inv = current(dep)
     if dep_inv is None:
         return out
     out.deposit = dep_inv.net

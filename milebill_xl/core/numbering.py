@@ -39,36 +39,45 @@ def validate_number_format(fmt: str) -> None:
     number to non-blank text."""
     if not isinstance(fmt, str) or not fmt.strip():
         raise NumberFormatError("the number format is blank; use for example INV-{year}-{seq:04d}")
+    message = _format_problem(fmt)
+    if message:
+        raise NumberFormatError(message)
+
+
+@lru_cache(maxsize=64)
+def _format_problem(fmt: str) -> str | None:
+    """What is wrong with the (non-blank) number format ``fmt``, or None.
+    Cached: an issue run numbers every invoice with the same format."""
     try:
         parts = list(Formatter().parse(fmt))
     except ValueError as exc:
-        raise NumberFormatError(f"number format {fmt!r} is not valid ({exc}); "
-                                "write literal braces as {{ and }}") from None
+        return f"number format {fmt!r} is not valid ({exc}); write literal braces as {{{{ and }}}}"
     seen = set()
     for _literal, name, spec, conversion in parts:
         if name is None:
             continue
         if name not in ALLOWED_FIELDS:
             shown = "{" + name + "}" if name else "{}"
-            raise NumberFormatError(f"number format {fmt!r} uses {shown}; only {{year}} and {{seq}} are allowed")
+            return f"number format {fmt!r} uses {shown}; only {{year}} and {{seq}} are allowed"
         if conversion is not None:
-            raise NumberFormatError(f"number format {fmt!r} uses a conversion (!{conversion}) on {{{name}}}; "
-                                    "only a format spec such as {seq:04d} is allowed")
+            return (f"number format {fmt!r} uses a conversion (!{conversion}) on {{{name}}}; "
+                    "only a format spec such as {seq:04d} is allowed")
         if spec and ("{" in spec or "}" in spec):
-            raise NumberFormatError(f"number format {fmt!r} nests a field inside {{{name}}}")
+            return f"number format {fmt!r} nests a field inside {{{name}}}"
         seen.add(name)
     if "seq" not in seen:
-        raise NumberFormatError(f"number format {fmt!r} has no {{seq}}, so every number would be the same")
+        return f"number format {fmt!r} has no {{seq}}, so every number would be the same"
     try:
         sample = fmt.format(year=2000, seq=1)
     except (ValueError, TypeError) as exc:
-        raise NumberFormatError(f"number format {fmt!r} cannot format a number ({exc})") from None
+        return f"number format {fmt!r} cannot format a number ({exc})"
     if not sample.strip():
-        raise NumberFormatError(f"number format {fmt!r} makes blank numbers")
+        return f"number format {fmt!r} makes blank numbers"
     probes = (1, 2, 9, 10, 11, 99, 100, 101, 999, 1000, 1001, 12345)
     if len({fmt.format(year=2000, seq=n) for n in probes}) != len(probes):
-        raise NumberFormatError(f"number format {fmt!r} gives different sequence numbers the same text "
-                                "(check the spec after seq:)")
+        return (f"number format {fmt!r} gives different sequence numbers the same text "
+                "(check the spec after seq:)")
+    return None
 
 
 def format_number(fmt: str, year: int, seq: int) -> str:

@@ -46,10 +46,6 @@ PROJECT_COLUMNS = contract.PROJECT_INPUTS
 AUDIT_COLUMNS = contract.AUDIT.columns
 
 
-def _headers(spec: contract.TableSpec) -> tuple[str, ...]:
-    return tuple(c.header for c in spec.read)
-
-
 _TABLE_ORDER = {t.name: i for i, t in enumerate(contract.TABLES)}
 
 
@@ -217,14 +213,12 @@ def _ok(value, default=None):
     return default if value is None or value is _BAD else value
 
 
-def _reader(t: "_Table", spec: contract.TableSpec, currencies: Mapping[str, Currency],
-            own: Sequence[str] = ()) -> Callable[[int, tuple], dict]:
-    """A function (data row, cells in ``spec.read`` order) -> {field: value}
-    that reads each cell as its declared kind: None when blank, ``_BAD``
-    when its problem is reported. ``own`` columns are passed through as
-    the raw cell, for a table rule that reads them itself (an ID, a cell
-    whose rule depends on another)."""
-    readers = []
+def _converters(t: "_Table", spec: contract.TableSpec, currencies: Mapping[str, Currency],
+                own: Sequence[str]) -> list[tuple[str, str, Callable | None]]:
+    """(field, header, fn) per column of ``spec.read``: ``fn(row, header,
+    value)`` reads a cell as its declared kind (None when blank, ``_BAD``
+    when its problem is reported); None passes the raw cell through."""
+    out = []
     for c in spec.read:
         h, kind = c.header, c.kind
         if h in own or kind == contract.ID:
@@ -245,11 +239,54 @@ def _reader(t: "_Table", spec: contract.TableSpec, currencies: Mapping[str, Curr
                             contract.COUNTRY: (to_country, ())}[kind]
             fn = (lambda coerce, args: lambda r, h, v: None if v is None
                   else t.take(r, h, coerce, v, *args))(coerce, args)
-        readers.append((c.field, h, fn))
+        out.append((c.field, h, fn))
+    return out
 
-    def read(r: int, cells: tuple) -> dict:
-        return {f: v if fn is None else fn(r, h, v) for (f, h, fn), v in zip(readers, cells)}
-    return read
+
+def _read(t: "_Table", spec: contract.TableSpec, currencies: Mapping[str, Currency],
+          own: Sequence[str] = (), extra: Sequence[str] = ()) -> list[tuple[int, tuple, dict]]:
+    """(data row, cells, {field: value}) for each non-blank row of ``t``,
+    each cell read as its declared kind (see :func:`_converters`). ``own``
+    columns are passed through as the raw cell, for a table rule that reads
+    them itself (an ID, a cell whose rule depends on another); ``extra``
+    headers are appended to ``cells`` unread.
+
+    Read a column at a time: a value read once in a column (a status, a
+    currency, an amount, a date typed as text) is not read again, unless
+    reading it reported a problem, which every row that holds it gets."""
+    converters = _converters(t, spec, currencies, own)
+    rows = list(t.rows(tuple(c.header for c in spec.read) + tuple(extra)))
+    if not rows:
+        return []
+    at = [r for r, _cells in rows]
+    columns = []
+    for (_field, header, fn), values in zip(converters, zip(*[cells for _r, cells in rows])):
+        columns.append(values if fn is None else _column(t, header, fn, at, values))
+    fields = [f for f, _h, _fn in converters]
+    return [(r, cells, dict(zip(fields, values)))
+            for (r, cells), values in zip(rows, zip(*columns))]
+
+
+def _column(t: "_Table", header: str, fn: Callable, at: list[int], values: tuple) -> list:
+    """``fn(row, header, value)`` for each of a column's ``values`` (rows
+    ``at``), called once per distinct value; a value whose reading reports
+    a problem is read again in every row that holds it, so each row gets
+    its message."""
+    kinds = set(map(type, values))
+    if bool in kinds or int in kinds:   # True == 1 == 1.0: no sharing
+        return [fn(r, header, v) for r, v in zip(at, values)]
+    problems = t.problems
+    first = dict(zip(reversed(values), reversed(at)))   # value -> its first row
+    memo, bad = {}, set()
+    for v, r in first.items():
+        before = len(problems)
+        memo[v] = fn(r, header, v)
+        if len(problems) != before:
+            bad.add(v)
+    if not bad:
+        return list(map(memo.__getitem__, values))
+    return [fn(r, header, v) if v in bad and first[v] != r else memo[v]
+            for r, v in zip(at, values)]
 
 
 def _parse_currencies(raw: RawTable | None, problems: list[Problem]) -> dict[str, Currency]:
@@ -313,10 +350,8 @@ def _parse_projects(t: _Table, settings: Settings, currencies: Mapping[str, Curr
     projects: list[Project] = []
     seen: dict[str, int] = {}
     blank_value: set[str] = set()
-    read = _reader(t, contract.PROJECTS, currencies)
     has_id = t.has("Project ID")
-    for r, cells in t.rows(_headers(contract.PROJECTS)):
-        f = read(r, cells)
+    for r, cells, f in _read(t, contract.PROJECTS, currencies):
         pid = t.unique_id(r, "Project ID", f.pop("project_id"), seen, "project") if has_id else None
         if pid is None:
             continue
@@ -341,12 +376,10 @@ def _parse_invoices(t: _Table, settings: Settings, projects: dict[str, Project],
                     currencies: Mapping[str, Currency]) -> tuple[list[Invoice], dict[str, int]]:
     invoices: list[Invoice] = []
     seen: dict[str, int] = {}
-    read = _reader(t, contract.INVOICES, currencies)
     status_present = t.has("Status")
     has_id = t.has("Invoice No")
     credit_notes: list[Invoice] = []
-    for r, cells in t.rows(_headers(contract.INVOICES) + ("Status",)):
-        f = read(r, cells[:-1])
+    for r, cells, f in _read(t, contract.INVOICES, currencies, extra=("Status",)):
         typ = f["type"] = _ok(f["type"], rec.INVOICE)
         for field, header in (("net", "Net"), ("tax", "Tax"), ("total", "Total"),
                               ("retention", "Retention"), ("deposit_applied", "Deposit Applied")):
@@ -401,9 +434,7 @@ def _parse_milestones(t: _Table, projects: _Table, project_ids: dict[str, int],
     check_projects = projects.has("Project ID")
     has_id = t.has("Milestone ID")
     projects_sheet = projects.geometry.sheet if projects.geometry else "Projects"
-    read = _reader(t, contract.MILESTONES, currencies)
-    for r, cells in t.rows(_headers(contract.MILESTONES)):
-        f = read(r, cells)
+    for r, cells, f in _read(t, contract.MILESTONES, currencies):
         basis, percent, fixed = f["basis"], f["percent"], f["fixed_amount"]
         status = f["status"] = _ok(f["status"], rec.PLANNED)
         f["approval"] = _ok(f["approval"], rec.PENDING)
@@ -452,9 +483,7 @@ def _parse_payments(t: _Table, invoices: _Table, invoice_ids: dict[str, int],
                     currencies: Mapping[str, Currency]) -> list[Payment]:
     payments: list[Payment] = []
     check_invoices = invoices.has("Invoice No")
-    read = _reader(t, contract.PAYMENTS, currencies, own=("Amount",))
-    for r, cells in t.rows(_headers(contract.PAYMENTS)):
-        f = read(r, cells)
+    for r, cells, f in _read(t, contract.PAYMENTS, currencies, own=("Amount",)):
         kind = f["kind"] = _ok(f["kind"], rec.PAYMENT)
         # only a Payment must be positive: a Credit Applied row takes credit
         # off a voided invoice, and void reverses Discount and Write-off rows
@@ -484,9 +513,7 @@ def _parse_payments(t: _Table, invoices: _Table, invoice_ids: dict[str, int],
 
 def _parse_audit(t: _Table, currencies: Mapping[str, Currency]) -> tuple[AuditEntry, ...]:
     """Audit rows as text, exactly as stored (the hash chain reads them)."""
-    read = _reader(t, contract.AUDIT, currencies)
-    return tuple(AuditEntry(row=r, **read(r, cells))
-                 for r, cells in t.rows(_headers(contract.AUDIT)))
+    return tuple(AuditEntry(row=r, **f) for r, _cells, f in _read(t, contract.AUDIT, currencies))
 
 
 def _keys(t: _Table, headers: Sequence[str]) -> dict[int, tuple[str, ...]]:
@@ -502,15 +529,21 @@ def _scoped(problems: list[Problem], projects: _Table, milestones: _Table,
             invoices: _Table, payments: _Table) -> list[Problem]:
     """Each row problem with the project (and invoice) it touches, so a
     typo in one project stops that project's billing only (README,
-    "A problem blocks only what it touches")."""
-    rows = {projects.name: {r: (k[0], "") for r, k in _keys(projects, ("Project ID",)).items()},
-            milestones.name: {r: (k[0], "") for r, k in _keys(milestones, ("Project ID",)).items()},
-            invoices.name: {r: (k[1], k[0]) for r, k in
-                            _keys(invoices, ("Invoice No", "Project ID")).items()},
-            payments.name: {r: ("", k[0]) for r, k in _keys(payments, ("Invoice No",)).items()}}
+    "A problem blocks only what it touches"). Only the tables that have a
+    row problem are read again."""
+    keys = {projects.name: (projects, ("Project ID",), lambda k: (k[0], "")),
+            milestones.name: (milestones, ("Project ID",), lambda k: (k[0], "")),
+            invoices.name: (invoices, ("Invoice No", "Project ID"), lambda k: (k[1], k[0])),
+            payments.name: (payments, ("Invoice No",), lambda k: ("", k[0]))}
+    rows: dict[str, dict] = {}
     out = []
     for p in problems:
-        found = rows.get(p.table, {}).get(p.row) if p.row is not None else None
+        found = None
+        if p.row is not None and p.table in keys:
+            if p.table not in rows:
+                table, headers, scope = keys[p.table]
+                rows[p.table] = {r: scope(k) for r, k in _keys(table, headers).items()}
+            found = rows[p.table].get(p.row)
         out.append(replace(p, project_id=found[0], invoice_no=found[1]) if found else p)
     return out
 

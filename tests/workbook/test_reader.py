@@ -205,6 +205,24 @@ def test_text_in_a_number_column(tmp_path):
     assert tables["tblProjects"].cell(0, "Contract Value") == "Projects!G2"
 
 
+def test_a_bad_value_repeated_down_a_column_is_reported_on_every_row(tmp_path):
+    # a column is read a value at a time: the same typo in two rows still
+    # gives two messages, and the same good value in two rows reads alike
+    tables = good()
+    for i in (1, 3):
+        tables["tblMilestones"].rows[i]["Planned Date"] = "soon"
+        tables["tblMilestones"].rows[i]["Status"] = "Planned"
+    tables["tblMilestones"].rows[3]["Milestone"] = "Build"
+    data, locator = read(tmp_path, tables)
+    got = [format_problem(p, locator) for p in data.problems]
+    assert [e["cell"] for e in got] == ["Milestones!E3", "Milestones!E5"]
+    assert got[0]["message"] == got[1]["message"]
+    assert "soon" in got[0]["message"]
+    assert [(m.name, m.status, m.planned_date) for m in data.milestones] == [
+        ("Design", "Complete", date(2024, 1, 15)), ("Build", "Planned", None),
+        ("Build", "Planned", None)]
+
+
 def test_number_with_thousands_separator_is_not_guessed(tmp_path):
     tables = good()
     tables["tblMilestones"].rows[3]["Fixed Amount"] = "1,000.50"
