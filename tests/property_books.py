@@ -20,7 +20,7 @@ Issuing, voiding and carrying credit use the actions' own pure functions
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -37,6 +37,7 @@ from milebill_xl.core.records import BookData, Invoice, Milestone, Payment, Proj
 from milebill_xl.core.retention import release_charge
 from milebill_xl.core.terms import discount_amount, due_date
 from milebill_xl.core.words import ON_INVOICE, ON_RELEASE, RETENTION_RELEASE
+from milebill_xl.core.records import replace
 
 CURRENCIES = ("USD", "EUR", "JPY", "KWD", "CLF", "BHD")   # 2, 2, 0, 3, 4, 3 digits
 DEFAULT_CURRENCIES = ("USD", "EUR", "JPY", "KWD")

@@ -6,11 +6,11 @@ field missing on Settings, Projects or Milestones, an as-of date before the
 series' last invoice), on the same cells."""
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from ..workbook.book import Book
 from .common import Loaded, load, milestone_rows
+from ..core.records import replace
 
 
 def run(book: Book, as_of: date | None = None) -> Loaded:

@@ -31,7 +31,7 @@ Rules (README "Import a schedule"):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -40,7 +40,7 @@ from dateutil import parser as dateparser
 
 from ..core.engine import compute
 from ..core import records as rec
-from ..core.records import FIXED, PERCENT, Milestone, Project
+from ..core.records import FIXED, PERCENT, Milestone, Project, replace
 from ..workbook import contract as C
 from ..workbook.book import Book, Changes
 from ..workbook.cells import CellProblem, choice_map, to_choice, to_currency

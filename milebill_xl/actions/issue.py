@@ -17,7 +17,7 @@ milestone is applied to its new invoice (two ``Credit Applied`` rows).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -30,7 +30,7 @@ from ..core.money import format_amount
 from ..core.numbering import format_number
 from ..core.position import position
 from ..core.records import (CREDIT_APPLIED, FACTUR_X, INVOICE, OPEN, VOID, BookData, Invoice,
-                            Payment)
+                            Payment, replace)
 from ..core.retention import milestone_charge
 from ..core.terms import due_date
 from ..documents import einvoice

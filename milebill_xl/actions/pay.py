@@ -15,13 +15,13 @@ must be free of problems: a typo elsewhere does not stop a payment.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from ..core.engine import compute
 from ..core.money import format_amount, minor_units
-from ..core.records import CREDIT_NOTE, DISCOUNT, PAYMENT, VOID, WRITE_OFF, Payment
+from ..core.records import CREDIT_NOTE, DISCOUNT, PAYMENT, VOID, WRITE_OFF, Payment, replace
 from ..core.terms import TermsError, discount_amount, parse_terms
 from ..workbook import contract as C
 from ..workbook.book import Book, Changes

@@ -9,7 +9,7 @@ retention back. Only the project's own rows must be free of problems.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from ..core.engine import compute
 from ..core.money import format_amount
 from ..core.numbering import format_number
 from ..core.position import position
-from ..core.records import OPEN, RETENTION_RELEASE, Invoice
+from ..core.records import OPEN, RETENTION_RELEASE, Invoice, replace
 from ..core.retention import release_charge
 from ..core.terms import due_date
 from ..documents import einvoice

@@ -17,7 +17,7 @@ rows must be free of problems.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +28,7 @@ from ..core.money import format_amount, round_money
 from ..core.deposits import is_deposit
 from ..core.numbering import format_number, same_series, series_seq
 from ..core.records import (CREDIT_NOTE, DISCOUNT, INVOICE, PENDING, RETENTION_RELEASE,
-                            VOID, WRITE_OFF, Invoice, Payment)
+                            VOID, WRITE_OFF, Invoice, Payment, replace)
 from ..documents import einvoice
 from ..core.words import APPLIED
 from ..documents.invoice import document_data, missing_fields, safe_document_name

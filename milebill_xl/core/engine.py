@@ -25,11 +25,11 @@ Choices the engine makes where rules meet (also in the report to the team):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from . import aging as aging_rules
 from .allocation import allocate, orphan_amounts, schedule_message
@@ -40,14 +40,13 @@ from .money import (FALLBACK_CURRENCY, arithmetic, is_known_currency, normalize_
                     round_money)
 from .records import (CANCELLED, CREDIT_NOTE, INVOICE, INVOICES_TABLE, MILESTONES_TABLE,
                       PAYMENTS_TABLE, PROJECTS_TABLE, SETTINGS_TABLE, VOID, BookData, Milestone,
-                      Problem, Project)
+                      Problem, Project, replace)
 from .retention import retention_held
 from .tax import effective_rate, vat_problems
 from .terms import Terms, TermsError, parse_terms
 
 
-@dataclass(frozen=True, slots=True)
-class MilestoneResult:
+class MilestoneResult(NamedTuple):
     """Computed columns of one tblMilestones row."""
 
     milestone_id: str
@@ -66,8 +65,7 @@ class MilestoneResult:
     tax_rate: Decimal = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
-class InvoiceResult:
+class InvoiceResult(NamedTuple):
     """Computed columns of one tblInvoices row (invoice or credit note)."""
 
     invoice_no: str
@@ -91,8 +89,7 @@ class InvoiceResult:
     deposit_applied: Decimal = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
-class ProjectResult:
+class ProjectResult(NamedTuple):
     """Computed columns of one tblProjects row, plus what issuing needs.
 
     ``difference`` = allocated - contract value (positive: over-allocated).

@@ -16,17 +16,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from .money import arithmetic, rounding_currency, round_money
 from .records import Invoice, Payment
 from .words import APPLIED, CREDIT_NOTE, OPEN, PAID, PAID_KINDS, PARTIALLY_PAID, VOID, excel
 
 
-@dataclass(frozen=True, slots=True)
-class InvoiceFigures:
+class InvoiceFigures(NamedTuple):
     paid: Decimal
     balance: Decimal
     status: str

@@ -18,16 +18,14 @@ charges now, what a project holds, and what its release invoices.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from .money import arithmetic, round_money
 from .records import INVOICE, ON_INVOICE, ON_RELEASE, RETENTION_RELEASE, VOID
 
 
-@dataclass(frozen=True, slots=True)
-class Charge:
+class Charge(NamedTuple):
     """The money columns of one new tblInvoices row. ``total`` is the
     amount due now."""
 
@@ -39,7 +37,7 @@ class Charge:
 
     def columns(self) -> dict[str, Decimal]:
         """The fields as a dict: the Invoice fields of the same names."""
-        return {name: getattr(self, name) for name in self.__slots__}
+        return self._asdict()
 
 
 def milestone_charge(net: Decimal, tax_rate: Decimal, retainage: Decimal,

@@ -11,7 +11,6 @@ its default, so later rules still see them; the problem is reported.
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from types import MappingProxyType
 from decimal import Decimal
@@ -22,7 +21,7 @@ from ..core import records as rec
 from ..core.words import APPLIED, STANDARD
 from ..core.currency import ISO_4217, Currency, table_currencies
 from ..core.records import (AuditEntry, BookData, Invoice, Milestone, Payment, Problem, Project,
-                            Settings)
+                            Settings, replace)
 from . import contract
 from .cells import (ERROR_CODES, CellProblem, check_number_format, choice_map, quote_sheet, to_bic,
                     to_choice, to_country, to_currency, to_date, to_day_list, to_iban, to_int,

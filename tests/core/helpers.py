@@ -25,7 +25,7 @@ def fixed(mid: str, amount: str, pid: str = "P1", row: int = 0, **kw) -> Milesto
 
 def ready(m: Milestone) -> Milestone:
     """The milestone marked Complete and Approved."""
-    from dataclasses import replace
+    from milebill_xl.core.records import replace
     return replace(m, status=COMPLETE, approval=APPROVED)
 
 

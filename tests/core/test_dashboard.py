@@ -1,5 +1,4 @@
 """Dashboard figures: totals, forecast months and window, timeline."""
-from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -8,6 +7,7 @@ from milebill_xl.core.dashboard import build_dashboard, forecast_months, forecas
 from milebill_xl.core.records import CANCELLED
 
 from .helpers import D, book, fixed, invoice, payment, pct, project, ready
+from milebill_xl.core.records import replace
 
 AS_OF = date(2025, 1, 31)
 

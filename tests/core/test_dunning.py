@@ -122,7 +122,7 @@ def test_one_letter_per_client_and_currency_listing_only_what_is_chased():
 
 def test_a_letter_is_written_only_when_a_level_rises():
     data = _book()
-    from dataclasses import replace
+    from milebill_xl.core.records import replace
     sent = replace(data, invoices=tuple(
         replace(i, reminder_level={"INV-1": 2, "INV-2": 1, "INV-6": 3, "INV-7": 3}.get(
             i.invoice_no, 0)) for i in data.invoices))

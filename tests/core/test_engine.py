@@ -1,5 +1,5 @@
 """compute(): the rules composed over a whole book."""
-from dataclasses import replace
+from milebill_xl.core.records import replace
 from datetime import date
 
 import pytest

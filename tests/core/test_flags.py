@@ -1,5 +1,4 @@
 """Rules 3, 6, 7: billable, days overdue and the flag with its precedence."""
-from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -9,6 +8,7 @@ from milebill_xl.core.records import (APPROVED, CANCELLED, COMPLETE, IN_PROGRESS
                                       PLANNED, REJECTED, Milestone)
 
 from .helpers import D
+from milebill_xl.core.records import replace
 
 AS_OF = date(2025, 3, 15)
 DAY = timedelta(days=1)

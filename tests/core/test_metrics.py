@@ -43,7 +43,7 @@ def test_metrics_of_a_small_book():
         payments=[payment("INV-1", "150.00", date(2026, 9, 20), row=0),
                   payment("INV-1", "250.00", date(2026, 10, 11), row=1)],
     )
-    from dataclasses import replace
+    from milebill_xl.core.records import replace
     ms = [replace(b.milestones[0], invoice_no="INV-1", completed_date=date(2026, 8, 28),
                   approval_date=date(2026, 8, 31)),
           replace(b.milestones[1], invoice_no="INV-2", completed_date=date(2026, 10, 25),

@@ -3,7 +3,7 @@ invoiced outside the schedule and recovered by cumulative rounding, Billed
 and Unbilled counting the work once, and the combinations refused."""
 from __future__ import annotations
 
-from dataclasses import replace
+from milebill_xl.core.records import replace
 from datetime import date
 from decimal import Decimal
 

@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 import zipfile
-from dataclasses import replace
+from milebill_xl.core.records import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path

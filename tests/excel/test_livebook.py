@@ -3,7 +3,6 @@ file writer writes, and makes the same number of Excel calls for 16 rows as
 for 1,000."""
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,6 +11,7 @@ import pytest
 from fake_xlwings import FakeApp, FakeBook
 
 from milebill_xl.actions import check, issue, pay, refresh, report, void
+from milebill_xl.core.records import replace
 from milebill_xl.excel.livebook import LiveBook, to_excel
 from milebill_xl.workbook.book import BookError, Changes, Formula
 from milebill_xl.workbook.filebook import FileBook
@@ -41,9 +41,9 @@ def _inputs(data):
     reads blank in the fake, where Excel shows the default it stands for)."""
     return {
         "settings": data.settings,
-        "projects": tuple(dataclasses.replace(p, defaulted=()) for p in data.projects),
+        "projects": tuple(replace(p, defaulted=()) for p in data.projects),
         "milestones": data.milestones,
-        "invoices": tuple(dataclasses.replace(i, status="") for i in data.invoices),
+        "invoices": tuple(replace(i, status="") for i in data.invoices),
         "payments": data.payments,
         "problems": data.problems,
     }
