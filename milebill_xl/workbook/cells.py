@@ -13,7 +13,7 @@ import re
 import string
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Mapping
+from typing import Callable, Mapping
 
 from ..core.currency import ISO_4217, Currency
 
@@ -315,18 +315,19 @@ def to_country(value: object, label: str) -> str | None:
 def to_iban(value: object, label: str) -> str | None:
     """An IBAN as typed (spaces allowed), checked by core.tax; blank -> None."""
     from ..core.tax import iban_problem
-    s = to_text(value, label)
-    why = iban_problem(s)
-    if why:
-        raise CellProblem(f"{label}: {why}")
-    return s or None
+    return _checked(value, label, iban_problem)
 
 
 def to_bic(value: object, label: str) -> str | None:
     """A BIC (SWIFT code) as typed, checked by core.tax; blank -> None."""
     from ..core.tax import bic_problem
+    return _checked(value, label, bic_problem)
+
+
+def _checked(value: object, label: str, problem: Callable[[str], str | None]) -> str | None:
+    """The cell's text when ``problem`` finds nothing wrong with it; blank -> None."""
     s = to_text(value, label)
-    why = bic_problem(s)
+    why = problem(s)
     if why:
         raise CellProblem(f"{label}: {why}")
     return s or None
