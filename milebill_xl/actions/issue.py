@@ -523,17 +523,6 @@ def run(book: Book, as_of: date | None = None, out_dir: Path | None = None,
                            tuple(skipped), drafts, e_invoices)
 
 
-def published_pdf(fmt: str, pdf: bool, document: Path, e_invoice, folder: Path) -> Path | None:
-    """The PDF of one published document: its Factur-X PDF (``--pdf`` is
-    implied), else with ``pdf`` a LibreOffice PDF of it, else None."""
-    if fmt == FACTUR_X:
-        return e_invoice[0]
-    if pdf:
-        from ..documents.pdf import to_pdf
-        return to_pdf([document], folder)[0]
-    return None
-
-
 def mail_invoices(mailer: Mailer, data: BookData, issued: list[Issued], documents: list[Path],
                   pdfs: tuple[Path, ...] = ()) -> dict[str, Path]:
     """The e-mail draft of each new invoice (its PDF attached when made),

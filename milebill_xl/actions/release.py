@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ..core.audit import file_sha256
 from ..core.engine import compute
 from ..core.money import format_amount
 from ..core.numbering import format_number
@@ -21,16 +20,13 @@ from ..core.position import position
 from ..core.records import OPEN, RETENTION_RELEASE, Invoice, replace
 from ..core.retention import release_charge
 from ..core.terms import due_date
-from ..documents import einvoice
-from ..documents.invoice import TemplateError, document_data, missing_fields, safe_document_name
-from ..documents.store import DocumentClash, DocumentStore
+from ..documents.invoice import document_data, missing_fields, safe_document_name
 from ..workbook import contract as C
 from ..workbook.book import Book, Changes
-from .common import Loaded, first_new_row, load, problem, record_documents, seal, session
-from .issue import (chronology, money_detail, audit_row, field_error, invoice_folder, invoice_row,
-                    invoice_template, published_pdf)
+from .common import Loaded, first_new_row, load, problem, session
+from .document_run import write_document
+from .issue import chronology, money_detail, audit_row, field_error
 from .mailing import Mailer
-from .refresh import computed_changes
 
 
 @dataclass(frozen=True)
@@ -136,40 +132,12 @@ def run(book: Book, project_id: str, as_of: date | None = None, pdf: bool = Fals
         where = position(inv, project.contract_value, new_data.invoices,
                          {r.invoice_no: r.status for r in new_comp.invoices}, new_data.milestones)
         doc = document_data(inv, project, None, s, position=where)
-        changes = Changes()
-        changes.append(C.INVOICES.name, invoice_row(loaded, inv))
-        changes.append(C.AUDIT.name, audit_row(
-            "Retention Release", inv.invoice_no,
-            f"retention of {inv.project_id} released: {money_detail(inv)}, "
-            f"due {inv.due_date.isoformat()}"))
-        changes.settings["Next Invoice Seq"] = new_data.settings.next_invoice_seq
-        computed_changes(loaded, new_data, new_comp, changes, {C.INVOICES.name: 1})
-
-        folder = invoice_folder(book, loaded, None)
-        store = DocumentStore(folder)
-        store.recover({i.document for i in data.invoices if i.document})
-        fmt = s.e_invoice_format
-        try:
-            store.check_free([inv.document, *einvoice.companion_names(inv.document, fmt)])
-            template = invoice_template(book)
-        except (DocumentClash, TemplateError) as exc:
-            return ReleaseResult(loaded.as_of, (problem(str(exc)),), inv.project_id)
-        staged: list[str] = []
-        try:
-            template.render(doc, store.stage_path(inv.document))
-            staged.append(inv.document)
-            staged += einvoice.make(fmt, [(doc, store.stage_path(inv.document))])
-            record_documents(loaded, changes,
-                             {inv.invoice_no: file_sha256(store.stage_path(inv.document))})
-            book.apply(seal(loaded, changes))
-        except einvoice.Rejected as exc:
-            store.discard(staged)
-            return ReleaseResult(loaded.as_of, (problem(str(exc)),), inv.project_id)
-        except BaseException:
-            store.discard(staged)
-            raise
-        published, *e_invoice = store.publish(staged)
-        made_pdf = published_pdf(fmt, pdf, published, e_invoice, folder)
-        draft = mailer.invoice(inv, project, published, made_pdf) if mailer else None
-        return ReleaseResult(loaded.as_of, loaded.errors,
-                             inv.project_id, inv, published, made_pdf, draft, tuple(e_invoice))
+        audit = audit_row("Retention Release", inv.invoice_no,
+                          f"retention of {inv.project_id} released: {money_detail(inv)}, "
+                          f"due {inv.due_date.isoformat()}")
+        written, refused = write_document(book, loaded, Changes(), inv, doc, project, audit,
+                                          (new_data, new_comp), pdf=pdf, mailer=mailer)
+        if refused:
+            return ReleaseResult(loaded.as_of, (refused,), inv.project_id)
+        return ReleaseResult(loaded.as_of, loaded.errors, inv.project_id, inv, written.document,
+                             written.pdf, written.email, written.e_invoice)

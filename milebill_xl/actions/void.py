@@ -22,26 +22,22 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from ..core.audit import file_sha256
 from ..core.engine import compute
 from ..core.money import format_amount, round_money
 from ..core.deposits import is_deposit
 from ..core.numbering import format_number, same_series, series_seq
 from ..core.records import (CREDIT_NOTE, DISCOUNT, INVOICE, PENDING, RETENTION_RELEASE,
                             VOID, WRITE_OFF, Invoice, Payment, replace)
-from ..documents import einvoice
 from ..core.words import APPLIED
 from ..documents.invoice import document_data, missing_fields, safe_document_name
-from ..documents.store import DocumentClash, DocumentStore
 from ..workbook import contract as C
 from ..workbook.book import Book, Changes
-from .common import Loaded, load, record_documents, seal, session
+from .common import Loaded, load, session
 from .common import first_new_row, problem as _error
-from .issue import (audit_row, field_error, invoice_folder, invoice_row, invoice_template,
-                    published_pdf)
+from .document_run import write_document
+from .issue import audit_row, field_error
 from .lookup import find_invoice
 from .mailing import Mailer
-from .refresh import computed_changes
 
 
 @dataclass(frozen=True)
@@ -232,41 +228,15 @@ def run(book: Book, invoice_no: str, reason: str, as_of: date | None = None,
                            settings=replace(settings, next_credit_note_seq=settings.next_credit_note_seq + 1))
         new_comp = compute(new_data, loaded.as_of)
         credit = new_comp.invoice(src.invoice_no).credit
-        changes.append(C.INVOICES.name, invoice_row(loaded, cn))
         held = (f"; {format_amount(credit, cn.currency)} {cn.currency} received is the client's "
                 "credit" if credit else "")
-        changes.append(C.AUDIT.name, audit_row(
-            "Void", src.invoice_no,
-            f"credit note {cn.invoice_no} for {format_amount(-cn.total, cn.currency)} "
-            f"{cn.currency}: {reason}{held}{approval_note}"))
-        changes.settings["Next Credit Note Seq"] = new_data.settings.next_credit_note_seq
-        computed_changes(loaded, new_data, new_comp, changes, {C.INVOICES.name: 1})
-
-        folder = invoice_folder(book, loaded, None)
-        store = DocumentStore(folder)
-        store.recover({i.document for i in data.invoices if i.document})
-        try:
-            store.check_free([cn.document, *einvoice.companion_names(cn.document, fmt)])
-        except DocumentClash as exc:
-            return VoidResult(loaded.as_of, (_error(str(exc)),))
-        staged = []
-        try:
-            invoice_template(book).render(doc, store.stage_path(cn.document))
-            staged.append(cn.document)
-            staged += einvoice.make(fmt, [(doc, store.stage_path(cn.document))])
-            record_documents(loaded, changes,
-                             {cn.invoice_no: file_sha256(store.stage_path(cn.document))})
-            book.apply(seal(loaded, changes))
-        except einvoice.Rejected as exc:
-            store.discard(staged)
-            return VoidResult(loaded.as_of, (_error(str(exc)),))
-        except BaseException:
-            store.discard(staged)
-            raise
-        published = store.publish(staged)
-        e_invoice = tuple(published[1:])
-        converted = published_pdf(fmt, pdf, published[0], e_invoice, folder)
-        draft = mailer.invoice(cn, project, published[0], converted,
-                               milestone=milestone.name if milestone else "") if mailer else None
-        return VoidResult(loaded.as_of, loaded.errors, cn, published[0], credit, converted, draft,
-                          e_invoice)
+        audit = audit_row("Void", src.invoice_no,
+                          f"credit note {cn.invoice_no} for {format_amount(-cn.total, cn.currency)} "
+                          f"{cn.currency}: {reason}{held}{approval_note}")
+        written, refused = write_document(book, loaded, changes, cn, doc, project, audit,
+                                          (new_data, new_comp), pdf=pdf, mailer=mailer,
+                                          milestone=milestone.name if milestone else "")
+        if refused:
+            return VoidResult(loaded.as_of, (refused,))
+        return VoidResult(loaded.as_of, loaded.errors, cn, written.document, credit, written.pdf,
+                          written.email, written.e_invoice)

@@ -250,3 +250,17 @@ def test_issue_with_pdf_converts_every_document(book):
         assert pdf.exists()
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
         assert item["invoice_no"] in text
+
+
+def test_void_with_a_broken_team_template_is_refused_like_issue(book):
+    # a team's own invoice.docx beside the workbook that is not a .docx:
+    # void says so and writes nothing, as issue and release do
+    _issue(book)
+    (book.parent / "invoice.docx").write_bytes(b"not a word file")
+    before = digest(book)
+    res = cli("void", book, "--invoice", "INV-2026-0001", "--reason", "wrong PO number")
+    assert res.exit_code == 1, res.output
+    assert "invoice.docx" in res.output and "not a .docx" in res.output
+    assert "Traceback" not in res.output
+    assert digest(book) == before
+    assert not (book.parent / "invoices" / "CN-2026-0001.docx").exists()
