@@ -381,7 +381,7 @@ class _Plan:
         if isinstance(value, str) and value in ERROR_CODES:
             self.refusals.append(problem(
                 f"{header} holds the Excel error {value}; correct or clear it, then upgrade "
-                "again (nothing was written)", self._cell(name, row, header)))
+                "again", self._cell(name, row, header)))
             return None
         if _blank(value):
             return None if value is None or value == "" else value
