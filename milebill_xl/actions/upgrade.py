@@ -575,12 +575,16 @@ def first_difference(old: BookData, new: BookData, locator: Locator) -> dict | N
         if len(rows_a) != len(rows_b):
             return refuse(f"{spec.sheet} has {len(rows_a)} rows in the old workbook and "
                           f"{len(rows_b)} in the new one", locator.cell(table, None, None))
-    a, b = set(old.problems), set(new.problems)
-    if a != b:
-        p = sorted(a ^ b, key=lambda p: (p.table, -1 if p.row is None else p.row, p.message))[0]
-        where = "old" if p in a else "new"
+    # the same cells with a problem (a message may name the sheet, which a
+    # table moved to another sheet changes)
+    a = {(p.table, p.row, p.column): p for p in old.problems}
+    b = {(p.table, p.row, p.column): p for p in new.problems}
+    if a.keys() != b.keys():
+        key = sorted(a.keys() ^ b.keys(), key=lambda k: (k[0], -1 if k[1] is None else k[1]))[0]
+        p = a.get(key) or b[key]
+        where = "old" if key in a else "new"
         return refuse(f"only the {where} workbook has the problem '{p.message}'",
-                      locator.cell(p.table, p.row, p.column) if p in a else None)
+                      locator.cell(p.table, p.row, p.column) if key in a else None)
     return None
 
 
