@@ -344,3 +344,25 @@ def test_libreoffice_computes_the_upgraded_book_as_the_engine(old_book, tmp_path
     assert mismatches == [] and compared > 20
     mismatches, compared = cached_mismatches(old_book, out)
     assert mismatches == [] and compared > 500
+
+
+def test_a_rebuilt_book_that_differs_is_not_written(old_book, monkeypatch):
+    """The check before the old file is replaced: a rebuilt book whose
+    records differ (here a builder that loses a figure) refuses the upgrade,
+    naming the old book's cell; nothing is written, no backup is kept."""
+    from milebill_xl.actions import upgrade
+
+    def losing(path, **rows):
+        rows["invoices"][1]["Net"] = 333301
+        return build_workbook(path, **rows)
+    build_workbook = upgrade.build_workbook
+    monkeypatch.setattr(upgrade, "build_workbook", losing)
+    before = digest(old_book)
+    out = _json(cli("upgrade", old_book, "--json"), 1)
+    assert [(e["cell"], e["message"]) for e in out["errors"]] == [
+        ("Invoices!I3", "the upgraded workbook would differ from the old one: Invoices row "
+                        "INV-2026-0002: Net reads 333300 in the old workbook and 333301 in the "
+                        "new one; nothing was written")]
+    assert out["upgraded"] is False and out["backup"] is None
+    assert digest(old_book) == before
+    assert sorted(p.name for p in old_book.parent.iterdir()) == ["billing.xlsx", "invoices"]
