@@ -366,3 +366,18 @@ def test_a_rebuilt_book_that_differs_is_not_written(old_book, monkeypatch):
     assert out["upgraded"] is False and out["backup"] is None
     assert digest(old_book) == before
     assert sorted(p.name for p in old_book.parent.iterdir()) == ["billing.xlsx", "invoices"]
+
+
+def test_row_problems_are_carried_as_they_are_and_listed(old_book):
+    """A typo in one project's rows does not stop the upgrade: as refresh,
+    it writes everything, lists the problem at its cell and exits 3."""
+    p = Patcher.open(old_book)
+    p.update_rows("tblProjects", {0: {"Currency": "XXX"}})
+    p.save()
+    out = _json(cli("upgrade", old_book, "--json"), 3)
+    assert out["upgraded"] is True
+    assert out["errors"] == [{"sheet": "Projects", "cell": "Projects!H2", "message":
+                              "Currency 'XXX' is not an ISO 4217 currency code (such as USD, "
+                              "EUR, GBP, JPY)"}]
+    assert (old_book.parent / "billing.before-upgrade.xlsx").exists()
+    assert read_raw_tables(old_book)["tblProjects"].rows[0][7] == "XXX"
