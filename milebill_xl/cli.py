@@ -535,6 +535,24 @@ def verify(path: Path, as_json: bool) -> None:
 
 
 @main.command()
+@book_argument
+@as_of_option
+@click.option("--dry-run", is_flag=True,
+              help="Say what would be carried, added and left behind; write nothing.")
+@json_option
+def upgrade(path: Path, as_of: date | None, dry_run: bool, as_json: bool) -> None:
+    """Rebuild a workbook made by an older template on the current one (a backup is kept)."""
+    from .actions import upgrade as action
+    try:
+        result = action.run(_existing(path), as_of, dry_run)
+    except BookError as exc:
+        _book_error(exc, as_json)
+    from .report_text import print_upgrade
+    _finish(result.errors, result.done, result.to_json(), as_json,
+            lambda: print_upgrade(result))
+
+
+@main.command()
 @click.argument("book_a", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("book_b", type=click.Path(dir_okay=False, path_type=Path))
 @json_option

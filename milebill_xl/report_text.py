@@ -270,3 +270,42 @@ def print_import(result, console: Console | None = None) -> None:
         out.print("ignored source columns: " + ", ".join(result.ignored), markup=False)
     for note in result.notes:
         out.print(f"note: {note}", markup=False)
+
+
+def print_upgrade(result, console: Console | None = None) -> None:
+    """What ``upgrade`` did (or, dry run, would do): the backup, what was
+    carried, the columns added and everything not carried."""
+    out = console or _out
+    name = result.path.name
+    if result.current:
+        out.print(f"{name} is already current: it has every column of this version's "
+                  "template; nothing written", markup=False)
+        return
+    if result.dry_run:
+        out.print(f"dry run: {name} would be rebuilt on the current template as of "
+                  f"{result.as_of.isoformat()}; nothing written", markup=False)
+        out.print(f"backup it would keep: {result.backup.name} (the old file, byte for byte)",
+                  markup=False)
+    else:
+        out.print(f"upgraded {name} to the current template as of {result.as_of.isoformat()}",
+                  markup=False)
+        out.print(f"backup: {result.backup.name} (the old file, byte for byte)", markup=False)
+    words = {"tblSettings": "settings", "tblProjects": "projects", "tblMilestones": "milestones",
+             "tblInvoices": "invoices and credit notes", "tblPayments": "payment rows",
+             "tblAudit": "audit rows", "tblCurrencies": "currencies (the currency list)"}
+    carried = ", ".join(f"{c['rows']} {words.get(c['table'], c['table'])}" for c in result.carried)
+    out.print(f"carried: {carried}", markup=False)
+    by_sheet: dict[str, list[str]] = {}
+    for c in result.added_columns:
+        by_sheet.setdefault(c["sheet"], []).append(c["column"])
+    t = Table("Sheet", "Columns added", title="columns added (blank, or their formula)")
+    for sheet, columns in by_sheet.items():
+        t.add_row(sheet, ", ".join(columns))
+    out.print(t)
+    if result.added_settings:
+        out.print("settings added (at their defaults): " + ", ".join(result.added_settings),
+                  markup=False)
+    out.print("not carried:", markup=False)
+    for n in result.not_carried:
+        where = f"{n['cell']}: " if n.get("cell") else (f"{n['sheet']}: " if n.get("sheet") else "")
+        out.print(f"  {where}{n['message']}", markup=False)

@@ -41,6 +41,7 @@ def _outputs(demo_run, tmp: Path) -> dict[str, Path]:
         "sample book": build_workbook(tmp / "sample.xlsx", **sample_portfolio(AS_OF)),
         "demo workbook (written by issue, pay, void, refresh)": demo_run.workbook,
         "shared copy": shared,
+        "upgraded workbook (the demo's, made old)": _upgraded(demo_run.workbook, tmp),
         "portfolio roll-up": write_portfolio(portfolio.run(pf_folder, AS_OF), tmp / "roll.xlsx"),
         "add-in": build_addin(tmp / "addin"),
         "invoice layout": invoice_template(),
@@ -49,6 +50,26 @@ def _outputs(demo_run, tmp: Path) -> dict[str, Path]:
         "reminder letter": demo_run.folder / "invoices" / "reminders" /
         "REM-2026-11-25-INV-2026-0006.docx",
     }
+
+
+def _upgraded(workbook: Path, tmp: Path) -> Path:
+    """The demo workbook as an older template left it (no Days To Pay
+    helper column), upgraded."""
+    from milebill_xl.actions import upgrade
+    from milebill_xl.workbook.reader import read_raw_tables
+    from milebill_xl.xlsx.patch import Patcher
+    from reliability.corpus import edit_zip, table_part
+    path = tmp / "upgraded" / "billing.xlsx"
+    path.parent.mkdir()
+    shutil.copyfile(workbook, path)
+    g = read_raw_tables(path)["tblInvoices"].geometry
+    p = Patcher.open(path)
+    p.set_cells(g.sheet, {(g.header_row, g.column("Days To Pay")): "Old Days"})
+    p.save()
+    edit_zip(path, {table_part(path, "tblInvoices"):
+                    lambda b: b.replace(b'name="Days To Pay"', b'name="Old Days"')})
+    assert upgrade.run(path, AS_OF).upgraded
+    return path
 
 
 def test_openxml_audit_finds_nothing_outside_the_allow_list(demo_run, tmp_path):

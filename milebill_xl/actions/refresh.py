@@ -243,8 +243,8 @@ def _require_formula_columns(geometry, absent=frozenset()) -> None:
     if missing:
         raise BookError(f"{geometry.sheet}: table {geometry.name} has no column "
                         f"{', '.join(repr(h) for h in missing)}: the workbook was made by an "
-                        "older milebill template; start a new one with `milebill new` and "
-                        "copy the rows across; nothing written")
+                        "older milebill template; `milebill upgrade` rebuilds it on the "
+                        "current one, every row carried and a backup kept; nothing written")
 
 
 def count_cells(changes: Changes) -> int:

@@ -515,20 +515,29 @@ def build_workbook(path: str | Path, *, settings: Mapping[str, Any] | None = Non
                    invoices: Iterable[Mapping[str, Any]] = (),
                    payments: Iterable[Mapping[str, Any]] = (),
                    audit: Iterable[Mapping[str, Any]] = (),
-                   dashboard_currencies: Iterable[str] | None = None) -> Path:
+                   dashboard_currencies: Iterable[str] | None = None,
+                   currencies: Iterable[tuple[Any, Any]] | None = None) -> Path:
     """Write a workbook at ``path``: the template when no rows are given.
 
     ``settings`` maps setting keys to values (others keep their defaults);
     row dicts map contract headers to input values (computed columns given
     in them are ignored: formulas fill them). ``dashboard_currencies``
     fills the Dashboard's currency slots (default: the first slot shows
-    Default Currency). Returns the path."""
+    Default Currency). ``currencies``: the rows of the currency list
+    (tblCurrencies) as (Currency, Digits) cell values, for a book that
+    carries a team's own list (``milebill upgrade``); default ISO 4217's.
+    Returns the path."""
     path = Path(path)
     wb = Workbook()
     wb.remove(wb.active)
     sheets = {name: wb.create_sheet(name) for name in SHEET_ORDER}
-    currencies = currency_digits()
-    digit_values = {d for _, d in currencies}
+    iso = currency_digits()
+    currencies = iso if currencies is None else list(currencies)
+    # number formats for every minor unit in use (a team may set COP to 0)
+    digit_values = {d for _, d in iso} | {
+        int(d) for _, d in currencies
+        if isinstance(d, (int, float, Decimal)) and not isinstance(d, bool)
+        and d == int(d) and 0 <= d <= 4}
 
     _settings_sheet(wb, sheets["Settings"], dict(settings or {}))
     _lists_sheet(wb, sheets["Lists"], currencies)
