@@ -65,7 +65,8 @@ from ..xlsx.atomic import atomic_write
 from ..xlsx.sheetxml import SheetDoc
 from .common import load, problem
 
-#: the row tables carried, and the build_workbook argument each fills
+#: the row tables carried, and the build_workbook argument (and BookData
+#: field) each fills
 ROW_TABLES = {C.PROJECTS.name: "projects", C.MILESTONES.name: "milestones",
               C.INVOICES.name: "invoices", C.PAYMENTS.name: "payments",
               C.AUDIT.name: "audit"}
@@ -73,8 +74,6 @@ _SPECS = {t.name: t for t in C.TABLES}
 #: tables of the template that are ours beyond the contract's
 _OUR_TABLES = {n.lower() for n in (*ROW_TABLES, C.SETTINGS.name, C.CURRENCIES.name,
                                    *C.LIST_TABLES)}
-_RECORDS = {C.PROJECTS.name: "projects", C.MILESTONES.name: "milestones",
-            C.INVOICES.name: "invoices", C.PAYMENTS.name: "payments", C.AUDIT.name: "audit"}
 #: record fields that come from a computed column or from how a cell was
 #: filled, not from the values carried: refresh rewrites them
 _NOT_COMPARED = {C.PROJECTS.name: ("defaulted",), C.INVOICES.name: ("status",)}
@@ -555,7 +554,7 @@ def first_difference(old: BookData, new: BookData, locator: Locator) -> dict | N
         code = next(k for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k))
         return refuse(f"currency {code} has {a.get(code)} digits in the old workbook and "
                       f"{b.get(code)} in the new one", locator.cell(C.CURRENCIES.name, None, None))
-    for table, attr in _RECORDS.items():
+    for table, attr in ROW_TABLES.items():
         spec = _SPECS[table]
         skip = _NOT_COMPARED.get(table, ())
         headers = {c.field: c.header for c in spec.read}
