@@ -133,6 +133,16 @@ class _Ui:
         self.app.alert("\n".join(lines), TITLE, mode="info" if done else "critical")
         self.select(live, first)
 
+    def written(self, live: LiveBook, errors, what: str, text: str, short: str) -> None:
+        """After a button wrote the workbook: the problems it left as they
+        are, with ``text`` (what was done), else ``short`` on the status
+        bar and ``text`` in a message."""
+        if errors:
+            self.problems(live, errors, what, text.rstrip("."))
+            return
+        self.status(short)
+        self.info(text)
+
 
 def _guarded(what: str, body: Callable, book, app):
     """Run ``body``; a BookError or an unexpected failure becomes a message
@@ -328,11 +338,7 @@ def _run_issue_invoices(book, app, as_of: date | None = None, email: bool = Fals
                   if result.drafts else "")
         text = (f"Issued {len(numbers)} invoice(s), {span}; documents{drafts} in {result.folder}. "
                 "The workbook was saved.")
-        if result.errors:
-            ui.problems(live, result.errors, what, text.rstrip("."))
-            return result
-        ui.status(f"issued {len(numbers)} invoice(s): {span}")
-        ui.info(text)
+        ui.written(live, result.errors, what, text, f"issued {len(numbers)} invoice(s): {span}")
         return result
     return _guarded(what, body, book, app)
 
@@ -409,11 +415,7 @@ def _run_record_payment(book, app):
             ui.problems(live, result.errors, "Record payment")
             return result
         text = result.describe()
-        if result.errors:
-            ui.problems(live, result.errors, "Record payment", text.rstrip("."))
-            return result
-        ui.status(text)
-        ui.info(text)
+        ui.written(live, result.errors, "Record payment", text, text)
         return result
     return _guarded("Record payment", body, book, app)
 
@@ -490,11 +492,7 @@ def _run_void_invoice(book, app, email: bool = False):
         text = (f"Voided {number}: credit note {cn.invoice_no} for "
                 f"{_money(-cn.total, cn.currency)}; document {result.document}.{draft}{held} "
                 "The workbook was saved.")
-        if result.errors:
-            ui.problems(live, result.errors, "Void invoice", text.rstrip("."))
-            return result
-        ui.status(f"voided {number}: credit note {cn.invoice_no}")
-        ui.info(text)
+        ui.written(live, result.errors, "Void invoice", text, f"voided {number}: credit note {cn.invoice_no}")
         return result
     return _guarded("Void invoice", body, book, app)
 
@@ -549,11 +547,7 @@ def _run_release_retention(book, app, as_of: date | None = None, email: bool = F
                 f"{_money(i.total, i.currency)}; document {result.document}"
                 + (f"; e-mail draft {result.email.name}" if result.email else "")
                 + ". The workbook was saved.")
-        if result.errors:
-            ui.problems(live, result.errors, "Release retention", text.rstrip("."))
-            return result
-        ui.status(f"released the retention of {i.project_id}: {i.invoice_no}")
-        ui.info(text)
+        ui.written(live, result.errors, "Release retention", text, f"released the retention of {i.project_id}: {i.invoice_no}")
         return result
     return _guarded("Release retention", body, book, app)
 
@@ -762,10 +756,6 @@ def _run_remind(book, app, as_of: date | None = None):
         drafts = " and e-mail drafts" if answer == "yes" else ""
         text = (f"Wrote {len(result.letters)} reminder letter(s){drafts} in {folder}. "
                 "The workbook was saved.")
-        if result.errors:
-            ui.problems(live, result.errors, "Remind", text.rstrip("."))
-            return result
-        ui.status(f"wrote {len(result.letters)} reminder letter(s)")
-        ui.info(text)
+        ui.written(live, result.errors, "Remind", text, f"wrote {len(result.letters)} reminder letter(s)")
         return result
     return _guarded("Remind", body, book, app)
