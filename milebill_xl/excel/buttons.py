@@ -492,7 +492,8 @@ def _run_void_invoice(book, app, email: bool = False):
         text = (f"Voided {number}: credit note {cn.invoice_no} for "
                 f"{_money(-cn.total, cn.currency)}; document {result.document}.{draft}{held} "
                 "The workbook was saved.")
-        ui.written(live, result.errors, "Void invoice", text, f"voided {number}: credit note {cn.invoice_no}")
+        ui.written(live, result.errors, "Void invoice", text,
+                   f"voided {number}: credit note {cn.invoice_no}")
         return result
     return _guarded("Void invoice", body, book, app)
 
@@ -547,7 +548,8 @@ def _run_release_retention(book, app, as_of: date | None = None, email: bool = F
                 f"{_money(i.total, i.currency)}; document {result.document}"
                 + (f"; e-mail draft {result.email.name}" if result.email else "")
                 + ". The workbook was saved.")
-        ui.written(live, result.errors, "Release retention", text, f"released the retention of {i.project_id}: {i.invoice_no}")
+        ui.written(live, result.errors, "Release retention", text,
+                   f"released the retention of {i.project_id}: {i.invoice_no}")
         return result
     return _guarded("Release retention", body, book, app)
 
@@ -756,6 +758,7 @@ def _run_remind(book, app, as_of: date | None = None):
         drafts = " and e-mail drafts" if answer == "yes" else ""
         text = (f"Wrote {len(result.letters)} reminder letter(s){drafts} in {folder}. "
                 "The workbook was saved.")
-        ui.written(live, result.errors, "Remind", text, f"wrote {len(result.letters)} reminder letter(s)")
+        ui.written(live, result.errors, "Remind", text,
+                   f"wrote {len(result.letters)} reminder letter(s)")
         return result
     return _guarded("Remind", body, book, app)
