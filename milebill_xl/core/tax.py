@@ -146,16 +146,10 @@ def vat_number_problem(number: str, country: str) -> str | None:
     """Why ``number`` is not a VAT number of ``country``, or None (also when
     it cannot be checked: no number, no country, or a country whose VAT
     numbers python-stdnum does not know)."""
-    number = (number or "").strip()
-    module = _stdnum_vat(country) if number else None
+    module = _stdnum_vat(country) if (number or "").strip() else None
     if module is None:
         return None
-    from stdnum.exceptions import ValidationError
-    try:
-        module.validate(number)
-    except ValidationError as exc:
-        return f"'{number}' is not a valid {country_name(country)} VAT number ({exc.message.rstrip('.').lower()})"
-    return None
+    return _stdnum_problem(module, f"{country_name(country)} VAT number", number)
 
 
 def vat_id(number: str, country: str = "") -> str:
@@ -171,28 +165,29 @@ def vat_id(number: str, country: str = "") -> str:
 def iban_problem(text: str) -> str | None:
     """Why ``text`` is not an IBAN (ISO 13616: country, length, check
     digits), or None; blank is not checked."""
-    if not (text or "").strip():
-        return None
     from stdnum import iban
-    from stdnum.exceptions import ValidationError
-    try:
-        iban.validate(text)
-    except ValidationError as exc:
-        return f"'{text.strip()}' is not a valid IBAN ({exc.message.rstrip('.').lower()})"
-    return None
+    return _stdnum_problem(iban, "IBAN", text)
 
 
 def bic_problem(text: str) -> str | None:
     """Why ``text`` is not a BIC (ISO 9362: 8 or 11 characters, a known
     country), or None; blank is not checked."""
-    if not (text or "").strip():
-        return None
     from stdnum import bic
+    return _stdnum_problem(bic, "BIC", text)
+
+
+def _stdnum_problem(module, name: str, text: str) -> str | None:
+    """Why python-stdnum's ``module.validate`` refuses ``text``, as a
+    message naming ``name`` (IBAN, BIC, French VAT number), or None; blank
+    is not checked."""
+    text = (text or "").strip()
+    if not text:
+        return None
     from stdnum.exceptions import ValidationError
     try:
-        bic.validate(text)
+        module.validate(text)
     except ValidationError as exc:
-        return f"'{text.strip()}' is not a valid BIC ({exc.message.rstrip('.').lower()})"
+        return f"'{text}' is not a valid {name} ({exc.message.rstrip('.').lower()})"
     return None
 
 
